@@ -1,0 +1,35 @@
+namespace Xos.Server.Storage;
+
+/// <summary>What a finished blob write measured while streaming.</summary>
+public sealed record BlobWriteResult(string BlobId, long Size, byte[] Md5, byte[]? Sha256);
+
+/// <summary>
+/// Immutable blobs of bytes, each written once under a fresh id.
+/// A write is durable (flushed and renamed into place) before it returns; a blob is visible to clients only
+/// after the metadata that names it has been committed.
+/// </summary>
+public interface IBlobStore
+{
+    /// <summary>
+    /// Streams <paramref name="source"/> into a new blob. Throws EntityTooLarge past <paramref name="maxSize"/> and
+    /// IncompleteBody when <paramref name="expectedSize"/> is given and not met. Nothing is left behind on failure.
+    /// </summary>
+    Task<BlobWriteResult> WriteAsync(Stream source, long? expectedSize, long maxSize, bool computeSha256, CancellationToken ct);
+
+    /// <summary>Writes a new blob holding <paramref name="length"/> bytes of the given segments starting at <paramref name="offset"/>.</summary>
+    Task<BlobWriteResult> CopyAsync(IReadOnlyList<Segment> source, long offset, long length, CancellationToken ct);
+
+    /// <summary>Opens a blob for reading. Throws FileNotFoundException when it is gone.</summary>
+    Stream OpenRead(string blobId);
+
+    /// <summary>The blob's file when the store keeps blobs as local files (used for sendfile); null otherwise.</summary>
+    string? LocalPath(string blobId);
+
+    void Delete(string blobId);
+
+    /// <summary>Blob ids older than <paramref name="olderThan"/>, for the orphan sweep.</summary>
+    IEnumerable<string> EnumerateBlobs(DateTimeOffset olderThan);
+
+    /// <summary>Removes temporary files left by writes that never finished.</summary>
+    void CleanTemporaryFiles(DateTimeOffset olderThan);
+}

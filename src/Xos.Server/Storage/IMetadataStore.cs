@@ -1,0 +1,58 @@
+using Xos.Server.Auth;
+
+namespace Xos.Server.Storage;
+
+/// <summary>
+/// The metadata of buckets, objects, multipart uploads and access keys.
+/// Every method is one transaction; invariants (a bucket is empty before it is deleted, an upload completes once)
+/// are enforced by the database, never by process-local locks, so several server processes may share one store.
+/// </summary>
+public interface IMetadataStore : IDisposable
+{
+    Task InitializeAsync(CancellationToken ct);
+
+    // Accounts and keys
+    Task EnsureUserAsync(string userId, string displayName, CancellationToken ct);
+    Task PutAccessKeyAsync(AccessKeyRecord key, CancellationToken ct);
+    Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKey, CancellationToken ct);
+
+    // Buckets
+    Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct);
+    /// <summary>Creates the bucket; returns the existing record instead when the name is taken.</summary>
+    Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, CancellationToken ct);
+    /// <summary>Deletes the bucket if it holds no object and no multipart upload; false otherwise.</summary>
+    Task<bool> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct);
+    Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string ownerId, CancellationToken ct);
+
+    // Objects
+    /// <summary>The bucket and, when present, the latest version of the key, in one round trip.</summary>
+    Task<(BucketRecord? Bucket, ObjectRecord? Object)> GetBucketAndObjectAsync(string bucket, string key, CancellationToken ct);
+    Task<ObjectRecord?> GetObjectAsync(long bucketId, string key, CancellationToken ct);
+    /// <summary>Makes the object the current version of its key (replacing the unversioned one).</summary>
+    Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, CancellationToken ct);
+    /// <summary>Removes the key; returns the blobs it held (none when the key did not exist).</summary>
+    Task<WriteOutcome> DeleteObjectAsync(long bucketId, string key, CancellationToken ct);
+    /// <summary>Keys in UTF-8 byte order that start with <paramref name="prefix"/> and sort after <paramref name="after"/>.</summary>
+    Task<IReadOnlyList<ObjectListEntry>> ListObjectsAsync(long bucketId, string prefix, string? after, int limit, CancellationToken ct);
+
+    // Multipart uploads
+    Task CreateUploadAsync(UploadRecord upload, CancellationToken ct);
+    Task<UploadRecord?> GetUploadAsync(long bucketId, string key, string uploadId, CancellationToken ct);
+    /// <summary>Stores a part; returns the blob of the part it replaced. Fails with NoSuchUpload if the upload is gone.</summary>
+    Task<WriteOutcome> PutPartAsync(long uploadPk, PartRecord part, CancellationToken ct);
+    Task<IReadOnlyList<PartRecord>> ListPartsAsync(long uploadPk, int afterPartNumber, int limit, CancellationToken ct);
+    /// <summary>
+    /// Atomically reads the upload's parts, lets <paramref name="assemble"/> validate them and build the object,
+    /// stores the object and deletes the upload. Blobs of parts not used are returned for deletion.
+    /// </summary>
+    Task<(ObjectRecord Object, WriteOutcome Outcome)> CompleteUploadAsync(UploadRecord upload,
+        Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, CancellationToken ct);
+    /// <summary>Deletes the upload and its parts; returns their blobs, or null when the upload did not exist.</summary>
+    Task<WriteOutcome?> AbortUploadAsync(long uploadPk, CancellationToken ct);
+    /// <summary>Uploads in (key, initiated, upload id) order after the (key, upload id) marker.</summary>
+    Task<IReadOnlyList<UploadRecord>> ListUploadsAsync(long bucketId, string prefix, string? keyMarker, string? uploadIdMarker, int limit, CancellationToken ct);
+
+    // Housekeeping
+    /// <summary>True when any object, segment or part refers to the blob.</summary>
+    Task<bool> IsBlobReferencedAsync(string blobId, CancellationToken ct);
+}

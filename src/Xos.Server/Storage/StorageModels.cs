@@ -1,0 +1,71 @@
+namespace Xos.Server.Storage;
+
+public sealed record BucketRecord(
+    long Id,
+    string Name,
+    string OwnerId,
+    DateTimeOffset Created,
+    string Location,
+    string? Acl = null);
+
+/// <summary>One stored piece of an object's data: a blob and how many bytes of the object it holds.</summary>
+public readonly record struct Segment(string BlobId, long Size);
+
+/// <summary>
+/// Everything the metadata store knows about one object version.
+/// The data is either one blob (<see cref="BlobId"/>) or, for multipart objects, the ordered <see cref="Segments"/>.
+/// </summary>
+public sealed record ObjectRecord
+{
+    public long BucketId { get; init; }
+    public required string Key { get; init; }
+    public string VersionId { get; init; } = "null";
+    public bool IsDeleteMarker { get; init; }
+    public long Size { get; init; }
+    /// <summary>Hex MD5 (or md5-of-md5s "-N" for multipart), without quotes.</summary>
+    public string ETag { get; init; } = "";
+    public DateTimeOffset LastModified { get; init; }
+    public string ContentType { get; init; } = "application/octet-stream";
+    /// <summary>Stored response headers: x-amz-meta-*, Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = EmptyHeaders;
+    public string StorageClass { get; init; } = "STANDARD";
+    public string OwnerId { get; init; } = "";
+    public string? BlobId { get; init; }
+    public IReadOnlyList<Segment>? Segments { get; init; }
+    public int PartsCount { get; init; }
+    public string? Acl { get; init; }
+    public string? Tags { get; init; }
+    public string? Encryption { get; init; }
+
+    public static readonly IReadOnlyDictionary<string, string> EmptyHeaders = new Dictionary<string, string>();
+
+    /// <summary>Every blob that holds this object's data.</summary>
+    public IEnumerable<string> BlobIds => BlobId is not null ? [BlobId] : Segments?.Select(s => s.BlobId) ?? [];
+}
+
+/// <summary>A row of an object listing: what ListObjects shows, nothing more.</summary>
+public readonly record struct ObjectListEntry(string Key, long Size, string ETag, DateTimeOffset LastModified, string StorageClass, string OwnerId);
+
+public sealed record UploadRecord
+{
+    public long Id { get; init; }
+    public required string UploadId { get; init; }
+    public long BucketId { get; init; }
+    public required string Key { get; init; }
+    public DateTimeOffset Initiated { get; init; }
+    public string OwnerId { get; init; } = "";
+    public string ContentType { get; init; } = "application/octet-stream";
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = ObjectRecord.EmptyHeaders;
+    public string StorageClass { get; init; } = "STANDARD";
+    public string? Acl { get; init; }
+    public string? Tags { get; init; }
+    public string? Encryption { get; init; }
+}
+
+public sealed record PartRecord(int PartNumber, string BlobId, long Size, string ETag, DateTimeOffset LastModified);
+
+/// <summary>What a write displaced: blobs that are no longer referenced once the transaction has committed.</summary>
+public sealed record WriteOutcome(IReadOnlyList<string> UnreferencedBlobs)
+{
+    public static readonly WriteOutcome Nothing = new([]);
+}
