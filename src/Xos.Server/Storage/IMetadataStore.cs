@@ -11,6 +11,9 @@ public interface IMetadataStore : IDisposable
 {
     Task InitializeAsync(CancellationToken ct);
 
+    /// <summary>True when other server processes may write to the same store (and so have blob writes in flight).</summary>
+    bool IsSharedByProcesses { get; }
+
     // Accounts and keys
     Task EnsureUserAsync(string userId, string displayName, CancellationToken ct);
     Task PutAccessKeyAsync(AccessKeyRecord key, CancellationToken ct);
@@ -32,8 +35,11 @@ public interface IMetadataStore : IDisposable
     Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, CancellationToken ct);
     /// <summary>Removes the key; returns the blobs it held (none when the key did not exist).</summary>
     Task<WriteOutcome> DeleteObjectAsync(long bucketId, string key, CancellationToken ct);
-    /// <summary>Keys in UTF-8 byte order that start with <paramref name="prefix"/> and sort after <paramref name="after"/>.</summary>
-    Task<IReadOnlyList<ObjectListEntry>> ListObjectsAsync(long bucketId, string prefix, string? after, int limit, CancellationToken ct);
+    /// <summary>
+    /// Keys in UTF-8 byte order that start with <paramref name="prefix"/> and sort after <paramref name="after"/>;
+    /// with <paramref name="skipAfterPrefix"/> also after every key that starts with <paramref name="after"/>.
+    /// </summary>
+    Task<IReadOnlyList<ObjectListEntry>> ListObjectsAsync(long bucketId, string prefix, string? after, bool skipAfterPrefix, int limit, CancellationToken ct);
 
     // Multipart uploads
     Task CreateUploadAsync(UploadRecord upload, CancellationToken ct);

@@ -1,0 +1,57 @@
+using Xos.Server.Storage;
+
+namespace Xos.Server.Background;
+
+/// <summary>
+/// Removes what a crash can leave behind: temporary files of unfinished writes, and blobs that were renamed into place
+/// but never committed (or whose deletion after an overwrite never ran). Only files older than a grace period are
+/// considered, so writes in flight in this or another server process are never touched.
+/// </summary>
+public sealed partial class OrphanBlobSweeper(IMetadataStore store, IBlobStore blobs, ILogger<OrphanBlobSweeper> log) : BackgroundService
+{
+    public static readonly TimeSpan GracePeriod = TimeSpan.FromMinutes(15);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Let start-up finish and first requests through before walking the data folder.
+        var startedAt = DateTimeOffset.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+        var first = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                // A store no other process writes to cannot have writes in flight from before this process started.
+                var olderThan = first && !store.IsSharedByProcesses ? startedAt : DateTimeOffset.UtcNow - GracePeriod;
+                first = false;
+                var removed = await SweepAsync(olderThan, stoppingToken);
+                if (removed > 0) LogSwept(log, removed);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogSweepFailed(log, e);
+            }
+            await Task.Delay(TimeSpan.FromHours(1), stoppingToken);
+        }
+    }
+
+    public async Task<int> SweepAsync(DateTimeOffset olderThan, CancellationToken ct)
+    {
+        blobs.CleanTemporaryFiles(olderThan);
+        var removed = 0;
+        foreach (var blobId in blobs.EnumerateBlobs(olderThan))
+        {
+            ct.ThrowIfCancellationRequested();
+            if (await store.IsBlobReferencedAsync(blobId, ct)) continue;
+            blobs.Delete(blobId);
+            removed++;
+        }
+        return removed;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} unreferenced blobs")]
+    private static partial void LogSwept(ILogger log, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Orphan blob sweep failed")]
+    private static partial void LogSweepFailed(ILogger log, Exception e);
+}

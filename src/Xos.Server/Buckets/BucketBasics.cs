@@ -1,0 +1,64 @@
+using System.Text.RegularExpressions;
+using Xos.Server.Auth;
+using Xos.Server.Hosting;
+using Xos.Server.Protocol;
+
+namespace Xos.Server.Buckets;
+
+/// <summary>CreateBucket, HeadBucket, DeleteBucket and GetBucketLocation.</summary>
+public static partial class BucketBasics
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    private static partial Regex RegionName();
+
+    public static async Task CreateAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    {
+        var caller = ctx.Authorizer.RequireAuthenticated(req);
+        CannedAcl.RequireOwnerOnly(req);
+        var location = "";
+        if (req.ContentLength is > 0 || req.Header("Transfer-Encoding") is not null)
+        {
+            var config = await S3Xml.ReadBodyAsync(req, ct);
+            if (config.Name.LocalName != "CreateBucketConfiguration") throw S3Errors.MalformedXml();
+            location = config.ChildValue("LocationConstraint")?.Trim() ?? "";
+            if (location.Length > 0 && !RegionName().IsMatch(location)) throw S3Errors.InvalidLocationConstraint();
+        }
+        if (location == "us-east-1") location = "";
+        var (bucket, created) = await ctx.Store.CreateBucketAsync(req.Bucket!, caller.OwnerId, location, null, ct);
+        if (!created)
+            throw bucket.OwnerId == caller.OwnerId ? S3Errors.BucketAlreadyOwnedByYou(bucket.Name) : S3Errors.BucketAlreadyExists(bucket.Name);
+        req.Http.Response.Headers.Location = "/" + bucket.Name;
+        req.Http.Response.StatusCode = 200;
+        req.Http.Response.ContentLength = 0;
+    }
+
+    public static async Task HeadAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    {
+        var bucket = await ctx.AuthorizedBucketAsync(req, "s3:ListBucket", ct);
+        req.Http.Response.Headers["x-amz-bucket-region"] = RegionOf(bucket.Location, ctx);
+        req.Http.Response.StatusCode = 200;
+        req.Http.Response.ContentLength = 0;
+    }
+
+    public static async Task DeleteAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    {
+        var bucket = await ctx.AuthorizedBucketAsync(req, "s3:DeleteBucket", ct);
+        if (!await ctx.Store.DeleteBucketIfEmptyAsync(bucket.Id, ct))
+        {
+            if (await ctx.Store.GetBucketAsync(bucket.Name, ct) is null) throw S3Errors.NoSuchBucket(bucket.Name);
+            throw S3Errors.BucketNotEmpty(bucket.Name);
+        }
+        req.Http.Response.StatusCode = 204;
+    }
+
+    public static async Task GetLocationAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    {
+        var bucket = await ctx.AuthorizedBucketAsync(req, "s3:GetBucketLocation", ct);
+        await S3Xml.WriteAsync(req.Http, 200, "LocationConstraint", w =>
+        {
+            if (bucket.Location.Length > 0) w.WriteString(bucket.Location);
+        });
+    }
+
+    private static string RegionOf(string location, ServerContext ctx) => location.Length == 0 ? ctx.Options.Region : location;
+}

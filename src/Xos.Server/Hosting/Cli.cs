@@ -1,0 +1,59 @@
+namespace Xos.Server.Hosting;
+
+/// <summary>The <c>xos</c> command line: <c>xos server</c> and <c>xos bench</c>.</summary>
+public static class Cli
+{
+    private const string Usage = """
+        usage:
+          xos server [--data DIR] [--address HOST:PORT] [--domain NAME ...] [--cert FILE.pfx [--cert-password P]] [--region NAME] [--json-logs]
+              env: XOS_DATA_DIR, XOS_ADDRESS, XOS_DOMAINS, XOS_TLS_CERT, XOS_TLS_CERT_PASSWORD, XOS_REGION,
+                   XOS_ROOT_ACCESS_KEY, XOS_ROOT_SECRET_KEY, XOS_LOG_FORMAT=json
+          xos bench --endpoint URL [--access-key AK --secret-key SK] [options]   (xos bench --help)
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.Error.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        switch (args[0])
+        {
+            case "server":
+                return await RunServerAsync(args[1..]);
+            default:
+                Console.Error.WriteLine($"unknown command '{args[0]}'");
+                Console.Error.WriteLine(Usage);
+                return 2;
+        }
+    }
+
+    private static async Task<int> RunServerAsync(string[] args)
+    {
+        ServerOptions options;
+        try
+        {
+            options = ServerOptions.Parse(args, Environment.GetEnvironmentVariable);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+        options = options with { DataDirectory = Path.GetFullPath(options.DataDirectory) };
+        Directory.CreateDirectory(options.DataDirectory);
+        var root = RootCredentials.LoadOrCreate(options);
+        var app = await ServerHost.BuildAsync(options, root);
+        var scheme = options.CertificatePath is null ? "http" : "https";
+        Console.WriteLine($"XOS listening on {scheme}://{options.Address}");
+        Console.WriteLine($"  data folder : {options.DataDirectory} (SQLite metadata, file blobs)");
+        Console.WriteLine($"  domains     : {string.Join(", ", options.Domains)} (virtual-hosted: <bucket>.{options.Domains[0]}:{options.Address.Port})");
+        Console.WriteLine($"  access key  : {root.AccessKey}");
+        Console.WriteLine(root.FromEnvironment
+            ? "  secret key  : (from XOS_ROOT_SECRET_KEY)"
+            : $"  secret key  : {root.SecretKey}   (kept in {Path.Combine(options.DataDirectory, "root-credentials.json")})");
+        await app.RunAsync();
+        return 0;
+    }
+}

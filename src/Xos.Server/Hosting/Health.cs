@@ -1,0 +1,39 @@
+using Xos.Server.Storage;
+
+namespace Xos.Server.Hosting;
+
+/// <summary>
+/// GET /health/live and /health/ready. Only unsigned path-style requests are health checks, so a bucket
+/// named "health" stays reachable to signed S3 requests.
+/// </summary>
+public static class Health
+{
+    public static Task? TryHandle(HttpContext http, IMetadataStore store)
+    {
+        var path = http.Request.Path.Value;
+        if (path is not ("/health/live" or "/health/ready") || !HttpMethods.IsGet(http.Request.Method)) return null;
+        if (http.Request.Headers.Authorization.Count > 0 || http.Request.Query.ContainsKey("X-Amz-Signature") || http.Request.Query.ContainsKey("Signature"))
+            return null;
+        return path == "/health/live" ? Write(http, 200, "ok") : ReadyAsync(http, store);
+    }
+
+    private static async Task ReadyAsync(HttpContext http, IMetadataStore store)
+    {
+        try
+        {
+            await store.GetBucketAsync("health-check-probe", http.RequestAborted);
+            await Write(http, 200, "ready");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await Write(http, 503, "metadata store unavailable");
+        }
+    }
+
+    private static Task Write(HttpContext http, int status, string text)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "text/plain";
+        return http.Response.WriteAsync(text + "\n");
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Xos.Server.Auth;
+using Xos.Server.Background;
+using Xos.Server.Protocol;
+using Xos.Server.Storage;
+using Xos.Server.Storage.Files;
+using Xos.Server.Storage.Sqlite;
+
+namespace Xos.Server.Hosting;
+
+/// <summary>Builds the web host: Kestrel on the configured address, the S3 endpoint, health checks and background services.</summary>
+public static class ServerHost
+{
+    public static async Task<WebApplication> BuildAsync(ServerOptions options, RootCredentials root)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (options.JsonLogs) builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
+        else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = null;
+            k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            // Clients send raw UTF-8 in x-amz-copy-source and x-amz-meta-* values; Kestrel would reject them as ASCII.
+            k.RequestHeaderEncodingSelector = _ => Encoding.UTF8;
+            k.ResponseHeaderEncodingSelector = _ => Encoding.UTF8;
+            k.Listen(options.Address, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                if (options.CertificatePath is not null) listen.UseHttps(options.CertificatePath, options.CertificatePassword);
+            });
+        });
+        builder.Host.ConfigureHostOptions(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        Directory.CreateDirectory(options.DataDirectory);
+        var store = new SqliteMetadataStore(Path.Combine(options.DataDirectory, "metadata.db"));
+        await store.InitializeAsync(CancellationToken.None);
+        await store.EnsureUserAsync(root.UserId, RootCredentials.DisplayName, CancellationToken.None);
+        await store.PutAccessKeyAsync(new AccessKeyRecord(root.AccessKey, root.SecretKey, root.UserId, RootCredentials.DisplayName), CancellationToken.None);
+        var blobs = new FileBlobStore(options.DataDirectory);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<IMetadataStore>(store);
+        builder.Services.AddSingleton<IBlobStore>(blobs);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ICredentialProvider, StoreCredentialProvider>();
+        builder.Services.AddSingleton<RequestAuthenticator>();
+        builder.Services.AddSingleton<Authorizer>();
+        builder.Services.AddSingleton(sp => new ServerContext(options, store, blobs, sp.GetRequiredService<Authorizer>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Xos")));
+        builder.Services.AddSingleton<S3Endpoint>();
+        builder.Services.AddHostedService<OrphanBlobSweeper>();
+
+        var app = builder.Build();
+        var endpoint = app.Services.GetRequiredService<S3Endpoint>();
+        app.Run(http => Health.TryHandle(http, store) ?? endpoint.HandleAsync(http));
+        return app;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Net;
+
+namespace Xos.Server.Hosting;
+
+/// <summary>How the server is configured: command-line flags first, then XOS_* environment variables, then defaults.</summary>
+public sealed record ServerOptions
+{
+    public string DataDirectory { get; init; } = "data";
+    public IPEndPoint Address { get; init; } = new(IPAddress.Loopback, 9000);
+    /// <summary>Domains under which <c>bucket.domain</c> selects virtual-hosted addressing.</summary>
+    public IReadOnlyList<string> Domains { get; init; } = ["localhost"];
+    public string? CertificatePath { get; init; }
+    public string? CertificatePassword { get; init; }
+    public string? RootAccessKey { get; init; }
+    public string? RootSecretKey { get; init; }
+    /// <summary>Region reported by GetBucketLocation for buckets created without a LocationConstraint.</summary>
+    public string Region { get; init; } = "us-east-1";
+    public bool JsonLogs { get; init; }
+
+    public const long MaxObjectSize = 5L * 1024 * 1024 * 1024;
+    public const long MaxPartSize = 5L * 1024 * 1024 * 1024;
+    public const long MinPartSize = 5L * 1024 * 1024;
+    public const int MaxPartNumber = 10000;
+
+    public static ServerOptions Parse(string[] args, Func<string, string?> env)
+    {
+        var o = new ServerOptions();
+        string? Flag(string name)
+        {
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (args[i] == name && i + 1 < args.Length) return args[i + 1];
+                if (args[i].StartsWith(name + "=", StringComparison.Ordinal)) return args[i][(name.Length + 1)..];
+            }
+            return null;
+        }
+        List<string> Flags(string name)
+        {
+            var values = new List<string>();
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (args[i] == name && i + 1 < args.Length) values.Add(args[++i]);
+                else if (args[i].StartsWith(name + "=", StringComparison.Ordinal)) values.Add(args[i][(name.Length + 1)..]);
+            }
+            return values;
+        }
+
+        var data = Flag("--data") ?? env("XOS_DATA_DIR");
+        if (data is not null) o = o with { DataDirectory = data };
+        var address = Flag("--address") ?? env("XOS_ADDRESS");
+        if (address is not null) o = o with { Address = ParseEndpoint(address) };
+        var domains = Flags("--domain");
+        if (domains.Count == 0 && env("XOS_DOMAINS") is { } envDomains)
+            domains = envDomains.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (domains.Count > 0)
+            o = o with { Domains = domains.Select(d => d.Trim().TrimStart('.').ToLowerInvariant()).Append("localhost").Distinct().ToArray() };
+        o = o with
+        {
+            CertificatePath = Flag("--cert") ?? env("XOS_TLS_CERT"),
+            CertificatePassword = Flag("--cert-password") ?? env("XOS_TLS_CERT_PASSWORD"),
+            RootAccessKey = env("XOS_ROOT_ACCESS_KEY"),
+            RootSecretKey = env("XOS_ROOT_SECRET_KEY"),
+            Region = Flag("--region") ?? env("XOS_REGION") ?? o.Region,
+            JsonLogs = args.Contains("--json-logs") || env("XOS_LOG_FORMAT") == "json",
+        };
+        return o;
+    }
+
+    public static IPEndPoint ParseEndpoint(string text)
+    {
+        if (IPEndPoint.TryParse(text, out var ep) && ep.Port != 0) return ep;
+        var colon = text.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(text[(colon + 1)..], out var port))
+        {
+            var host = text[..colon];
+            if (host is "localhost") return new IPEndPoint(IPAddress.Loopback, port);
+            if (host is "*" or "0.0.0.0") return new IPEndPoint(IPAddress.Any, port);
+            if (IPAddress.TryParse(host.Trim('[', ']'), out var ip)) return new IPEndPoint(ip, port);
+        }
+        throw new ArgumentException($"--address must be HOST:PORT (an IP address or localhost), not '{text}'");
+    }
+}

@@ -1,0 +1,62 @@
+using Xos.Server.Auth;
+using Xos.Server.Hosting;
+using Xos.Server.Protocol;
+using Xos.Server.Storage;
+
+namespace Xos.Server.Objects;
+
+/// <summary>PUT /bucket/key with x-amz-copy-source: copies the data into a new blob and commits it under the target key.</summary>
+public static class CopyObject
+{
+    public static async Task HandleAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    {
+        var target = await ctx.AuthorizedBucketAsync(req, "s3:PutObject", ct);
+        CannedAcl.RequireOwnerOnly(req);
+        ObjectHeaders.RejectUnsupported(req);
+        if (req.Header("x-amz-copy-source-range") is not null)
+            throw S3Errors.InvalidArgument("The x-amz-copy-source-range header is only valid for UploadPartCopy.", "x-amz-copy-source-range", req.Header("x-amz-copy-source-range"));
+        var directive = req.Header("x-amz-metadata-directive") ?? "COPY";
+        if (directive is not ("COPY" or "REPLACE"))
+            throw S3Errors.InvalidArgument("Unknown metadata directive.", "x-amz-metadata-directive", directive);
+
+        var (sourceBucket, source) = await CopySource.LoadAsync(req, ctx, ct);
+        var storageClass = ObjectHeaders.StorageClassFrom(req);
+        if (sourceBucket.Id == target.Id && source.Key == req.Key && directive == "COPY" && req.Header("x-amz-storage-class") is null)
+            throw S3Errors.InvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+        if (source.Size > CopySource.MaxCopySourceSize)
+            throw S3Errors.InvalidRequest($"The specified copy source is larger than the maximum allowable size for a copy source: {CopySource.MaxCopySourceSize}");
+
+        var (contentType, headers) = directive == "REPLACE"
+            ? ObjectHeaders.FromRequest(req) is var s ? (s.ContentType, s.Headers) : default
+            : (source.ContentType, source.Headers);
+
+        var blob = await ctx.Blobs.CopyAsync(CopySource.SegmentsOf(source), 0, source.Size, ct);
+        try
+        {
+            var record = new ObjectRecord
+            {
+                BucketId = target.Id,
+                Key = req.Key!,
+                Size = blob.Size,
+                ETag = ETags.FromMd5(blob.Md5),
+                LastModified = DateTimeOffset.UtcNow,
+                ContentType = contentType,
+                Headers = headers,
+                StorageClass = storageClass,
+                OwnerId = req.Identity?.OwnerId ?? target.OwnerId,
+                BlobId = blob.BlobId,
+            };
+            ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
+            await S3Xml.WriteAsync(req.Http, 200, "CopyObjectResult", w =>
+            {
+                w.Element("LastModified", record.LastModified);
+                w.Element("ETag", ETags.Quote(record.ETag));
+            });
+        }
+        catch
+        {
+            ctx.Blobs.Delete(blob.BlobId);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using System.Buffers;
+using Xos.Server.Hosting;
+using Xos.Server.Protocol;
+using Xos.Server.Storage;
+
+namespace Xos.Server.Objects;
+
+/// <summary>GET and HEAD /bucket/key: conditional requests, byte ranges, part numbers, and the body sent from the blob files.</summary>
+public static class GetObject
+{
+    private const int CopyBufferSize = 256 * 1024;
+
+    public static async Task HandleAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    {
+        // A concurrent overwrite may delete the blob between reading the metadata and opening the file; read again then.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await ServeAsync(req, ctx, ct);
+                return;
+            }
+            catch (FileNotFoundException) when (attempt < 2 && !req.Http.Response.HasStarted)
+            {
+                req.Http.Response.Headers.Clear();
+                req.Http.Response.Headers["x-amz-request-id"] = req.RequestId;
+            }
+        }
+    }
+
+    private static async Task ServeAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    {
+        var (bucket, obj) = await ctx.Store.GetBucketAndObjectAsync(req.Bucket!, req.Key!, ct);
+        if (bucket is null) throw S3Errors.NoSuchBucket(req.Bucket!);
+        ctx.Authorizer.Authorize(req, bucket, "s3:GetObject");
+        if (obj is null || obj.IsDeleteMarker) throw S3Errors.NoSuchKey(req.Key!);
+
+        var status = EvaluateConditions(req, obj);
+        var response = req.Http.Response;
+        ObjectHeaders.WriteResponse(req, obj);
+        if (status == 304)
+        {
+            response.StatusCode = 304;
+            response.Headers.ContentType = default;
+            return;
+        }
+
+        var (offset, length, partial) = SelectBytes(req, obj);
+        response.StatusCode = partial ? 206 : 200;
+        if (partial) response.Headers.ContentRange = $"bytes {offset}-{offset + length - 1}/{obj.Size}";
+        response.ContentLength = length;
+        if (HttpMethods.IsHead(req.Method) || length == 0) return;
+
+        if (obj.BlobId is { } blobId)
+        {
+            var path = ctx.Blobs.LocalPath(blobId);
+            if (path is not null)
+            {
+                await response.SendFileAsync(path, offset, length, ct);
+                return;
+            }
+            await CopyRangeAsync(ctx.Blobs.OpenRead(blobId), offset, length, response, ct);
+            return;
+        }
+        await SendSegmentsAsync(ctx, obj.Segments!, offset, length, response, ct);
+    }
+
+    /// <summary>Opens every touched segment before sending a byte, so a concurrent overwrite cannot remove one mid-response.</summary>
+    private static async Task SendSegmentsAsync(ServerContext ctx, IReadOnlyList<Segment> segments, long offset, long length, HttpResponse response, CancellationToken ct)
+    {
+        var pieces = new List<(Stream File, long From, long Count)>();
+        try
+        {
+            long start = 0, end = offset + length;
+            foreach (var s in segments)
+            {
+                var segEnd = start + s.Size;
+                if (segEnd > offset && start < end)
+                {
+                    var from = Math.Max(offset, start) - start;
+                    var to = Math.Min(end, segEnd) - start;
+                    pieces.Add((ctx.Blobs.OpenRead(s.BlobId), from, to - from));
+                }
+                start = segEnd;
+            }
+            foreach (var (file, from, count) in pieces) await CopyRangeAsync(file, from, count, response, ct, dispose: false);
+        }
+        finally
+        {
+            foreach (var p in pieces) await p.File.DisposeAsync();
+        }
+    }
+
+    private static async Task CopyRangeAsync(Stream file, long from, long count, HttpResponse response, CancellationToken ct, bool dispose = true)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            file.Seek(from, SeekOrigin.Begin);
+            while (count > 0)
+            {
+                var n = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), ct);
+                if (n == 0) throw new IOException("blob ended before its recorded size");
+                await response.Body.WriteAsync(buffer.AsMemory(0, n), ct);
+                count -= n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (dispose) await file.DisposeAsync();
+        }
+    }
+
+    /// <summary>RFC 7232 precedence as S3 applies it: If-Match over If-Unmodified-Since, If-None-Match over If-Modified-Since.</summary>
+    public static int EvaluateConditions(S3Request req, ObjectRecord obj)
+    {
+        var modified = HttpDates.TruncateToSeconds(obj.LastModified);
+        var ifMatch = req.Header("If-Match");
+        if (ifMatch is not null)
+        {
+            if (!ETags.Matches(ifMatch, obj.ETag)) throw S3Errors.PreconditionFailed("If-Match");
+        }
+        else if (HttpDates.Parse(req.Header("If-Unmodified-Since")) is { } ius && modified > ius)
+        {
+            throw S3Errors.PreconditionFailed("If-Unmodified-Since");
+        }
+        var ifNoneMatch = req.Header("If-None-Match");
+        if (ifNoneMatch is not null)
+        {
+            if (ETags.Matches(ifNoneMatch, obj.ETag)) return 304;
+        }
+        else if (HttpDates.Parse(req.Header("If-Modified-Since")) is { } ims && modified <= ims)
+        {
+            return 304;
+        }
+        return 200;
+    }
+
+    private static (long Offset, long Length, bool Partial) SelectBytes(S3Request req, ObjectRecord obj)
+    {
+        var partNumberText = req.Query("partNumber");
+        var range = req.Header("Range");
+        if (partNumberText is not null)
+        {
+            if (range is not null) throw S3Errors.InvalidRequest("Cannot specify both Range header and partNumber query parameter");
+            if (!int.TryParse(partNumberText, out var partNumber) || partNumber is < 1 or > ServerOptions.MaxPartNumber)
+                throw S3Errors.InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", partNumberText);
+            if (obj.Segments is null || obj.PartsCount == 0)
+            {
+                if (partNumber != 1) throw new S3Exception("InvalidPartNumber", 416, "The requested partnumber is not satisfiable");
+                return (0, obj.Size, false);
+            }
+            if (partNumber > obj.Segments.Count) throw new S3Exception("InvalidPartNumber", 416, "The requested partnumber is not satisfiable");
+            var start = obj.Segments.Take(partNumber - 1).Sum(s => s.Size);
+            return (start, obj.Segments[partNumber - 1].Size, true);
+        }
+        if (ByteRange.Parse(range, obj.Size) is { } r) return (r.Offset, r.Length, true);
+        return (0, obj.Size, false);
+    }
+}

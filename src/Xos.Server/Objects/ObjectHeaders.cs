@@ -1,0 +1,89 @@
+using System.Text;
+using Xos.Server.Protocol;
+using Xos.Server.Storage;
+
+namespace Xos.Server.Objects;
+
+/// <summary>The headers an object is stored with (content headers, user metadata, storage class) and how they are returned.</summary>
+public static class ObjectHeaders
+{
+    private const int MaxUserMetadataBytes = 2048;
+
+    /// <summary>Content headers S3 stores with the object and returns on GET and HEAD.</summary>
+    private static readonly string[] StoredContentHeaders = ["Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"];
+
+    private static readonly string[] StorageClasses =
+        ["STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE"];
+
+    /// <summary>Request headers for features that are not implemented yet; refused so that no caller believes they took effect.</summary>
+    private static readonly string[] UnsupportedWriteHeaders =
+    [
+        "x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm", "x-amz-server-side-encryption-aws-kms-key-id",
+        "x-amz-tagging", "x-amz-website-redirect-location", "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date",
+        "x-amz-object-lock-legal-hold",
+    ];
+
+    public sealed record Stored(string ContentType, IReadOnlyDictionary<string, string> Headers, string StorageClass);
+
+    public static void RejectUnsupported(S3Request req)
+    {
+        foreach (var name in UnsupportedWriteHeaders)
+            if (req.Header(name) is not null)
+                throw S3Errors.NotImplemented($"The {name} header is not supported yet.");
+    }
+
+    public static string StorageClassFrom(S3Request req)
+    {
+        var sc = req.Header("x-amz-storage-class");
+        if (sc is null) return "STANDARD";
+        if (!StorageClasses.Contains(sc)) throw new S3Exception("InvalidStorageClass", 400, "The storage class you specified is not valid", ("StorageClassRequested", sc));
+        return sc;
+    }
+
+    public static Stored FromRequest(S3Request req)
+    {
+        RejectUnsupported(req);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var metadataBytes = 0;
+        foreach (var (name, values) in req.HttpRequest.Headers)
+        {
+            if (!name.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase)) continue;
+            var value = values.ToString();
+            var key = name.ToLowerInvariant();
+            metadataBytes += Encoding.UTF8.GetByteCount(key["x-amz-meta-".Length..]) + Encoding.UTF8.GetByteCount(value);
+            headers[key] = value;
+        }
+        if (metadataBytes > MaxUserMetadataBytes)
+            throw new S3Exception("MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size.",
+                ("Size", metadataBytes.ToString()), ("MaxSizeAllowed", MaxUserMetadataBytes.ToString()));
+        foreach (var name in StoredContentHeaders)
+            if (req.Header(name) is { } v) headers[name] = v;
+        var contentType = req.Header("Content-Type");
+        if (string.IsNullOrWhiteSpace(contentType)) contentType = "application/octet-stream";
+        return new Stored(contentType, headers, StorageClassFrom(req));
+    }
+
+    /// <summary>Writes the object's headers, applying the response-* query overrides of GetObject.</summary>
+    public static void WriteResponse(S3Request req, ObjectRecord obj)
+    {
+        var h = req.Http.Response.Headers;
+        h.ETag = ETags.Quote(obj.ETag);
+        h.LastModified = HttpDates.Format(obj.LastModified);
+        h.AcceptRanges = "bytes";
+        h.ContentType = obj.ContentType;
+        if (obj.StorageClass != "STANDARD") h["x-amz-storage-class"] = obj.StorageClass;
+        if (obj.PartsCount > 0 && req.HasQuery("partNumber")) h["x-amz-mp-parts-count"] = obj.PartsCount.ToString();
+        foreach (var (name, value) in obj.Headers) h[name] = value;
+        Override(req, "response-content-type", "Content-Type");
+        Override(req, "response-content-language", "Content-Language");
+        Override(req, "response-expires", "Expires");
+        Override(req, "response-cache-control", "Cache-Control");
+        Override(req, "response-content-disposition", "Content-Disposition");
+        Override(req, "response-content-encoding", "Content-Encoding");
+    }
+
+    private static void Override(S3Request req, string query, string header)
+    {
+        if (req.Query(query) is { } v) req.Http.Response.Headers[header] = v;
+    }
+}

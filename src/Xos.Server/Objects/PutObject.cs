@@ -1,0 +1,60 @@
+using Xos.Server.Auth;
+using Xos.Server.Hosting;
+using Xos.Server.Protocol;
+using Xos.Server.Storage;
+
+namespace Xos.Server.Objects;
+
+/// <summary>PUT /bucket/key: streams the body into a new blob, then commits it as the key's current object.</summary>
+public static class PutObject
+{
+    public static async Task HandleAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    {
+        var bucket = await ctx.AuthorizedBucketAsync(req, "s3:PutObject", ct);
+        CannedAcl.RequireOwnerOnly(req);
+        var stored = ObjectHeaders.FromRequest(req);
+        var length = RequireContentLength(req, ServerOptions.MaxObjectSize);
+        var expectedMd5 = ContentMd5.Parse(req.Header("Content-MD5"));
+
+        var blob = await ctx.Blobs.WriteAsync(req.Body, length, ServerOptions.MaxObjectSize, computeSha256: false, ct);
+        try
+        {
+            ContentMd5.Verify(expectedMd5, blob.Md5);
+            var record = new ObjectRecord
+            {
+                BucketId = bucket.Id,
+                Key = req.Key!,
+                Size = blob.Size,
+                ETag = ETags.FromMd5(blob.Md5),
+                LastModified = DateTimeOffset.UtcNow,
+                ContentType = stored.ContentType,
+                Headers = stored.Headers,
+                StorageClass = stored.StorageClass,
+                OwnerId = req.Identity?.OwnerId ?? bucket.OwnerId,
+                BlobId = blob.BlobId,
+            };
+            ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
+            req.Http.Response.Headers.ETag = ETags.Quote(record.ETag);
+            req.Http.Response.StatusCode = 200;
+            req.Http.Response.ContentLength = 0;
+        }
+        catch
+        {
+            ctx.Blobs.Delete(blob.BlobId);
+            throw;
+        }
+    }
+
+    /// <summary>S3 needs the body's length up front (Content-Length, or x-amz-decoded-content-length for aws-chunked bodies).</summary>
+    public static long RequireContentLength(S3Request req, long max)
+    {
+        if (req.ContentLength is not { } length)
+        {
+            if (req.HttpRequest.ContentLength is null && req.Header("Transfer-Encoding") is null) return 0;
+            throw S3Errors.MissingContentLength();
+        }
+        if (length < 0) throw S3Errors.MissingContentLength();
+        if (length > max) throw S3Errors.EntityTooLarge(max);
+        return length;
+    }
+}

@@ -1,0 +1,3 @@
+using Xos.Server.Hosting;
+
+return await Cli.RunAsync(args);

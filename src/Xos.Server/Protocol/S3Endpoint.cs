@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Xos.Server.Auth;
+using Xos.Server.Hosting;
+
+namespace Xos.Server.Protocol;
+
+/// <summary>
+/// The one HTTP entry point for S3: request id, addressing, authentication, dispatch, error XML and the request log line.
+/// Data flows one way: request -> auth -> operation -> storage.
+/// </summary>
+public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator authenticator, ILogger<S3Endpoint> log)
+{
+    public async Task HandleAsync(HttpContext http)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var requestId = RequestIds.Next();
+        var headers = http.Response.Headers;
+        headers["x-amz-request-id"] = requestId;
+        headers["x-amz-id-2"] = requestId;
+        headers.Server = "XOS";
+        S3Request? req = null;
+        var ct = http.RequestAborted;
+        try
+        {
+            req = S3Request.Parse(http, requestId, ctx.Options.Domains);
+            await authenticator.AuthenticateAsync(req, ct);
+            await S3Router.DispatchAsync(req, ctx, ct);
+        }
+        catch (S3Exception e)
+        {
+            await WriteErrorAsync(http, req, requestId, e);
+        }
+        catch (BadHttpRequestException e) when (!http.Response.HasStarted)
+        {
+            var error = e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? S3Errors.EntityTooLarge(ServerOptions.MaxObjectSize)
+                : S3Errors.IncompleteBody();
+            await WriteErrorAsync(http, req, requestId, error);
+        }
+        catch (Exception) when (ct.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception e)
+        {
+            LogFailure(log, e, http.Request.Method, http.Request.Path, requestId);
+            if (!http.Response.HasStarted) await WriteErrorAsync(http, req, requestId, S3Errors.InternalError());
+            else http.Abort();
+        }
+        finally
+        {
+            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            LogRequest(log, http.Request.Method, req?.Bucket ?? "-", req?.Key ?? "-", http.Response.StatusCode,
+                http.Request.ContentLength ?? 0, http.Response.ContentLength ?? 0, Math.Round(ms, 2), requestId);
+        }
+    }
+
+    private static async Task WriteErrorAsync(HttpContext http, S3Request? req, string requestId, S3Exception e)
+    {
+        if (http.Response.HasStarted)
+        {
+            http.Abort();
+            return;
+        }
+        var keep = new[] { "x-amz-request-id", "x-amz-id-2", "Server" }.ToDictionary(h => h, h => http.Response.Headers[h]);
+        http.Response.Headers.Clear();
+        foreach (var (name, value) in keep) http.Response.Headers[name] = value;
+        var resource = req?.Resource ?? http.Request.Path.Value ?? "/";
+        await S3Xml.WriteAsync(http, e.Status, "Error", w =>
+        {
+            w.Element("Code", e.Code);
+            w.Element("Message", e.Message);
+            foreach (var (name, value) in e.Details)
+                if (value.Length > 0) w.Element(name, value);
+            if (e.Code == "NoSuchKey" && req?.Key is { } key && e.Details.All(d => d.Key != "Key")) w.Element("Key", key);
+            if (e.Code == "NoSuchBucket" && req?.Bucket is { } bucket && e.Details.All(d => d.Key != "BucketName" || d.Value.Length == 0))
+                w.Element("BucketName", bucket);
+            w.Element("Resource", resource);
+            w.Element("RequestId", requestId);
+            w.Element("HostId", requestId);
+        }, ns: null);
+        // Errors on requests whose body we did not read: close the connection rather than drain gigabytes.
+        if (req is not null && http.Request.ContentLength > 1 << 20 && e.Status >= 400) http.Response.Headers.Connection = "close";
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Bucket} {Key} {Status} in={BytesIn} out={BytesOut} {Ms}ms {RequestId}")]
+    private static partial void LogRequest(ILogger log, string method, string bucket, string key, int status, long bytesIn, long bytesOut, double ms, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed ({RequestId})")]
+    private static partial void LogFailure(ILogger log, Exception e, string method, string? path, string requestId);
+}

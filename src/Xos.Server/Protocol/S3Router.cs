@@ -1,0 +1,86 @@
+using Xos.Server.Buckets;
+using Xos.Server.Hosting;
+using Xos.Server.Multipart;
+using Xos.Server.Objects;
+
+namespace Xos.Server.Protocol;
+
+/// <summary>Maps an authenticated request to its S3 operation by method, addressing level and sub-resource.</summary>
+public static class S3Router
+{
+    /// <summary>Bucket sub-resources that later features implement; until then they are refused, never faked.</summary>
+    private static readonly string[] UnimplementedBucketSubresources =
+    [
+        "acl", "policy", "policyStatus", "lifecycle", "cors", "versioning", "versions", "tagging", "encryption", "website",
+        "logging", "notification", "replication", "object-lock", "ownershipControls", "publicAccessBlock", "accelerate",
+        "requestPayment", "analytics", "metrics", "inventory", "intelligent-tiering",
+    ];
+
+    private static readonly string[] UnimplementedObjectSubresources =
+        ["acl", "tagging", "retention", "legal-hold", "restore", "select", "torrent", "attributes"];
+
+    public static Task DispatchAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    {
+        if (req.Bucket is null) return DispatchServiceAsync(req, ctx, ct);
+        if (req.Key is null) return DispatchBucketAsync(req, ctx, ct);
+        return DispatchObjectAsync(req, ctx, ct);
+    }
+
+    private static Task DispatchServiceAsync(S3Request req, ServerContext ctx, CancellationToken ct) => req.Method switch
+    {
+        "GET" => ListBuckets.HandleAsync(req, ctx, ct),
+        "POST" => throw S3Errors.NotImplemented("The STS API is not available on this server yet."),
+        _ => throw S3Errors.MethodNotAllowed(req.Method),
+    };
+
+    private static Task DispatchBucketAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    {
+        BucketNames.Validate(req.Bucket!);
+        foreach (var sub in UnimplementedBucketSubresources)
+            if (req.HasQuery(sub))
+                throw S3Errors.NotImplemented($"The bucket '{sub}' sub-resource is not implemented yet.");
+
+        return req.Method switch
+        {
+            "PUT" => BucketBasics.CreateAsync(req, ctx, ct),
+            "HEAD" => BucketBasics.HeadAsync(req, ctx, ct),
+            "DELETE" => BucketBasics.DeleteAsync(req, ctx, ct),
+            "GET" when req.HasQuery("location") => BucketBasics.GetLocationAsync(req, ctx, ct),
+            "GET" when req.HasQuery("uploads") => MultipartListing.ListUploadsAsync(req, ctx, ct),
+            "GET" when req.Query("list-type") == "2" => ListObjects.HandleV2Async(req, ctx, ct),
+            "GET" => ListObjects.HandleV1Async(req, ctx, ct),
+            "POST" when req.HasQuery("delete") => DeleteObjects.HandleAsync(req, ctx, ct),
+            "POST" => throw S3Errors.NotImplemented("Browser-based POST uploads are not implemented yet."),
+            _ => throw S3Errors.MethodNotAllowed(req.Method),
+        };
+    }
+
+    private static Task DispatchObjectAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    {
+        BucketNames.Validate(req.Bucket!);
+        foreach (var sub in UnimplementedObjectSubresources)
+            if (req.HasQuery(sub))
+                throw S3Errors.NotImplemented($"The object '{sub}' sub-resource is not implemented yet.");
+        ObjectKeys.Validate(req.Key!);
+        if (req.HasQuery("versionId") && req.Query("versionId") != "null")
+            throw S3Errors.NotImplemented("Object versions are not implemented yet.");
+
+        var isPart = req.HasQuery("uploadId") && req.HasQuery("partNumber");
+        var isCopy = req.Header("x-amz-copy-source") is not null;
+        return req.Method switch
+        {
+            "PUT" when isPart && isCopy => UploadPart.CopyAsync(req, ctx, ct),
+            "PUT" when isPart => UploadPart.HandleAsync(req, ctx, ct),
+            "PUT" when req.HasQuery("uploadId") => throw S3Errors.InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", ""),
+            "PUT" when isCopy => CopyObject.HandleAsync(req, ctx, ct),
+            "PUT" => PutObject.HandleAsync(req, ctx, ct),
+            "GET" when req.HasQuery("uploadId") => MultipartListing.ListPartsAsync(req, ctx, ct),
+            "GET" or "HEAD" => GetObject.HandleAsync(req, ctx, ct),
+            "DELETE" when req.HasQuery("uploadId") => MultipartUploads.AbortAsync(req, ctx, ct),
+            "DELETE" => DeleteObject.HandleAsync(req, ctx, ct),
+            "POST" when req.HasQuery("uploads") => MultipartUploads.CreateAsync(req, ctx, ct),
+            "POST" when req.HasQuery("uploadId") => MultipartUploads.CompleteAsync(req, ctx, ct),
+            _ => throw S3Errors.MethodNotAllowed(req.Method),
+        };
+    }
+}

@@ -1,0 +1,189 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Xos.Server.Protocol;
+
+namespace Xos.Server.Storage.Files;
+
+/// <summary>
+/// Blobs as files under <c>data/blobs/xx/&lt;id&gt;</c>. A write goes to <c>data/tmp</c>, is fsynced, renamed into
+/// place and the directory fsynced, so a blob either exists whole or not at all.
+/// </summary>
+public sealed partial class FileBlobStore : IBlobStore
+{
+    private const int BufferSize = 1 << 20;
+    private readonly string _blobRoot;
+    private readonly string _tmpRoot;
+
+    public FileBlobStore(string dataDirectory)
+    {
+        _blobRoot = Path.Combine(dataDirectory, "blobs");
+        _tmpRoot = Path.Combine(dataDirectory, "tmp");
+        Directory.CreateDirectory(_tmpRoot);
+        for (var i = 0; i < 256; i++) Directory.CreateDirectory(Path.Combine(_blobRoot, i.ToString("x2")));
+        FsyncDirectory(_blobRoot);
+        FsyncDirectory(dataDirectory);
+    }
+
+    private static string NewId() => Guid.NewGuid().ToString("N");
+
+    private string FinalPath(string blobId) => Path.Combine(_blobRoot, blobId[..2], blobId);
+
+    public string? LocalPath(string blobId) => FinalPath(blobId);
+
+    public Stream OpenRead(string blobId) =>
+        new FileStream(FinalPath(blobId), new FileStreamOptions
+        {
+            Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
+            Options = FileOptions.SequentialScan, BufferSize = 0,
+        });
+
+    public async Task<BlobWriteResult> WriteAsync(Stream source, long? expectedSize, long maxSize, bool computeSha256, CancellationToken ct)
+    {
+        if (expectedSize > maxSize) throw S3Errors.EntityTooLarge(maxSize);
+        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        using var sha = computeSha256 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        return await WriteNewBlobAsync(expectedSize, async file =>
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            try
+            {
+                long total = 0;
+                int n;
+                while ((n = await source.ReadAsync(buffer.AsMemory(0, BufferSize), ct)) > 0)
+                {
+                    total += n;
+                    if (total > maxSize) throw S3Errors.EntityTooLarge(maxSize);
+                    if (expectedSize is { } expected && total > expected) throw S3Errors.InvalidRequest("The request body is longer than its Content-Length.");
+                    md5.AppendData(buffer, 0, n);
+                    sha?.AppendData(buffer, 0, n);
+                    await file.WriteAsync(buffer.AsMemory(0, n), ct);
+                }
+                if (expectedSize is { } exp && total != exp) throw S3Errors.IncompleteBody();
+                return (total, md5.GetHashAndReset(), sha?.GetHashAndReset());
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }, ct);
+    }
+
+    public async Task<BlobWriteResult> CopyAsync(IReadOnlyList<Segment> source, long offset, long length, CancellationToken ct)
+    {
+        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        return await WriteNewBlobAsync(length, async file =>
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            try
+            {
+                long segmentStart = 0, remaining = length;
+                foreach (var segment in source)
+                {
+                    var segmentEnd = segmentStart + segment.Size;
+                    if (remaining > 0 && offset < segmentEnd)
+                    {
+                        var from = Math.Max(offset, segmentStart) - segmentStart;
+                        await using var input = OpenRead(segment.BlobId);
+                        input.Seek(from, SeekOrigin.Begin);
+                        var take = Math.Min(remaining, segment.Size - from);
+                        while (take > 0)
+                        {
+                            var n = await input.ReadAsync(buffer.AsMemory(0, (int)Math.Min(BufferSize, take)), ct);
+                            if (n == 0) throw new IOException($"blob {segment.BlobId} is shorter than its metadata says");
+                            md5.AppendData(buffer, 0, n);
+                            await file.WriteAsync(buffer.AsMemory(0, n), ct);
+                            take -= n;
+                            remaining -= n;
+                            offset += n;
+                        }
+                    }
+                    segmentStart = segmentEnd;
+                }
+                if (remaining != 0) throw new IOException("copy source is shorter than the requested range");
+                return (length, md5.GetHashAndReset(), (byte[]?)null);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }, ct);
+    }
+
+    private async Task<BlobWriteResult> WriteNewBlobAsync(long? preallocate, Func<FileStream, Task<(long Size, byte[] Md5, byte[]? Sha256)>> fill, CancellationToken ct)
+    {
+        var id = NewId();
+        var tmp = Path.Combine(_tmpRoot, id + ".tmp");
+        try
+        {
+            (long Size, byte[] Md5, byte[]? Sha256) written;
+            await using (var file = new FileStream(tmp, new FileStreamOptions
+                         {
+                             Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0,
+                             PreallocationSize = preallocate is > 0 and < 1L << 40 ? preallocate.Value : 0,
+                         }))
+            {
+                written = await fill(file);
+                file.Flush(flushToDisk: true);
+            }
+            var final = FinalPath(id);
+            File.Move(tmp, final);
+            FsyncDirectory(Path.GetDirectoryName(final)!);
+            return new BlobWriteResult(id, written.Size, written.Md5, written.Sha256);
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+    }
+
+    public void Delete(string blobId) => TryDelete(FinalPath(blobId));
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    public IEnumerable<string> EnumerateBlobs(DateTimeOffset olderThan)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(_blobRoot))
+        foreach (var file in Directory.EnumerateFiles(dir))
+        {
+            if (File.GetLastWriteTimeUtc(file) < olderThan.UtcDateTime) yield return Path.GetFileName(file);
+        }
+    }
+
+    public void CleanTemporaryFiles(DateTimeOffset olderThan)
+    {
+        foreach (var file in Directory.EnumerateFiles(_tmpRoot))
+            if (File.GetLastWriteTimeUtc(file) < olderThan.UtcDateTime) TryDelete(file);
+    }
+
+    /// <summary>Makes a rename durable: on Linux a new directory entry survives a crash only once the directory is fsynced.</summary>
+    private static void FsyncDirectory(string path)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
+        var fd = Native.open(path, Native.O_RDONLY | (OperatingSystem.IsLinux() ? Native.O_DIRECTORY_LINUX : 0));
+        if (fd < 0) return;
+        try { Native.fsync(fd); }
+        finally { Native.close(fd); }
+    }
+
+    private static partial class Native
+    {
+        public const int O_RDONLY = 0;
+        public const int O_DIRECTORY_LINUX = 0x10000;
+
+        [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+        public static partial int open(string path, int flags);
+
+        [LibraryImport("libc", EntryPoint = "fsync")]
+        public static partial int fsync(int fd);
+
+        [LibraryImport("libc", EntryPoint = "close")]
+        public static partial int close(int fd);
+    }
+}

@@ -1,0 +1,520 @@
+using System.Data;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Xos.Server.Auth;
+using Xos.Server.Protocol;
+
+namespace Xos.Server.Storage.Sqlite;
+
+/// <summary>
+/// The embedded metadata store: one SQLite database in WAL mode with full fsync on commit.
+/// Write transactions start with BEGIN IMMEDIATE so concurrent writers queue instead of deadlocking.
+/// </summary>
+public sealed class SqliteMetadataStore : IMetadataStore
+{
+    private const string ObjectColumns =
+        "o.id, o.key, o.version_id, o.delete_marker, o.size, o.etag, o.last_modified, o.content_type, o.headers, " +
+        "o.storage_class, o.owner_id, o.blob_id, o.parts_count, o.acl, o.tags, o.encryption";
+    private const string UploadColumns =
+        "id, upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption";
+
+    private readonly string _connectionString;
+
+    public SqliteMetadataStore(string databasePath)
+    {
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = 60,
+        }.ToString();
+    }
+
+    public bool IsSharedByProcesses => false;
+
+    public async Task InitializeAsync(CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await ExecAsync(db, null, "PRAGMA journal_mode=WAL;", ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await ExecAsync(db, tx, SqliteSchema.Create, ct);
+        var version = await ScalarAsync(db, tx, "SELECT MAX(version) FROM schema_version", ct);
+        if (version is null or DBNull)
+            await ExecAsync(db, tx, $"INSERT INTO schema_version(version) VALUES ({SqliteSchema.Version})", ct);
+        else if (Convert.ToInt32(version) > SqliteSchema.Version)
+            throw new InvalidOperationException($"The metadata database has schema version {version}, newer than this server ({SqliteSchema.Version}).");
+        await tx.CommitAsync(ct);
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        var db = new SqliteConnection(_connectionString);
+        await db.OpenAsync(ct);
+        using var pragma = db.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous=FULL;";
+        await pragma.ExecuteNonQueryAsync(ct);
+        return db;
+    }
+
+    private static SqliteCommand Command(SqliteConnection db, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)
+    {
+        var cmd = db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return cmd;
+    }
+
+    private static async Task<int> ExecAsync(SqliteConnection db, SqliteTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] args)
+    {
+        await using var cmd = Command(db, tx, sql, args);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<object?> ScalarAsync(SqliteConnection db, SqliteTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] args)
+    {
+        await using var cmd = Command(db, tx, sql, args);
+        return await cmd.ExecuteScalarAsync(ct);
+    }
+
+    private static long Millis(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+    private static DateTimeOffset FromMillis(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    private static string? HeadersJson(IReadOnlyDictionary<string, string> headers) =>
+        headers.Count == 0 ? null : JsonSerializer.Serialize(headers, StorageJson.Default.IReadOnlyDictionaryStringString);
+
+    private static IReadOnlyDictionary<string, string> ParseHeaders(SqliteDataReader r, int i) =>
+        r.IsDBNull(i) ? ObjectRecord.EmptyHeaders
+                      : JsonSerializer.Deserialize(r.GetString(i), StorageJson.Default.DictionaryStringString)!;
+
+    private static string? NullableString(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static bool IsForeignKeyViolation(SqliteException e) => e.SqliteErrorCode == 19 && e.SqliteExtendedErrorCode == 787;
+
+    // ---------------------------------------------------------------- accounts
+
+    public async Task EnsureUserAsync(string userId, string displayName, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await ExecAsync(db, null,
+            "INSERT INTO users(id, display_name, created) VALUES (@id, @name, @now) ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name",
+            ct, ("@id", userId), ("@name", displayName), ("@now", Millis(DateTimeOffset.UtcNow)));
+    }
+
+    public async Task PutAccessKeyAsync(AccessKeyRecord key, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await ExecAsync(db, null,
+            "INSERT INTO access_keys(access_key, secret_key, user_id, created) VALUES (@ak, @sk, @user, @now) " +
+            "ON CONFLICT(access_key) DO UPDATE SET secret_key = excluded.secret_key, user_id = excluded.user_id",
+            ct, ("@ak", key.AccessKey), ("@sk", key.SecretKey), ("@user", key.OwnerId), ("@now", Millis(DateTimeOffset.UtcNow)));
+    }
+
+    public async Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKey, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null,
+            "SELECT k.access_key, k.secret_key, k.user_id, u.display_name FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = @ak",
+            ("@ak", accessKey));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        return new AccessKeyRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3));
+    }
+
+    // ---------------------------------------------------------------- buckets
+
+    private const string BucketColumns = "id, name, owner_id, created, location, acl";
+
+    private static BucketRecord ReadBucket(SqliteDataReader r, int o = 0) =>
+        new(r.GetInt64(o), r.GetString(o + 1), r.GetString(o + 2), FromMillis(r.GetInt64(o + 3)), r.GetString(o + 4), NullableString(r, o + 5));
+
+    public async Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await GetBucketAsync(db, null, name, ct);
+    }
+
+    private static async Task<BucketRecord?> GetBucketAsync(SqliteConnection db, SqliteTransaction? tx, string name, CancellationToken ct)
+    {
+        await using var cmd = Command(db, tx, $"SELECT {BucketColumns} FROM buckets WHERE name = @name", ("@name", name));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? ReadBucket(r) : null;
+    }
+
+    public async Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var inserted = await ExecAsync(db, tx,
+            "INSERT INTO buckets(name, owner_id, created, location, acl) VALUES (@name, @owner, @now, @loc, @acl) ON CONFLICT(name) DO NOTHING",
+            ct, ("@name", name), ("@owner", ownerId), ("@now", Millis(DateTimeOffset.UtcNow)), ("@loc", location), ("@acl", acl));
+        var bucket = await GetBucketAsync(db, tx, name, ct) ?? throw new InvalidOperationException("bucket vanished inside its transaction");
+        await tx.CommitAsync(ct);
+        return (bucket, inserted == 1);
+    }
+
+    public async Task<bool> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        try
+        {
+            return await ExecAsync(db, null,
+                "DELETE FROM buckets WHERE id = @id AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket_id = @id) " +
+                "AND NOT EXISTS (SELECT 1 FROM uploads WHERE bucket_id = @id)", ct, ("@id", bucketId)) == 1;
+        }
+        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        {
+            return false;
+        }
+    }
+
+    public async Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string ownerId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, $"SELECT {BucketColumns} FROM buckets WHERE owner_id = @owner ORDER BY name", ("@owner", ownerId));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<BucketRecord>();
+        while (await r.ReadAsync(ct)) list.Add(ReadBucket(r));
+        return list;
+    }
+
+    // ---------------------------------------------------------------- objects
+
+    private static ObjectRecord ReadObject(SqliteDataReader r, long bucketId, int o = 0) => new()
+    {
+        BucketId = bucketId,
+        Key = KeyRange.Text((byte[])r.GetValue(o + 1)),
+        VersionId = r.GetString(o + 2),
+        IsDeleteMarker = r.GetInt64(o + 3) != 0,
+        Size = r.GetInt64(o + 4),
+        ETag = r.GetString(o + 5),
+        LastModified = FromMillis(r.GetInt64(o + 6)),
+        ContentType = r.GetString(o + 7),
+        Headers = ParseHeaders(r, o + 8),
+        StorageClass = r.GetString(o + 9),
+        OwnerId = r.GetString(o + 10),
+        BlobId = NullableString(r, o + 11),
+        PartsCount = (int)r.GetInt64(o + 12),
+        Acl = NullableString(r, o + 13),
+        Tags = NullableString(r, o + 14),
+        Encryption = NullableString(r, o + 15),
+    };
+
+    private static async Task<ObjectRecord> WithSegmentsAsync(SqliteConnection db, SqliteTransaction? tx, long objectId, ObjectRecord obj, CancellationToken ct)
+    {
+        if (obj.BlobId is not null || obj.IsDeleteMarker) return obj;
+        return obj with { Segments = await ReadSegmentsAsync(db, tx, objectId, ct) };
+    }
+
+    private static async Task<List<Segment>> ReadSegmentsAsync(SqliteConnection db, SqliteTransaction? tx, long objectId, CancellationToken ct)
+    {
+        await using var cmd = Command(db, tx, "SELECT blob_id, size FROM object_segments WHERE object_id = @id ORDER BY seq", ("@id", objectId));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var segments = new List<Segment>();
+        while (await r.ReadAsync(ct)) segments.Add(new Segment(r.GetString(0), r.GetInt64(1)));
+        return segments;
+    }
+
+    public async Task<(BucketRecord? Bucket, ObjectRecord? Object)> GetBucketAndObjectAsync(string bucket, string key, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null,
+            $"SELECT b.id, b.name, b.owner_id, b.created, b.location, b.acl, {ObjectColumns} FROM buckets b " +
+            "LEFT JOIN objects o ON o.bucket_id = b.id AND o.key = @key AND o.is_latest = 1 WHERE b.name = @name",
+            ("@name", bucket), ("@key", KeyRange.Bytes(key)));
+        long objectId;
+        BucketRecord b;
+        ObjectRecord obj;
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            if (!await r.ReadAsync(ct)) return (null, null);
+            b = ReadBucket(r);
+            if (r.IsDBNull(6)) return (b, null);
+            objectId = r.GetInt64(6);
+            obj = ReadObject(r, b.Id, 6);
+        }
+        return (b, await WithSegmentsAsync(db, null, objectId, obj, ct));
+    }
+
+    public async Task<ObjectRecord?> GetObjectAsync(long bucketId, string key, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await GetLatestAsync(db, null, bucketId, key, ct);
+    }
+
+    private static async Task<ObjectRecord?> GetLatestAsync(SqliteConnection db, SqliteTransaction? tx, long bucketId, string key, CancellationToken ct)
+    {
+        await using var cmd = Command(db, tx,
+            $"SELECT {ObjectColumns} FROM objects o WHERE o.bucket_id = @b AND o.key = @key AND o.is_latest = 1",
+            ("@b", bucketId), ("@key", KeyRange.Bytes(key)));
+        long objectId;
+        ObjectRecord obj;
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            if (!await r.ReadAsync(ct)) return null;
+            objectId = r.GetInt64(0);
+            obj = ReadObject(r, bucketId);
+        }
+        return await WithSegmentsAsync(db, tx, objectId, obj, ct);
+    }
+
+    public async Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        try
+        {
+            var displaced = await ReplaceObjectAsync(db, tx, obj, ct);
+            await tx.CommitAsync(ct);
+            return new WriteOutcome(displaced);
+        }
+        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        {
+            throw S3Errors.NoSuchBucket("");
+        }
+    }
+
+    /// <summary>Removes the key's "null" version (returning its blobs) and inserts <paramref name="obj"/> as the latest.</summary>
+    private static async Task<List<string>> ReplaceObjectAsync(SqliteConnection db, SqliteTransaction tx, ObjectRecord obj, CancellationToken ct)
+    {
+        var key = KeyRange.Bytes(obj.Key);
+        var displaced = new List<string>();
+        long? oldId = null;
+        await using (var find = Command(db, tx, "SELECT id, blob_id FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v",
+                         ("@b", obj.BucketId), ("@key", key), ("@v", obj.VersionId)))
+        await using (var r = await find.ExecuteReaderAsync(ct))
+        {
+            if (await r.ReadAsync(ct))
+            {
+                oldId = r.GetInt64(0);
+                if (!r.IsDBNull(1)) displaced.Add(r.GetString(1));
+            }
+        }
+        if (oldId is not null)
+        {
+            displaced.AddRange((await ReadSegmentsAsync(db, tx, oldId.Value, ct)).Select(s => s.BlobId));
+            await ExecAsync(db, tx, "DELETE FROM objects WHERE id = @id", ct, ("@id", oldId.Value));
+        }
+        await ExecAsync(db, tx, "UPDATE objects SET is_latest = 0 WHERE bucket_id = @b AND key = @key AND is_latest = 1", ct,
+            ("@b", obj.BucketId), ("@key", key));
+        var id = (long)(await ScalarAsync(db, tx,
+            "INSERT INTO objects(bucket_id, key, version_id, is_latest, delete_marker, size, etag, last_modified, content_type, headers, " +
+            "storage_class, owner_id, blob_id, parts_count, acl, tags, encryption) VALUES " +
+            "(@b, @key, @v, 1, @dm, @size, @etag, @lm, @ct, @headers, @sc, @owner, @blob, @parts, @acl, @tags, @enc) RETURNING id",
+            ct, ("@b", obj.BucketId), ("@key", key), ("@v", obj.VersionId), ("@dm", obj.IsDeleteMarker ? 1 : 0), ("@size", obj.Size),
+            ("@etag", obj.ETag), ("@lm", Millis(obj.LastModified)), ("@ct", obj.ContentType), ("@headers", HeadersJson(obj.Headers)),
+            ("@sc", obj.StorageClass), ("@owner", obj.OwnerId), ("@blob", obj.BlobId), ("@parts", obj.PartsCount),
+            ("@acl", obj.Acl), ("@tags", obj.Tags), ("@enc", obj.Encryption)))!;
+        if (obj.Segments is { } segments)
+        {
+            await using var insert = Command(db, tx, "INSERT INTO object_segments(object_id, seq, blob_id, size) VALUES (@id, @seq, @blob, @size)",
+                ("@id", id), ("@seq", 0), ("@blob", ""), ("@size", 0L));
+            for (var i = 0; i < segments.Count; i++)
+            {
+                insert.Parameters["@seq"].Value = i;
+                insert.Parameters["@blob"].Value = segments[i].BlobId;
+                insert.Parameters["@size"].Value = segments[i].Size;
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+        }
+        return displaced;
+    }
+
+    public async Task<WriteOutcome> DeleteObjectAsync(long bucketId, string key, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var existing = await GetLatestAsync(db, tx, bucketId, key, ct);
+        if (existing is null) return WriteOutcome.Nothing;
+        await ExecAsync(db, tx, "DELETE FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v", ct,
+            ("@b", bucketId), ("@key", KeyRange.Bytes(key)), ("@v", existing.VersionId));
+        await tx.CommitAsync(ct);
+        return new WriteOutcome(existing.BlobIds.ToList());
+    }
+
+    public async Task<IReadOnlyList<ObjectListEntry>> ListObjectsAsync(long bucketId, string prefix, string? after, bool skipAfterPrefix, int limit, CancellationToken ct)
+    {
+        var lower = KeyRange.Bytes(prefix);
+        var upper = KeyRange.PrefixUpperBound(lower);
+        var afterBytes = after is null ? null : KeyRange.Bytes(after);
+        var afterOp = ">";
+        if (afterBytes is not null && skipAfterPrefix)
+        {
+            afterBytes = KeyRange.PrefixUpperBound(afterBytes);
+            if (afterBytes is null) return [];
+            afterOp = ">=";
+        }
+        var sql = "SELECT key, size, etag, last_modified, storage_class, owner_id FROM objects " +
+                  "WHERE bucket_id = @b AND is_latest = 1 AND delete_marker = 0 AND key >= @lo" +
+                  (upper is null ? "" : " AND key < @hi") +
+                  (afterBytes is null ? "" : $" AND key {afterOp} @after") +
+                  " ORDER BY key LIMIT @limit";
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, sql, ("@b", bucketId), ("@lo", lower), ("@limit", limit));
+        if (upper is not null) cmd.Parameters.AddWithValue("@hi", upper);
+        if (afterBytes is not null) cmd.Parameters.AddWithValue("@after", afterBytes);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<ObjectListEntry>(Math.Min(limit, 1024));
+        while (await r.ReadAsync(ct))
+            list.Add(new ObjectListEntry(KeyRange.Text((byte[])r.GetValue(0)), r.GetInt64(1), r.GetString(2),
+                FromMillis(r.GetInt64(3)), r.GetString(4), r.GetString(5)));
+        return list;
+    }
+
+    // ---------------------------------------------------------------- multipart uploads
+
+    private static UploadRecord ReadUpload(SqliteDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        UploadId = r.GetString(1),
+        BucketId = r.GetInt64(2),
+        Key = KeyRange.Text((byte[])r.GetValue(3)),
+        Initiated = FromMillis(r.GetInt64(4)),
+        OwnerId = r.GetString(5),
+        ContentType = r.GetString(6),
+        Headers = ParseHeaders(r, 7),
+        StorageClass = r.GetString(8),
+        Acl = NullableString(r, 9),
+        Tags = NullableString(r, 10),
+        Encryption = NullableString(r, 11),
+    };
+
+    public async Task CreateUploadAsync(UploadRecord u, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        try
+        {
+            await ExecAsync(db, null,
+                "INSERT INTO uploads(upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption) " +
+                "VALUES (@uid, @b, @key, @init, @owner, @ct, @headers, @sc, @acl, @tags, @enc)",
+                ct, ("@uid", u.UploadId), ("@b", u.BucketId), ("@key", KeyRange.Bytes(u.Key)), ("@init", Millis(u.Initiated)),
+                ("@owner", u.OwnerId), ("@ct", u.ContentType), ("@headers", HeadersJson(u.Headers)), ("@sc", u.StorageClass),
+                ("@acl", u.Acl), ("@tags", u.Tags), ("@enc", u.Encryption));
+        }
+        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        {
+            throw S3Errors.NoSuchBucket("");
+        }
+    }
+
+    public async Task<UploadRecord?> GetUploadAsync(long bucketId, string key, string uploadId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, $"SELECT {UploadColumns} FROM uploads WHERE upload_id = @uid AND bucket_id = @b AND key = @key",
+            ("@uid", uploadId), ("@b", bucketId), ("@key", KeyRange.Bytes(key)));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? ReadUpload(r) : null;
+    }
+
+    public async Task<WriteOutcome> PutPartAsync(long uploadPk, PartRecord part, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        try
+        {
+            var old = await ScalarAsync(db, tx, "SELECT blob_id FROM parts WHERE upload_id = @u AND part_number = @n", ct,
+                ("@u", uploadPk), ("@n", part.PartNumber));
+            await ExecAsync(db, tx,
+                "INSERT INTO parts(upload_id, part_number, blob_id, size, etag, last_modified) VALUES (@u, @n, @blob, @size, @etag, @lm) " +
+                "ON CONFLICT(upload_id, part_number) DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, " +
+                "etag = excluded.etag, last_modified = excluded.last_modified",
+                ct, ("@u", uploadPk), ("@n", part.PartNumber), ("@blob", part.BlobId), ("@size", part.Size), ("@etag", part.ETag),
+                ("@lm", Millis(part.LastModified)));
+            await tx.CommitAsync(ct);
+            return old is string s ? new WriteOutcome([s]) : WriteOutcome.Nothing;
+        }
+        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        {
+            throw S3Errors.NoSuchUpload("");
+        }
+    }
+
+    public async Task<IReadOnlyList<PartRecord>> ListPartsAsync(long uploadPk, int afterPartNumber, int limit, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ReadPartsAsync(db, null, uploadPk, afterPartNumber, limit, ct);
+    }
+
+    private static async Task<List<PartRecord>> ReadPartsAsync(SqliteConnection db, SqliteTransaction? tx, long uploadPk, int after, int limit, CancellationToken ct)
+    {
+        await using var cmd = Command(db, tx,
+            "SELECT part_number, blob_id, size, etag, last_modified FROM parts WHERE upload_id = @u AND part_number > @after ORDER BY part_number LIMIT @limit",
+            ("@u", uploadPk), ("@after", after), ("@limit", limit));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var parts = new List<PartRecord>();
+        while (await r.ReadAsync(ct))
+            parts.Add(new PartRecord((int)r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), FromMillis(r.GetInt64(4))));
+        return parts;
+    }
+
+    public async Task<(ObjectRecord Object, WriteOutcome Outcome)> CompleteUploadAsync(UploadRecord upload,
+        Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var exists = await ScalarAsync(db, tx, "SELECT 1 FROM uploads WHERE id = @u", ct, ("@u", upload.Id));
+        if (exists is null) throw S3Errors.NoSuchUpload(upload.UploadId);
+        var parts = await ReadPartsAsync(db, tx, upload.Id, 0, int.MaxValue, ct);
+        var obj = assemble(parts);
+        List<string> displaced;
+        try
+        {
+            displaced = await ReplaceObjectAsync(db, tx, obj, ct);
+        }
+        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        {
+            throw S3Errors.NoSuchBucket("");
+        }
+        await ExecAsync(db, tx, "DELETE FROM uploads WHERE id = @u", ct, ("@u", upload.Id));
+        await tx.CommitAsync(ct);
+        var used = obj.BlobIds.ToHashSet();
+        displaced.AddRange(parts.Select(p => p.BlobId).Where(b => !used.Contains(b)));
+        return (obj, new WriteOutcome(displaced));
+    }
+
+    public async Task<WriteOutcome?> AbortUploadAsync(long uploadPk, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var parts = await ReadPartsAsync(db, tx, uploadPk, 0, int.MaxValue, ct);
+        var deleted = await ExecAsync(db, tx, "DELETE FROM uploads WHERE id = @u", ct, ("@u", uploadPk));
+        await tx.CommitAsync(ct);
+        return deleted == 0 ? null : new WriteOutcome(parts.Select(p => p.BlobId).ToList());
+    }
+
+    public async Task<IReadOnlyList<UploadRecord>> ListUploadsAsync(long bucketId, string prefix, string? keyMarker, string? uploadIdMarker,
+        int limit, CancellationToken ct)
+    {
+        var lower = KeyRange.Bytes(prefix);
+        var upper = KeyRange.PrefixUpperBound(lower);
+        var sql = $"SELECT {UploadColumns} FROM uploads WHERE bucket_id = @b AND key >= @lo" +
+                  (upper is null ? "" : " AND key < @hi") +
+                  (keyMarker is null ? "" : uploadIdMarker is null ? " AND key > @km" : " AND (key > @km OR (key = @km AND upload_id > @um))") +
+                  " ORDER BY key, upload_id LIMIT @limit";
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, sql, ("@b", bucketId), ("@lo", lower), ("@limit", limit));
+        if (upper is not null) cmd.Parameters.AddWithValue("@hi", upper);
+        if (keyMarker is not null) cmd.Parameters.AddWithValue("@km", KeyRange.Bytes(keyMarker));
+        if (keyMarker is not null && uploadIdMarker is not null) cmd.Parameters.AddWithValue("@um", uploadIdMarker);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<UploadRecord>();
+        while (await r.ReadAsync(ct)) list.Add(ReadUpload(r));
+        return list;
+    }
+
+    // ---------------------------------------------------------------- housekeeping
+
+    public async Task<bool> IsBlobReferencedAsync(string blobId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        var hit = await ScalarAsync(db, null,
+            "SELECT 1 WHERE EXISTS (SELECT 1 FROM objects WHERE blob_id = @id) OR EXISTS (SELECT 1 FROM object_segments WHERE blob_id = @id) " +
+            "OR EXISTS (SELECT 1 FROM parts WHERE blob_id = @id)", ct, ("@id", blobId));
+        return hit is not null;
+    }
+
+    public void Dispose() => SqliteConnection.ClearAllPools();
+}

@@ -1,0 +1,90 @@
+namespace Xos.Server.Storage.Sqlite;
+
+/// <summary>
+/// The metadata schema. Keys are stored as BLOBs of UTF-8 so that the database compares them byte by byte,
+/// which is S3's listing order. Foreign keys make "no object without its bucket" and "no part without its upload"
+/// database invariants that hold across server processes.
+/// </summary>
+internal static class SqliteSchema
+{
+    public const int Version = 1;
+
+    public const string Create = """
+        CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+
+        CREATE TABLE IF NOT EXISTS users (
+            id TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            created INTEGER NOT NULL);
+
+        CREATE TABLE IF NOT EXISTS access_keys (
+            access_key TEXT PRIMARY KEY,
+            secret_key TEXT NOT NULL,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            created INTEGER NOT NULL);
+
+        CREATE TABLE IF NOT EXISTS buckets (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            owner_id TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            location TEXT NOT NULL,
+            acl TEXT);
+
+        CREATE TABLE IF NOT EXISTS objects (
+            id INTEGER PRIMARY KEY,
+            bucket_id INTEGER NOT NULL REFERENCES buckets(id),
+            key BLOB NOT NULL,
+            version_id TEXT NOT NULL,
+            is_latest INTEGER NOT NULL,
+            delete_marker INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            etag TEXT NOT NULL,
+            last_modified INTEGER NOT NULL,
+            content_type TEXT NOT NULL,
+            headers TEXT,
+            storage_class TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            blob_id TEXT,
+            parts_count INTEGER NOT NULL,
+            acl TEXT,
+            tags TEXT,
+            encryption TEXT);
+        CREATE UNIQUE INDEX IF NOT EXISTS objects_version ON objects(bucket_id, key, version_id);
+        CREATE UNIQUE INDEX IF NOT EXISTS objects_latest ON objects(bucket_id, key) WHERE is_latest = 1;
+        CREATE INDEX IF NOT EXISTS objects_blob ON objects(blob_id);
+
+        CREATE TABLE IF NOT EXISTS object_segments (
+            object_id INTEGER NOT NULL REFERENCES objects(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            blob_id TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            PRIMARY KEY (object_id, seq));
+        CREATE INDEX IF NOT EXISTS object_segments_blob ON object_segments(blob_id);
+
+        CREATE TABLE IF NOT EXISTS uploads (
+            id INTEGER PRIMARY KEY,
+            upload_id TEXT NOT NULL UNIQUE,
+            bucket_id INTEGER NOT NULL REFERENCES buckets(id),
+            key BLOB NOT NULL,
+            initiated INTEGER NOT NULL,
+            owner_id TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            headers TEXT,
+            storage_class TEXT NOT NULL,
+            acl TEXT,
+            tags TEXT,
+            encryption TEXT);
+        CREATE INDEX IF NOT EXISTS uploads_key ON uploads(bucket_id, key, upload_id);
+
+        CREATE TABLE IF NOT EXISTS parts (
+            upload_id INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+            part_number INTEGER NOT NULL,
+            blob_id TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            etag TEXT NOT NULL,
+            last_modified INTEGER NOT NULL,
+            PRIMARY KEY (upload_id, part_number));
+        CREATE INDEX IF NOT EXISTS parts_blob ON parts(blob_id);
+        """;
+}

@@ -1,0 +1,7 @@
+using System.Text.Json.Serialization;
+
+namespace Xos.Server.Storage;
+
+[JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
+internal sealed partial class StorageJson : JsonSerializerContext;
