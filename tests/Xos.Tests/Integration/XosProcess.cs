@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using Amazon.Runtime;
+using Amazon.S3;
+
+namespace Xos.Tests.Integration;
+
+/// <summary>
+/// The real xos executable started as a child process on a free loopback port with a fresh data folder,
+/// exactly as a user starts it (`xos server --data DIR --address 127.0.0.1:PORT`).
+/// </summary>
+public sealed partial class XosProcess : IAsyncDisposable
+{
+    public const string AccessKey = "XOSTESTROOTKEY000001";
+    public const string SecretKey = "xos-test-root-secret-key-0000000000000000";
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly bool _ownsData;
+
+    public int Port { get; }
+    public string DataDirectory { get; }
+    public string Endpoint => $"http://127.0.0.1:{Port}";
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    private XosProcess(Process process, int port, string dataDirectory, bool ownsData)
+    {
+        _process = process;
+        Port = port;
+        DataDirectory = dataDirectory;
+        _ownsData = ownsData;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public static string ServerDll => Path.Combine(AppContext.BaseDirectory, "xos.dll");
+
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public static async Task<XosProcess> StartAsync(string? dataDirectory = null, int? port = null, IDictionary<string, string>? environment = null)
+    {
+        var ownsData = dataDirectory is null;
+        dataDirectory ??= Path.Combine(Path.GetTempPath(), "xos-test-" + Guid.NewGuid().ToString("N")[..12]);
+        var p = port ?? FreePort();
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { ServerDll, "server", "--data", dataDirectory, "--address", $"127.0.0.1:{p}" }) psi.ArgumentList.Add(a);
+        psi.Environment["XOS_ROOT_ACCESS_KEY"] = AccessKey;
+        psi.Environment["XOS_ROOT_SECRET_KEY"] = SecretKey;
+        if (environment is not null)
+            foreach (var (k, v) in environment) psi.Environment[k] = v;
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start xos");
+        var server = new XosProcess(process, p, dataDirectory, ownsData);
+        await server.WaitReadyAsync();
+        return server;
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException("xos exited during start-up:\n" + Output);
+            try
+            {
+                var r = await http.GetAsync($"{Endpoint}/health/ready");
+                if (r.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("xos did not become ready:\n" + Output);
+    }
+
+    public AmazonS3Client CreateClient(string? accessKey = null, string? secretKey = null, bool forcePathStyle = true) =>
+        new(new BasicAWSCredentials(accessKey ?? AccessKey, secretKey ?? SecretKey), new AmazonS3Config
+        {
+            ServiceURL = Endpoint,
+            ForcePathStyle = forcePathStyle,
+            AuthenticationRegion = "us-east-1",
+            Timeout = TimeSpan.FromSeconds(120),
+            MaxErrorRetry = 0,
+        });
+
+    /// <summary>SIGKILL: the process gets no chance to clean up, as in a power cut of the process.</summary>
+    public void Crash()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
+    /// <summary>SIGTERM and wait for the graceful shutdown to finish.</summary>
+    public async Task<int> StopAsync(TimeSpan? timeout = null)
+    {
+        if (_process.HasExited) return _process.ExitCode;
+        _ = Native.Kill(_process.Id, 15);
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(40));
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            try { await StopAsync(TimeSpan.FromSeconds(20)); }
+            catch (OperationCanceledException) { Crash(); }
+        }
+        _process.Dispose();
+        if (_ownsData)
+        {
+            try { Directory.Delete(DataDirectory, recursive: true); }
+            catch (IOException) { }
+        }
+    }
+
+    private static partial class Native
+    {
+        [LibraryImport("libc", EntryPoint = "kill")]
+        public static partial int Kill(int pid, int signal);
+    }
+}
+
+/// <summary>One server shared by the tests of a collection; each test uses its own bucket.</summary>
+public sealed class XosFixture : IAsyncLifetime
+{
+    public XosProcess Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await XosProcess.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+
+    public static string NewBucketName(string hint = "t") => $"{hint}-{Guid.NewGuid():N}"[..Math.Min(40, hint.Length + 33)].ToLowerInvariant();
+}
+
+[CollectionDefinition(Name)]
+public sealed class XosCollection : ICollectionFixture<XosFixture>
+{
+    public const string Name = "xos server";
+}
