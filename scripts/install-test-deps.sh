@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond the .NET SDK and Node: the Node suite's npm packages (from its lock file).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v dotnet >/dev/null || { echo "the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
+command -v npm >/dev/null || { echo "Node.js 20 with npm is required" >&2; exit 1; }
+if [ -f tests/node/package-lock.json ]; then
+  stamp=tests/node/node_modules/.package-lock.json
+  if [ ! -f "$stamp" ] || [ tests/node/package-lock.json -nt "$stamp" ]; then
+    npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+  fi
+fi
+dotnet restore xos.slnx -nologo -v quiet

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test: xunit unit and integration tests (real xos processes driven by AWSSDK.S3),
+# then the Node suite (the SDK guide's examples through aws-sdk v2).
+set -uo pipefail
+cd "$(dirname "$0")"
+
+scripts/install-test-deps.sh || exit 1
+dotnet build xos.slnx -c Release -nologo -v quiet || exit 1
+
+dotnet_log=$(mktemp)
+dotnet test tests/Xos.Tests -c Release --no-build -nologo 2>&1 | tee "$dotnet_log"
+dotnet_status=${PIPESTATUS[0]}
+
+node_log=$(mktemp)
+XOS_DLL="$PWD/src/Xos.Server/bin/Release/net10.0/xos.dll" npm --prefix tests/node test 2>&1 | tee "$node_log"
+node_status=${PIPESTATUS[0]}
+
+count() { grep -Eo "$1" "$2" | grep -Eo '[0-9]+' | tail -1; }
+passed=$(( $(count 'Passed: +[0-9]+' "$dotnet_log" || echo 0) + $(count '^# pass [0-9]+' "$node_log" || echo 0) ))
+failed=$(( $(count 'Failed: +[0-9]+' "$dotnet_log" || echo 0) + $(count '^# fail [0-9]+' "$node_log" || echo 0) ))
+rm -f "$dotnet_log" "$node_log"
+
+echo
+echo "dotnet exit $dotnet_status, node exit $node_status"
+echo "$passed passed, $failed failed"
+[ "$dotnet_status" -eq 0 ] && [ "$node_status" -eq 0 ] && [ "$failed" -eq 0 ]
