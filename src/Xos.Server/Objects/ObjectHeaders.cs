@@ -58,6 +58,14 @@ public static class ObjectHeaders
                 ("Size", metadataBytes.ToString()), ("MaxSizeAllowed", MaxUserMetadataBytes.ToString()));
         foreach (var name in StoredContentHeaders)
             if (req.Header(name) is { } v) headers[name] = v;
+        // "aws-chunked" describes how this request's body was sent, not the object: S3 drops it.
+        if (headers.TryGetValue("Content-Encoding", out var encoding))
+        {
+            var kept = string.Join(",", encoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Where(e => !e.Equals("aws-chunked", StringComparison.OrdinalIgnoreCase)));
+            if (kept.Length == 0) headers.Remove("Content-Encoding");
+            else headers["Content-Encoding"] = kept;
+        }
         var contentType = req.Header("Content-Type");
         if (string.IsNullOrWhiteSpace(contentType)) contentType = "application/octet-stream";
         return new Stored(contentType, headers, StorageClassFrom(req));
