@@ -10,4 +10,15 @@ if [ -f tests/node/package-lock.json ]; then
     npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
   fi
 fi
+# The command-line clients tests/clients drives, from Debian's packages.
+need=()
+[ -x /usr/bin/aws ] || need+=(awscli)
+command -v s3cmd >/dev/null || need+=(s3cmd)
+/usr/bin/python3 -c 'import boto3' 2>/dev/null || need+=(python3-boto3)
+command -v curl >/dev/null || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
 dotnet restore xos.slnx -nologo -v quiet
