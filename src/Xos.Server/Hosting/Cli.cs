@@ -3,11 +3,12 @@ namespace Xos.Server.Hosting;
 /// <summary>The <c>xos</c> command line: <c>xos server</c> and <c>xos bench</c>.</summary>
 public static class Cli
 {
-    private const string Usage = """
+    private static readonly string Usage = $"""
         usage:
           xos server [--data DIR] [--address HOST:PORT] [--domain NAME ...] [--cert FILE.pfx [--cert-password P]] [--region NAME] [--json-logs]
               env: XOS_DATA_DIR, XOS_ADDRESS, XOS_DOMAINS, XOS_TLS_CERT, XOS_TLS_CERT_PASSWORD, XOS_REGION,
                    XOS_ROOT_ACCESS_KEY, XOS_ROOT_SECRET_KEY, XOS_LOG_FORMAT=json
+        {Admin.AdminCommand.Usage}
           xos bench --endpoint URL [--access-key AK --secret-key SK] [options]   (xos bench --help)
         """;
 
@@ -22,6 +23,8 @@ public static class Cli
         {
             case "server":
                 return await RunServerAsync(args[1..]);
+            case "admin":
+                return await Admin.AdminCommand.RunAsync(args[1..]);
             default:
                 Console.Error.WriteLine($"unknown command '{args[0]}'");
                 Console.Error.WriteLine(Usage);

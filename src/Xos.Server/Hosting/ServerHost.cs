@@ -1,11 +1,11 @@
 using System.Text;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Xos.Server.Admin;
 using Xos.Server.Auth;
 using Xos.Server.Background;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
 using Xos.Server.Storage.Files;
-using Xos.Server.Storage.Sqlite;
 
 namespace Xos.Server.Hosting;
 
@@ -37,11 +37,7 @@ public static class ServerHost
         });
         builder.Host.ConfigureHostOptions(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
-        Directory.CreateDirectory(options.DataDirectory);
-        var store = new SqliteMetadataStore(Path.Combine(options.DataDirectory, "metadata.db"));
-        await store.InitializeAsync(CancellationToken.None);
-        await store.EnsureUserAsync(root.UserId, RootCredentials.DisplayName, CancellationToken.None);
-        await store.PutAccessKeyAsync(new AccessKeyRecord(root.AccessKey, root.SecretKey, root.UserId, RootCredentials.DisplayName), CancellationToken.None);
+        var store = await MetadataBootstrap.OpenAsync(options, root, CancellationToken.None);
         var blobs = new FileBlobStore(options.DataDirectory);
 
         builder.Services.AddSingleton(options);
@@ -54,11 +50,15 @@ public static class ServerHost
         builder.Services.AddSingleton(sp => new ServerContext(options, store, blobs, sp.GetRequiredService<Authorizer>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Xos")));
         builder.Services.AddSingleton<S3Endpoint>();
+        builder.Services.AddSingleton(root);
+        builder.Services.AddSingleton(new AdminService(store, root.UserId));
+        builder.Services.AddSingleton<AdminApi>();
         builder.Services.AddHostedService<OrphanBlobSweeper>();
 
         var app = builder.Build();
         var endpoint = app.Services.GetRequiredService<S3Endpoint>();
-        app.Run(http => Health.TryHandle(http, store) ?? endpoint.HandleAsync(http));
+        var adminApi = app.Services.GetRequiredService<AdminApi>();
+        app.Run(http => Health.TryHandle(http, store) ?? (adminApi.Matches(http) ? adminApi.HandleAsync(http) : endpoint.HandleAsync(http)));
         return app;
     }
 }

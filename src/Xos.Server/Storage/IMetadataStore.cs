@@ -18,6 +18,20 @@ public interface IMetadataStore : IDisposable
     Task EnsureUserAsync(string userId, string displayName, CancellationToken ct);
     Task PutAccessKeyAsync(AccessKeyRecord key, CancellationToken ct);
     Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKey, CancellationToken ct);
+    /// <summary>Creates a user with a fresh canonical id; null when the name is taken.</summary>
+    Task<UserRecord?> CreateUserAsync(string name, string canonicalId, CancellationToken ct);
+    Task<UserRecord?> GetUserByNameAsync(string name, CancellationToken ct);
+    Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken ct);
+    /// <summary>Deletes the user and their keys; false when the user does not exist.</summary>
+    Task<bool> DeleteUserAsync(string userId, CancellationToken ct);
+    Task<IReadOnlyList<AccessKeyRecord>> ListAccessKeysAsync(string userId, CancellationToken ct);
+    Task<bool> DeleteAccessKeyAsync(string accessKey, CancellationToken ct);
+
+    // Roles
+    Task PutRoleAsync(RoleRecord role, CancellationToken ct);
+    Task<RoleRecord?> GetRoleAsync(string name, CancellationToken ct);
+    Task<IReadOnlyList<RoleRecord>> ListRolesAsync(CancellationToken ct);
+    Task<bool> DeleteRoleAsync(string name, CancellationToken ct);
 
     // Buckets
     Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct);

@@ -69,3 +69,8 @@ public sealed record WriteOutcome(IReadOnlyList<string> UnreferencedBlobs)
 {
     public static readonly WriteOutcome Nothing = new([]);
 }
+
+public sealed record UserRecord(string Id, string Name, DateTimeOffset Created);
+
+/// <summary>A role that trusted users may assume through STS; its policy bounds what the temporary credentials may do.</summary>
+public sealed record RoleRecord(string Name, string Policy, IReadOnlyList<string> TrustedUsers, DateTimeOffset Created);

@@ -124,6 +124,97 @@ public sealed class SqliteMetadataStore : IMetadataStore
         return new AccessKeyRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3));
     }
 
+    public async Task<UserRecord?> CreateUserAsync(string name, string canonicalId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        var now = DateTimeOffset.UtcNow;
+        var inserted = await ExecAsync(db, null,
+            "INSERT INTO users(id, display_name, created) VALUES (@id, @name, @now) ON CONFLICT DO NOTHING",
+            ct, ("@id", canonicalId), ("@name", name), ("@now", Millis(now)));
+        return inserted == 1 ? new UserRecord(canonicalId, name, FromMillis(Millis(now))) : null;
+    }
+
+    public async Task<UserRecord?> GetUserByNameAsync(string name, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, "SELECT id, display_name, created FROM users WHERE display_name = @name", ("@name", name));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? new UserRecord(r.GetString(0), r.GetString(1), FromMillis(r.GetInt64(2))) : null;
+    }
+
+    public async Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, "SELECT id, display_name, created FROM users ORDER BY display_name");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var users = new List<UserRecord>();
+        while (await r.ReadAsync(ct)) users.Add(new UserRecord(r.GetString(0), r.GetString(1), FromMillis(r.GetInt64(2))));
+        return users;
+    }
+
+    public async Task<bool> DeleteUserAsync(string userId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ExecAsync(db, null, "DELETE FROM users WHERE id = @id", ct, ("@id", userId)) == 1;
+    }
+
+    public async Task<IReadOnlyList<AccessKeyRecord>> ListAccessKeysAsync(string userId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null,
+            "SELECT k.access_key, k.secret_key, k.user_id, u.display_name FROM access_keys k JOIN users u ON u.id = k.user_id " +
+            "WHERE k.user_id = @user ORDER BY k.created, k.access_key", ("@user", userId));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var keys = new List<AccessKeyRecord>();
+        while (await r.ReadAsync(ct)) keys.Add(new AccessKeyRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3)));
+        return keys;
+    }
+
+    public async Task<bool> DeleteAccessKeyAsync(string accessKey, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ExecAsync(db, null, "DELETE FROM access_keys WHERE access_key = @ak", ct, ("@ak", accessKey)) == 1;
+    }
+
+    // ---------------------------------------------------------------- roles
+
+    private static RoleRecord ReadRole(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize(r.GetString(2), StorageJson.Default.ListString)!, FromMillis(r.GetInt64(3)));
+
+    public async Task PutRoleAsync(RoleRecord role, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await ExecAsync(db, null,
+            "INSERT INTO roles(name, policy, trusted_users, created) VALUES (@name, @policy, @trust, @now) " +
+            "ON CONFLICT(name) DO UPDATE SET policy = excluded.policy, trusted_users = excluded.trusted_users",
+            ct, ("@name", role.Name), ("@policy", role.Policy),
+            ("@trust", JsonSerializer.Serialize(role.TrustedUsers.ToList(), StorageJson.Default.ListString)), ("@now", Millis(role.Created)));
+    }
+
+    public async Task<RoleRecord?> GetRoleAsync(string name, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, "SELECT name, policy, trusted_users, created FROM roles WHERE name = @name", ("@name", name));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? ReadRole(r) : null;
+    }
+
+    public async Task<IReadOnlyList<RoleRecord>> ListRolesAsync(CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, "SELECT name, policy, trusted_users, created FROM roles ORDER BY name");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var roles = new List<RoleRecord>();
+        while (await r.ReadAsync(ct)) roles.Add(ReadRole(r));
+        return roles;
+    }
+
+    public async Task<bool> DeleteRoleAsync(string name, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ExecAsync(db, null, "DELETE FROM roles WHERE name = @name", ct, ("@name", name)) == 1;
+    }
+
     // ---------------------------------------------------------------- buckets
 
     private const string BucketColumns = "id, name, owner_id, created, location, acl";

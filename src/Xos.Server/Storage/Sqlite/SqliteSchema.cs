@@ -17,11 +17,20 @@ internal static class SqliteSchema
             display_name TEXT NOT NULL,
             created INTEGER NOT NULL);
 
+        CREATE UNIQUE INDEX IF NOT EXISTS users_name ON users(display_name);
+
+        CREATE TABLE IF NOT EXISTS roles (
+            name TEXT PRIMARY KEY,
+            policy TEXT NOT NULL,
+            trusted_users TEXT NOT NULL,
+            created INTEGER NOT NULL);
+
         CREATE TABLE IF NOT EXISTS access_keys (
             access_key TEXT PRIMARY KEY,
             secret_key TEXT NOT NULL,
-            user_id TEXT NOT NULL REFERENCES users(id),
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
             created INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS access_keys_user ON access_keys(user_id);
 
         CREATE TABLE IF NOT EXISTS buckets (
             id INTEGER PRIMARY KEY,

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Xos.Server.Hosting;
+
+namespace Xos.Server.Admin;
+
+/// <summary>`xos admin`: manages users, keys and roles directly in the data folder's metadata store.</summary>
+public static class AdminCommand
+{
+    public const string Usage = """
+          xos admin [--data DIR] user add NAME [--access-key AK --secret-key SK] [--json]
+          xos admin [--data DIR] user list [--json]
+          xos admin [--data DIR] user remove NAME
+          xos admin [--data DIR] key add USER [--access-key AK --secret-key SK] [--json]
+          xos admin [--data DIR] key remove ACCESS_KEY
+          xos admin [--data DIR] role add NAME --policy FILE.json --trust USER [--trust USER ...] [--json]
+          xos admin [--data DIR] role list [--json]
+          xos admin [--data DIR] role remove NAME
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var rest = new List<string>();
+        string? data = null, accessKey = null, secretKey = null, policyFile = null;
+        var trust = new List<string>();
+        var json = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new AdminException($"{args[i]} needs a value");
+            try
+            {
+                switch (args[i])
+                {
+                    case "--data": data = Next(); break;
+                    case "--access-key": accessKey = Next(); break;
+                    case "--secret-key": secretKey = Next(); break;
+                    case "--policy": policyFile = Next(); break;
+                    case "--trust": trust.Add(Next()); break;
+                    case "--json": json = true; break;
+                    default: rest.Add(args[i]); break;
+                }
+            }
+            catch (AdminException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+        }
+        if (rest.Count < 2)
+        {
+            Console.Error.WriteLine("usage:\n" + Usage);
+            return 2;
+        }
+
+        var options = ServerOptions.Parse(data is null ? [] : ["--data", data], Environment.GetEnvironmentVariable);
+        Directory.CreateDirectory(options.DataDirectory);
+        var root = RootCredentials.LoadOrCreate(options);
+        using var store = await MetadataBootstrap.OpenAsync(options, root, CancellationToken.None);
+        var admin = new AdminService(store, root.UserId);
+        var ct = CancellationToken.None;
+        string Arg(int n) => rest.Count > n ? rest[n] : throw new AdminException("missing NAME; usage:\n" + Usage);
+
+        try
+        {
+            switch (rest[0], rest[1])
+            {
+                case ("user", "add"):
+                    PrintKey(await admin.AddUserAsync(Arg(2), accessKey, secretKey, ct), json);
+                    break;
+                case ("user", "list"):
+                    var users = await admin.ListUsersAsync(ct);
+                    if (json) Console.WriteLine(JsonSerializer.Serialize(users, AdminJson.Default.IReadOnlyListUserSummary));
+                    else foreach (var u in users) Console.WriteLine($"{u.Name,-24} {u.CanonicalId}  keys: {string.Join(",", u.AccessKeys)}");
+                    break;
+                case ("user", "remove"):
+                    await admin.RemoveUserAsync(Arg(2), ct);
+                    Console.WriteLine($"removed user {rest[2]}");
+                    break;
+                case ("key", "add"):
+                    PrintKey(await admin.AddKeyAsync(Arg(2), accessKey, secretKey, ct), json);
+                    break;
+                case ("key", "remove"):
+                    await admin.RemoveKeyAsync(Arg(2), ct);
+                    Console.WriteLine($"removed access key {rest[2]}");
+                    break;
+                case ("role", "add"):
+                    if (policyFile is null) throw new AdminException("role add needs --policy FILE.json");
+                    var role = await admin.AddRoleAsync(Arg(2), await File.ReadAllTextAsync(policyFile), trust, ct);
+                    Console.WriteLine(json ? JsonSerializer.Serialize(role, AdminJson.Default.RoleSummary) : role.Arn);
+                    break;
+                case ("role", "list"):
+                    var roles = await admin.ListRolesAsync(ct);
+                    if (json) Console.WriteLine(JsonSerializer.Serialize(roles, AdminJson.Default.IReadOnlyListRoleSummary));
+                    else foreach (var r in roles) Console.WriteLine($"{r.Arn,-40} trust: {string.Join(",", r.TrustedUsers)}");
+                    break;
+                case ("role", "remove"):
+                    await admin.RemoveRoleAsync(Arg(2), ct);
+                    Console.WriteLine($"removed role {rest[2]}");
+                    break;
+                default:
+                    Console.Error.WriteLine("usage:\n" + Usage);
+                    return 2;
+            }
+            return 0;
+        }
+        catch (AdminException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+        catch (FileNotFoundException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+    }
+
+    private static void PrintKey(CreatedKey key, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(key, AdminJson.Default.CreatedKey));
+            return;
+        }
+        Console.WriteLine($"user         : {key.User}");
+        Console.WriteLine($"canonical id : {key.CanonicalId}");
+        Console.WriteLine($"access key   : {key.AccessKey}");
+        Console.WriteLine($"secret key   : {key.SecretKey}");
+    }
+}

@@ -1,0 +1,18 @@
+using System.Text.Json.Serialization;
+
+namespace Xos.Server.Admin;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(CreatedKey))]
+[JsonSerializable(typeof(List<UserSummary>))]
+[JsonSerializable(typeof(IReadOnlyList<UserSummary>))]
+[JsonSerializable(typeof(RoleSummary))]
+[JsonSerializable(typeof(IReadOnlyList<RoleSummary>))]
+[JsonSerializable(typeof(AdminRequest))]
+[JsonSerializable(typeof(AdminError))]
+internal sealed partial class AdminJson : JsonSerializerContext;
+
+/// <summary>The body of admin API POSTs: which fields apply depends on the resource.</summary>
+public sealed record AdminRequest(string? Name, string? AccessKey, string? SecretKey, string? Policy, List<string>? Trust);
+
+public sealed record AdminError(string Code, string Message);
