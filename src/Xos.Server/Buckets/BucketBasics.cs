@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Xos.Server.Auth;
 using Xos.Server.Hosting;
 using Xos.Server.Protocol;
 
@@ -14,7 +13,7 @@ public static partial class BucketBasics
     public static async Task CreateAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
         var caller = ctx.Authorizer.RequireAuthenticated(req);
-        CannedAcl.RequireOwnerOnly(req);
+        var acl = await ctx.RequestedAclAsync(req, caller.OwnerId, caller.OwnerId, ct);
         var location = "";
         if (req.ContentLength is > 0 || req.Header("Transfer-Encoding") is not null)
         {
@@ -24,7 +23,7 @@ public static partial class BucketBasics
             if (location.Length > 0 && !RegionName().IsMatch(location)) throw S3Errors.InvalidLocationConstraint();
         }
         if (location == "us-east-1") location = "";
-        var (bucket, created) = await ctx.Store.CreateBucketAsync(req.Bucket!, caller.OwnerId, location, null, ct);
+        var (bucket, created) = await ctx.Store.CreateBucketAsync(req.Bucket!, caller.OwnerId, location, acl, ct);
         if (!created)
             throw bucket.OwnerId == caller.OwnerId ? S3Errors.BucketAlreadyOwnedByYou(bucket.Name) : S3Errors.BucketAlreadyExists(bucket.Name);
         req.Http.Response.Headers.Location = "/" + bucket.Name;

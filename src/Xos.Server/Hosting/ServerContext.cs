@@ -1,4 +1,5 @@
 using Xos.Server.Auth;
+using Xos.Server.Auth.Acls;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
 
@@ -19,6 +20,13 @@ public sealed class ServerContext(ServerOptions options, IMetadataStore store, I
         var bucket = await Store.GetBucketAsync(req.Bucket!, ct) ?? throw S3Errors.NoSuchBucket(req.Bucket!);
         Authorizer.Authorize(req, bucket, action);
         return bucket;
+    }
+
+    /// <summary>The ACL a write asks for in its x-amz-acl / x-amz-grant-* headers, as stored JSON; null for the default.</summary>
+    public async Task<string?> RequestedAclAsync(S3Request req, string ownerId, string bucketOwnerId, CancellationToken ct)
+    {
+        var acl = await AccessControlList.FromHeadersAsync(req, ownerId, bucketOwnerId, id => Store.UserExistsAsync(id, ct));
+        return acl?.ToJson();
     }
 
     /// <summary>Deletes blobs a committed transaction no longer refers to. A crash before this runs leaves orphans for the start-up sweep.</summary>

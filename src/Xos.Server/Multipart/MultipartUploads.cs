@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Xos.Server.Auth;
 using Xos.Server.Hosting;
 using Xos.Server.Objects;
 using Xos.Server.Protocol;
@@ -17,15 +16,17 @@ public static class MultipartUploads
     public static async Task CreateAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
         var bucket = await ctx.AuthorizedBucketAsync(req, "s3:PutObject", ct);
-        CannedAcl.RequireOwnerOnly(req);
         var stored = ObjectHeaders.FromRequest(req);
+        var owner = req.Identity?.OwnerId ?? bucket.OwnerId;
+        var acl = await ctx.RequestedAclAsync(req, owner, bucket.OwnerId, ct);
         var upload = new UploadRecord
         {
             UploadId = NewUploadId(),
             BucketId = bucket.Id,
             Key = req.Key!,
             Initiated = DateTimeOffset.UtcNow,
-            OwnerId = req.Identity?.OwnerId ?? bucket.OwnerId,
+            OwnerId = owner,
+            Acl = acl,
             ContentType = stored.ContentType,
             Headers = stored.Headers,
             StorageClass = stored.StorageClass,
@@ -102,6 +103,7 @@ public static class MultipartUploads
             Headers = upload.Headers,
             StorageClass = upload.StorageClass,
             OwnerId = upload.OwnerId,
+            Acl = upload.Acl,
             Segments = segments,
             PartsCount = segments.Count,
         };

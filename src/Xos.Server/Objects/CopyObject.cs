@@ -1,4 +1,3 @@
-using Xos.Server.Auth;
 using Xos.Server.Hosting;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
@@ -11,7 +10,6 @@ public static class CopyObject
     public static async Task HandleAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
         var target = await ctx.AuthorizedBucketAsync(req, "s3:PutObject", ct);
-        CannedAcl.RequireOwnerOnly(req);
         ObjectHeaders.RejectUnsupported(req);
         if (req.Header("x-amz-copy-source-range") is not null)
             throw S3Errors.InvalidArgument("The x-amz-copy-source-range header is only valid for UploadPartCopy.", "x-amz-copy-source-range", req.Header("x-amz-copy-source-range"));
@@ -30,6 +28,8 @@ public static class CopyObject
             ? ObjectHeaders.FromRequest(req) is var s ? (s.ContentType, s.Headers) : default
             : (source.ContentType, source.Headers);
 
+        var owner = req.Identity?.OwnerId ?? target.OwnerId;
+        var acl = await ctx.RequestedAclAsync(req, owner, target.OwnerId, ct);
         var blob = await ctx.Blobs.CopyAsync(CopySource.SegmentsOf(source), 0, source.Size, ct);
         try
         {
@@ -43,8 +43,9 @@ public static class CopyObject
                 ContentType = contentType,
                 Headers = headers,
                 StorageClass = storageClass,
-                OwnerId = req.Identity?.OwnerId ?? target.OwnerId,
+                OwnerId = owner,
                 BlobId = blob.BlobId,
+                Acl = acl,
             };
             ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
             await S3Xml.WriteAsync(req.Http, 200, "CopyObjectResult", w =>

@@ -33,7 +33,7 @@ public static class CopySource
         if (versionId is not null && versionId != "null") throw S3Errors.NotImplemented("Object versions are not implemented yet.");
         var (bucket, obj) = await ctx.Store.GetBucketAndObjectAsync(bucketName, key, ct);
         if (bucket is null) throw S3Errors.NoSuchBucket(bucketName);
-        ctx.Authorizer.Authorize(req, bucket, "s3:GetObject");
+        ctx.Authorizer.Authorize(req, bucket, "s3:GetObject", obj is { IsDeleteMarker: false } ? obj : null);
         if (obj is null || obj.IsDeleteMarker) throw S3Errors.NoSuchKey(key);
         CheckConditions(req, obj);
         return (bucket, obj);

@@ -32,7 +32,7 @@ public static class GetObject
     {
         var (bucket, obj) = await ctx.Store.GetBucketAndObjectAsync(req.Bucket!, req.Key!, ct);
         if (bucket is null) throw S3Errors.NoSuchBucket(req.Bucket!);
-        ctx.Authorizer.Authorize(req, bucket, "s3:GetObject");
+        ctx.Authorizer.Authorize(req, bucket, "s3:GetObject", obj is { IsDeleteMarker: false } ? obj : null);
         if (obj is null || obj.IsDeleteMarker) throw S3Errors.NoSuchKey(req.Key!);
 
         var status = EvaluateConditions(req, obj);

@@ -1,4 +1,3 @@
-using Xos.Server.Auth;
 using Xos.Server.Hosting;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
@@ -11,8 +10,9 @@ public static class PutObject
     public static async Task HandleAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
         var bucket = await ctx.AuthorizedBucketAsync(req, "s3:PutObject", ct);
-        CannedAcl.RequireOwnerOnly(req);
         var stored = ObjectHeaders.FromRequest(req);
+        var owner = req.Identity?.OwnerId ?? bucket.OwnerId;
+        var acl = await ctx.RequestedAclAsync(req, owner, bucket.OwnerId, ct);
         var length = RequireContentLength(req, ServerOptions.MaxObjectSize);
         var expectedMd5 = ContentMd5.Parse(req.Header("Content-MD5"));
 
@@ -30,8 +30,9 @@ public static class PutObject
                 ContentType = stored.ContentType,
                 Headers = stored.Headers,
                 StorageClass = stored.StorageClass,
-                OwnerId = req.Identity?.OwnerId ?? bucket.OwnerId,
+                OwnerId = owner,
                 BlobId = blob.BlobId,
+                Acl = acl,
             };
             ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
             req.Http.Response.Headers.ETag = ETags.Quote(record.ETag);

@@ -11,13 +11,13 @@ public static class S3Router
     /// <summary>Bucket sub-resources that later features implement; until then they are refused, never faked.</summary>
     private static readonly string[] UnimplementedBucketSubresources =
     [
-        "acl", "policy", "policyStatus", "lifecycle", "cors", "versioning", "versions", "tagging", "encryption", "website",
+        "policy", "policyStatus", "lifecycle", "cors", "versioning", "versions", "tagging", "encryption", "website",
         "logging", "notification", "replication", "object-lock", "ownershipControls", "publicAccessBlock", "accelerate",
         "requestPayment", "analytics", "metrics", "inventory", "intelligent-tiering",
     ];
 
     private static readonly string[] UnimplementedObjectSubresources =
-        ["acl", "tagging", "retention", "legal-hold", "restore", "select", "torrent", "attributes"];
+        ["tagging", "retention", "legal-hold", "restore", "select", "torrent", "attributes"];
 
     public static Task DispatchAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
@@ -42,6 +42,8 @@ public static class S3Router
 
         return req.Method switch
         {
+            "GET" when req.HasQuery("acl") => BucketAcl.GetAsync(req, ctx, ct),
+            "PUT" when req.HasQuery("acl") => BucketAcl.PutAsync(req, ctx, ct),
             "PUT" => BucketBasics.CreateAsync(req, ctx, ct),
             "HEAD" => BucketBasics.HeadAsync(req, ctx, ct),
             "DELETE" => BucketBasics.DeleteAsync(req, ctx, ct),
@@ -65,6 +67,15 @@ public static class S3Router
         if (req.HasQuery("versionId") && req.Query("versionId") != "null")
             throw S3Errors.NotImplemented("Object versions are not implemented yet.");
 
+        if (req.HasQuery("acl"))
+        {
+            return req.Method switch
+            {
+                "GET" => ObjectAcl.GetAsync(req, ctx, ct),
+                "PUT" => ObjectAcl.PutAsync(req, ctx, ct),
+                _ => throw S3Errors.MethodNotAllowed(req.Method),
+            };
+        }
         var isPart = req.HasQuery("uploadId") && req.HasQuery("partNumber");
         var isCopy = req.Header("x-amz-copy-source") is not null;
         return req.Method switch

@@ -21,6 +21,7 @@ public interface IMetadataStore : IDisposable
     /// <summary>Creates a user with a fresh canonical id; null when the name is taken.</summary>
     Task<UserRecord?> CreateUserAsync(string name, string canonicalId, CancellationToken ct);
     Task<UserRecord?> GetUserByNameAsync(string name, CancellationToken ct);
+    Task<bool> UserExistsAsync(string userId, CancellationToken ct);
     Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken ct);
     /// <summary>Deletes the user and their keys; false when the user does not exist.</summary>
     Task<bool> DeleteUserAsync(string userId, CancellationToken ct);
@@ -40,6 +41,7 @@ public interface IMetadataStore : IDisposable
     /// <summary>Deletes the bucket if it holds no object and no multipart upload; false otherwise.</summary>
     Task<bool> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct);
     Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string ownerId, CancellationToken ct);
+    Task SetBucketAclAsync(long bucketId, string? acl, CancellationToken ct);
 
     // Objects
     /// <summary>The bucket and, when present, the latest version of the key, in one round trip.</summary>
@@ -48,6 +50,8 @@ public interface IMetadataStore : IDisposable
     /// <summary>Makes the object the current version of its key (replacing the unversioned one).</summary>
     Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, CancellationToken ct);
     /// <summary>Removes the key; returns the blobs it held (none when the key did not exist).</summary>
+    /// <summary>Replaces the ACL of the key's current version; false when the key does not exist.</summary>
+    Task<bool> SetObjectAclAsync(long bucketId, string key, string? acl, CancellationToken ct);
     Task<WriteOutcome> DeleteObjectAsync(long bucketId, string key, CancellationToken ct);
     /// <summary>
     /// Keys in UTF-8 byte order that start with <paramref name="prefix"/> and sort after <paramref name="after"/>;

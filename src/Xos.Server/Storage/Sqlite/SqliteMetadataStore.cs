@@ -142,6 +142,12 @@ public sealed class SqliteMetadataStore : IMetadataStore
         return await r.ReadAsync(ct) ? new UserRecord(r.GetString(0), r.GetString(1), FromMillis(r.GetInt64(2))) : null;
     }
 
+    public async Task<bool> UserExistsAsync(string userId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ScalarAsync(db, null, "SELECT 1 FROM users WHERE id = @id", ct, ("@id", userId)) is not null;
+    }
+
     public async Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken ct)
     {
         await using var db = await OpenAsync(ct);
@@ -270,6 +276,20 @@ public sealed class SqliteMetadataStore : IMetadataStore
         var list = new List<BucketRecord>();
         while (await r.ReadAsync(ct)) list.Add(ReadBucket(r));
         return list;
+    }
+
+    public async Task SetBucketAclAsync(long bucketId, string? acl, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        if (await ExecAsync(db, null, "UPDATE buckets SET acl = @acl WHERE id = @id", ct, ("@acl", acl), ("@id", bucketId)) == 0)
+            throw S3Errors.NoSuchBucket("");
+    }
+
+    public async Task<bool> SetObjectAclAsync(long bucketId, string key, string? acl, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ExecAsync(db, null, "UPDATE objects SET acl = @acl WHERE bucket_id = @b AND key = @key AND is_latest = 1 AND delete_marker = 0",
+            ct, ("@acl", acl), ("@b", bucketId), ("@key", KeyRange.Bytes(key))) == 1;
     }
 
     // ---------------------------------------------------------------- objects
