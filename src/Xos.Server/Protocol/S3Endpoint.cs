@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Xos.Server.Auth;
+using Xos.Server.Buckets;
 using Xos.Server.Hosting;
 
 namespace Xos.Server.Protocol;
@@ -23,6 +24,7 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
         try
         {
             req = S3Request.Parse(http, requestId, ctx.Options.Domains);
+            if (!HttpMethods.IsOptions(req.Method)) await BucketCors.ApplyToActualRequestAsync(req, ctx, ct);
             await authenticator.AuthenticateAsync(req, ct);
             await S3Router.DispatchAsync(req, ctx, ct);
         }
@@ -62,7 +64,8 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
             http.Abort();
             return;
         }
-        var keep = new[] { "x-amz-request-id", "x-amz-id-2", "Server" }.ToDictionary(h => h, h => http.Response.Headers[h]);
+        var keep = new[] { "x-amz-request-id", "x-amz-id-2", "Server" }.Concat(BucketCors.ResponseHeaders)
+            .Where(h => http.Response.Headers.ContainsKey(h)).ToDictionary(h => h, h => http.Response.Headers[h]);
         http.Response.Headers.Clear();
         foreach (var (name, value) in keep) http.Response.Headers[name] = value;
         var resource = req?.Resource ?? http.Request.Path.Value ?? "/";

@@ -11,7 +11,7 @@ public static class S3Router
     /// <summary>Bucket sub-resources that later features implement; until then they are refused, never faked.</summary>
     private static readonly string[] UnimplementedBucketSubresources =
     [
-        "policy", "policyStatus", "lifecycle", "cors", "versioning", "versions", "tagging", "encryption", "website",
+        "policy", "policyStatus", "lifecycle", "versioning", "versions", "tagging", "encryption", "website",
         "logging", "notification", "replication", "object-lock", "ownershipControls", "publicAccessBlock", "accelerate",
         "requestPayment", "analytics", "metrics", "inventory", "intelligent-tiering",
     ];
@@ -21,6 +21,7 @@ public static class S3Router
 
     public static Task DispatchAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
+        if (HttpMethods.IsOptions(req.Method) && req.Bucket is not null) return BucketCors.PreflightAsync(req, ctx, ct);
         if (req.Bucket is null) return DispatchServiceAsync(req, ctx, ct);
         if (req.Key is null) return DispatchBucketAsync(req, ctx, ct);
         return DispatchObjectAsync(req, ctx, ct);
@@ -42,6 +43,9 @@ public static class S3Router
 
         return req.Method switch
         {
+            "GET" when req.HasQuery("cors") => BucketCors.GetAsync(req, ctx, ct),
+            "PUT" when req.HasQuery("cors") => BucketCors.PutAsync(req, ctx, ct),
+            "DELETE" when req.HasQuery("cors") => BucketCors.DeleteAsync(req, ctx, ct),
             "GET" when req.HasQuery("acl") => BucketAcl.GetAsync(req, ctx, ct),
             "PUT" when req.HasQuery("acl") => BucketAcl.PutAsync(req, ctx, ct),
             "PUT" => BucketBasics.CreateAsync(req, ctx, ct),

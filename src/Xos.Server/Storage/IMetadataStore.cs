@@ -42,6 +42,10 @@ public interface IMetadataStore : IDisposable
     Task<bool> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct);
     Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string ownerId, CancellationToken ct);
     Task SetBucketAclAsync(long bucketId, string? acl, CancellationToken ct);
+    /// <summary>A bucket configuration document (CORS, policy, lifecycle, tagging, encryption) by name; null when not set.</summary>
+    Task<string?> GetBucketSettingAsync(long bucketId, string name, CancellationToken ct);
+    /// <summary>Sets the named configuration, or removes it when <paramref name="value"/> is null; false when nothing was removed.</summary>
+    Task<bool> SetBucketSettingAsync(long bucketId, string name, string? value, CancellationToken ct);
 
     // Objects
     /// <summary>The bucket and, when present, the latest version of the key, in one round trip.</summary>

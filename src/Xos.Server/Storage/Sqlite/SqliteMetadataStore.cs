@@ -285,6 +285,31 @@ public sealed class SqliteMetadataStore : IMetadataStore
             throw S3Errors.NoSuchBucket("");
     }
 
+    public async Task<string?> GetBucketSettingAsync(long bucketId, string name, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ScalarAsync(db, null, "SELECT value FROM bucket_settings WHERE bucket_id = @b AND name = @name", ct,
+            ("@b", bucketId), ("@name", name)) as string;
+    }
+
+    public async Task<bool> SetBucketSettingAsync(long bucketId, string name, string? value, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        if (value is null)
+            return await ExecAsync(db, null, "DELETE FROM bucket_settings WHERE bucket_id = @b AND name = @name", ct, ("@b", bucketId), ("@name", name)) == 1;
+        try
+        {
+            await ExecAsync(db, null,
+                "INSERT INTO bucket_settings(bucket_id, name, value) VALUES (@b, @name, @value) ON CONFLICT(bucket_id, name) DO UPDATE SET value = excluded.value",
+                ct, ("@b", bucketId), ("@name", name), ("@value", value));
+        }
+        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        {
+            throw S3Errors.NoSuchBucket("");
+        }
+        return true;
+    }
+
     public async Task<bool> SetObjectAclAsync(long bucketId, string key, string? acl, CancellationToken ct)
     {
         await using var db = await OpenAsync(ct);

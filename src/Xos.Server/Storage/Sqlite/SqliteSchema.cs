@@ -40,6 +40,12 @@ internal static class SqliteSchema
             location TEXT NOT NULL,
             acl TEXT);
 
+        CREATE TABLE IF NOT EXISTS bucket_settings (
+            bucket_id INTEGER NOT NULL REFERENCES buckets(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (bucket_id, name));
+
         CREATE TABLE IF NOT EXISTS objects (
             id INTEGER PRIMARY KEY,
             bucket_id INTEGER NOT NULL REFERENCES buckets(id),
