@@ -19,6 +19,7 @@ public static class MultipartUploads
         var stored = ObjectHeaders.FromRequest(req);
         var owner = req.Identity?.OwnerId ?? bucket.OwnerId;
         var acl = await ctx.RequestedAclAsync(req, owner, bucket.OwnerId, ct);
+        var tags = ObjectTagging.FromHeader(req);
         var upload = new UploadRecord
         {
             UploadId = NewUploadId(),
@@ -27,6 +28,7 @@ public static class MultipartUploads
             Initiated = DateTimeOffset.UtcNow,
             OwnerId = owner,
             Acl = acl,
+            Tags = tags,
             ContentType = stored.ContentType,
             Headers = stored.Headers,
             StorageClass = stored.StorageClass,
@@ -104,6 +106,7 @@ public static class MultipartUploads
             StorageClass = upload.StorageClass,
             OwnerId = upload.OwnerId,
             Acl = upload.Acl,
+            Tags = upload.Tags,
             Segments = segments,
             PartsCount = segments.Count,
         };

@@ -17,6 +17,9 @@ public static class CopyObject
         if (directive is not ("COPY" or "REPLACE"))
             throw S3Errors.InvalidArgument("Unknown metadata directive.", "x-amz-metadata-directive", directive);
 
+        var taggingDirective = req.Header("x-amz-tagging-directive") ?? "COPY";
+        if (taggingDirective is not ("COPY" or "REPLACE"))
+            throw S3Errors.InvalidArgument("Unknown tagging directive.", "x-amz-tagging-directive", taggingDirective);
         var (sourceBucket, source) = await CopySource.LoadAsync(req, ctx, ct);
         var storageClass = ObjectHeaders.StorageClassFrom(req);
         if (sourceBucket.Id == target.Id && source.Key == req.Key && directive == "COPY" && req.Header("x-amz-storage-class") is null)
@@ -46,6 +49,7 @@ public static class CopyObject
                 OwnerId = owner,
                 BlobId = blob.BlobId,
                 Acl = acl,
+                Tags = taggingDirective == "REPLACE" ? ObjectTagging.FromHeader(req) : source.Tags,
             };
             ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
             await S3Xml.WriteAsync(req.Http, 200, "CopyObjectResult", w =>

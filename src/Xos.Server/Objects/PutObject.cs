@@ -13,6 +13,7 @@ public static class PutObject
         var stored = ObjectHeaders.FromRequest(req);
         var owner = req.Identity?.OwnerId ?? bucket.OwnerId;
         var acl = await ctx.RequestedAclAsync(req, owner, bucket.OwnerId, ct);
+        var tags = ObjectTagging.FromHeader(req);
         var length = RequireContentLength(req, ServerOptions.MaxObjectSize);
         var expectedMd5 = ContentMd5.Parse(req.Header("Content-MD5"));
 
@@ -33,6 +34,7 @@ public static class PutObject
                 OwnerId = owner,
                 BlobId = blob.BlobId,
                 Acl = acl,
+                Tags = tags,
             };
             ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
             req.Http.Response.Headers.ETag = ETags.Quote(record.ETag);

@@ -11,13 +11,13 @@ public static class S3Router
     /// <summary>Bucket sub-resources that later features implement; until then they are refused, never faked.</summary>
     private static readonly string[] UnimplementedBucketSubresources =
     [
-        "policy", "policyStatus", "lifecycle", "versioning", "versions", "tagging", "encryption", "website",
+        "policy", "policyStatus", "lifecycle", "versioning", "versions", "encryption", "website",
         "logging", "notification", "replication", "object-lock", "ownershipControls", "publicAccessBlock", "accelerate",
         "requestPayment", "analytics", "metrics", "inventory", "intelligent-tiering",
     ];
 
     private static readonly string[] UnimplementedObjectSubresources =
-        ["tagging", "retention", "legal-hold", "restore", "select", "torrent", "attributes"];
+        ["retention", "legal-hold", "restore", "select", "torrent", "attributes"];
 
     public static Task DispatchAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
@@ -43,6 +43,9 @@ public static class S3Router
 
         return req.Method switch
         {
+            "GET" when req.HasQuery("tagging") => ObjectTagging.GetBucketTagsAsync(req, ctx, ct),
+            "PUT" when req.HasQuery("tagging") => ObjectTagging.PutBucketTagsAsync(req, ctx, ct),
+            "DELETE" when req.HasQuery("tagging") => ObjectTagging.DeleteBucketTagsAsync(req, ctx, ct),
             "GET" when req.HasQuery("cors") => BucketCors.GetAsync(req, ctx, ct),
             "PUT" when req.HasQuery("cors") => BucketCors.PutAsync(req, ctx, ct),
             "DELETE" when req.HasQuery("cors") => BucketCors.DeleteAsync(req, ctx, ct),
@@ -77,6 +80,16 @@ public static class S3Router
             {
                 "GET" => ObjectAcl.GetAsync(req, ctx, ct),
                 "PUT" => ObjectAcl.PutAsync(req, ctx, ct),
+                _ => throw S3Errors.MethodNotAllowed(req.Method),
+            };
+        }
+        if (req.HasQuery("tagging"))
+        {
+            return req.Method switch
+            {
+                "GET" => ObjectTagging.GetObjectTagsAsync(req, ctx, ct),
+                "PUT" => ObjectTagging.PutObjectTagsAsync(req, ctx, ct),
+                "DELETE" => ObjectTagging.DeleteObjectTagsAsync(req, ctx, ct),
                 _ => throw S3Errors.MethodNotAllowed(req.Method),
             };
         }

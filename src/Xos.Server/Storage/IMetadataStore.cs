@@ -56,6 +56,8 @@ public interface IMetadataStore : IDisposable
     /// <summary>Removes the key; returns the blobs it held (none when the key did not exist).</summary>
     /// <summary>Replaces the ACL of the key's current version; false when the key does not exist.</summary>
     Task<bool> SetObjectAclAsync(long bucketId, string key, string? acl, CancellationToken ct);
+    /// <summary>Replaces the tags of the key's current version, leaving LastModified alone; false when the key does not exist.</summary>
+    Task<bool> SetObjectTagsAsync(long bucketId, string key, string? tags, CancellationToken ct);
     Task<WriteOutcome> DeleteObjectAsync(long bucketId, string key, CancellationToken ct);
     /// <summary>
     /// Keys in UTF-8 byte order that start with <paramref name="prefix"/> and sort after <paramref name="after"/>;

@@ -310,11 +310,17 @@ public sealed class SqliteMetadataStore : IMetadataStore
         return true;
     }
 
-    public async Task<bool> SetObjectAclAsync(long bucketId, string key, string? acl, CancellationToken ct)
+    public Task<bool> SetObjectAclAsync(long bucketId, string key, string? acl, CancellationToken ct) =>
+        SetLatestObjectColumnAsync("acl", bucketId, key, acl, ct);
+
+    public Task<bool> SetObjectTagsAsync(long bucketId, string key, string? tags, CancellationToken ct) =>
+        SetLatestObjectColumnAsync("tags", bucketId, key, tags, ct);
+
+    private async Task<bool> SetLatestObjectColumnAsync(string column, long bucketId, string key, string? value, CancellationToken ct)
     {
         await using var db = await OpenAsync(ct);
-        return await ExecAsync(db, null, "UPDATE objects SET acl = @acl WHERE bucket_id = @b AND key = @key AND is_latest = 1 AND delete_marker = 0",
-            ct, ("@acl", acl), ("@b", bucketId), ("@key", KeyRange.Bytes(key))) == 1;
+        return await ExecAsync(db, null, $"UPDATE objects SET {column} = @value WHERE bucket_id = @b AND key = @key AND is_latest = 1 AND delete_marker = 0",
+            ct, ("@value", value), ("@b", bucketId), ("@key", KeyRange.Bytes(key))) == 1;
     }
 
     // ---------------------------------------------------------------- objects
