@@ -22,6 +22,40 @@ public sealed class ServerContext(ServerOptions options, IMetadataStore store, I
         return bucket;
     }
 
+    /// <summary>The ?versionId= of the request; null when absent. An empty value is refused as AWS refuses it.</summary>
+    public static string? RequestedVersionId(S3Request req)
+    {
+        var v = req.Query("versionId");
+        if (v is { Length: 0 }) throw S3Errors.InvalidArgument("Version id cannot be the empty string", "versionId", "");
+        return v;
+    }
+
+    /// <summary>
+    /// Loads the bucket and the key's latest version (or the ?versionId= one) and authorizes <paramref name="action"/>
+    /// (its "Version" form when a version is named). A missing key, a latest delete marker, or a missing version are
+    /// answered as S3 answers them (NoSuchKey / NoSuchVersion, 405 for a named delete marker).
+    /// </summary>
+    public async Task<(BucketRecord Bucket, ObjectRecord Object)> AuthorizedObjectAsync(S3Request req, string action, CancellationToken ct)
+    {
+        var versionId = RequestedVersionId(req);
+        var (bucket, obj) = await Store.GetBucketAndObjectAsync(req.Bucket!, req.Key!, versionId, ct);
+        if (bucket is null) throw S3Errors.NoSuchBucket(req.Bucket!);
+        Authorizer.Authorize(req, bucket, versionId is null ? action : action + "Version", obj is { IsDeleteMarker: false } ? obj : null);
+        if (obj is null)
+            throw versionId is null ? S3Errors.NoSuchKey(req.Key!) : new S3Exception("NoSuchVersion", 404, "The specified version does not exist.",
+                ("Key", req.Key!), ("VersionId", versionId));
+        if (obj.IsDeleteMarker)
+        {
+            var h = req.Http.Response.Headers;
+            h["x-amz-delete-marker"] = "true";
+            h["x-amz-version-id"] = obj.VersionId;
+            if (versionId is null) throw S3Errors.NoSuchKey(req.Key!);
+            h.LastModified = HttpDates.Format(obj.LastModified);
+            throw S3Errors.MethodNotAllowed(req.Method);
+        }
+        return (bucket, obj);
+    }
+
     /// <summary>The ACL a write asks for in its x-amz-acl / x-amz-grant-* headers, as stored JSON; null for the default.</summary>
     public async Task<string?> RequestedAclAsync(S3Request req, string ownerId, string bucketOwnerId, CancellationToken ct)
     {

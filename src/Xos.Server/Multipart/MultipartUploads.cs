@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Xos.Server.Buckets;
 using Xos.Server.Hosting;
 using Xos.Server.Objects;
 using Xos.Server.Protocol;
@@ -66,7 +67,9 @@ public static class MultipartUploads
         for (var i = 1; i < requested.Count; i++)
             if (requested[i].PartNumber <= requested[i - 1].PartNumber) throw S3Errors.InvalidPartOrder();
 
-        var (obj, outcome) = await ctx.Store.CompleteUploadAsync(upload, parts => Assemble(upload, parts, requested, req), ct);
+        var versionId = BucketVersioning.VersionIdForWrite(bucket);
+        var (obj, outcome) = await ctx.Store.CompleteUploadAsync(upload, parts => Assemble(upload, parts, requested, req) with { VersionId = versionId }, ct);
+        if (bucket.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = obj.VersionId;
         ctx.Release(outcome);
         var scheme = req.Http.Request.IsHttps ? "https" : "http";
         await S3Xml.WriteAsync(req.Http, 200, "CompleteMultipartUploadResult", w =>

@@ -1,3 +1,4 @@
+using Xos.Server.Buckets;
 using Xos.Server.Hosting;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
@@ -40,6 +41,7 @@ public static class CopyObject
             {
                 BucketId = target.Id,
                 Key = req.Key!,
+                VersionId = BucketVersioning.VersionIdForWrite(target),
                 Size = blob.Size,
                 ETag = ETags.FromMd5(blob.Md5),
                 LastModified = DateTimeOffset.UtcNow,
@@ -52,6 +54,7 @@ public static class CopyObject
                 Tags = taggingDirective == "REPLACE" ? ObjectTagging.FromHeader(req) : source.Tags,
             };
             ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
+            if (target.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
             await S3Xml.WriteAsync(req.Http, 200, "CopyObjectResult", w =>
             {
                 w.Element("LastModified", record.LastModified);

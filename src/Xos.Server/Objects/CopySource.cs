@@ -29,12 +29,17 @@ public static class CopySource
     /// <summary>Loads the source object the caller may read, after checking the x-amz-copy-source-if-* conditions.</summary>
     public static async Task<(BucketRecord Bucket, ObjectRecord Object)> LoadAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
-        var (bucketName, key, versionId) = Parse(req.Header("x-amz-copy-source")!);
-        if (versionId is not null && versionId != "null") throw S3Errors.NotImplemented("Object versions are not implemented yet.");
-        var (bucket, obj) = await ctx.Store.GetBucketAndObjectAsync(bucketName, key, ct);
+        var header = req.Header("x-amz-copy-source")!;
+        var (bucketName, key, versionId) = Parse(header);
+        if (versionId is { Length: 0 }) throw S3Errors.InvalidArgument("Version id cannot be the empty string", "x-amz-copy-source", header);
+        var (bucket, obj) = await ctx.Store.GetBucketAndObjectAsync(bucketName, key, versionId, ct);
         if (bucket is null) throw S3Errors.NoSuchBucket(bucketName);
-        ctx.Authorizer.Authorize(req, bucket, "s3:GetObject", obj is { IsDeleteMarker: false } ? obj : null);
-        if (obj is null || obj.IsDeleteMarker) throw S3Errors.NoSuchKey(key);
+        ctx.Authorizer.Authorize(req, bucket, versionId is null ? "s3:GetObject" : "s3:GetObjectVersion", obj is { IsDeleteMarker: false } ? obj : null);
+        if (obj is null)
+            throw versionId is null ? S3Errors.NoSuchKey(key) : new S3Exception("NoSuchVersion", 404, "The specified version does not exist.", ("Key", key), ("VersionId", versionId));
+        if (obj.IsDeleteMarker)
+            throw versionId is null ? S3Errors.NoSuchKey(key) : S3Errors.InvalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.");
+        if (bucket.VersioningConfigured) req.Http.Response.Headers["x-amz-copy-source-version-id"] = obj.VersionId;
         CheckConditions(req, obj);
         return (bucket, obj);
     }

@@ -9,7 +9,7 @@ public static class DeleteObjects
 {
     private const int MaxKeys = 1000;
 
-    private sealed record Outcome(string Key, string? VersionId, string? ErrorCode, string? ErrorMessage);
+    private sealed record Outcome(string Key, string? VersionId, string? ErrorCode, string? ErrorMessage, bool DeleteMarker = false, string? DeleteMarkerVersionId = null);
 
     public static async Task HandleAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
@@ -32,13 +32,11 @@ public static class DeleteObjects
                     key.Length == 0 ? "Object key must not be empty." : "Your key is too long"));
                 continue;
             }
-            if (versionId is not null && versionId != "null")
-            {
-                outcomes.Add(new Outcome(key, versionId, "NotImplemented", "Object versions are not implemented yet."));
-                continue;
-            }
-            ctx.Release(await ctx.Store.DeleteObjectAsync(bucket.Id, key, ct));
-            outcomes.Add(new Outcome(key, versionId, null, null));
+            var result = await DeleteObject.DeleteAsync(ctx, bucket, key, string.IsNullOrEmpty(versionId) ? null : versionId,
+                req.Identity?.OwnerId ?? bucket.OwnerId, ct);
+            outcomes.Add(versionId is null && result.IsDeleteMarker
+                ? new Outcome(key, null, null, null, true, result.VersionId)
+                : new Outcome(key, versionId, null, null, result.IsDeleteMarker));
         }
 
         await S3Xml.WriteAsync(req.Http, 200, "DeleteResult", w =>
@@ -51,6 +49,8 @@ public static class DeleteObjects
                     w.WriteStartElement("Deleted");
                     w.Element("Key", r.Key);
                     w.Element("VersionId", r.VersionId);
+                    if (r.DeleteMarker) w.Element("DeleteMarker", true);
+                    w.Element("DeleteMarkerVersionId", r.DeleteMarkerVersionId);
                     w.WriteEndElement();
                 }
                 else

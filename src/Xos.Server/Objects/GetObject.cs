@@ -30,14 +30,12 @@ public static class GetObject
 
     private static async Task ServeAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
-        var (bucket, obj) = await ctx.Store.GetBucketAndObjectAsync(req.Bucket!, req.Key!, ct);
-        if (bucket is null) throw S3Errors.NoSuchBucket(req.Bucket!);
-        ctx.Authorizer.Authorize(req, bucket, "s3:GetObject", obj is { IsDeleteMarker: false } ? obj : null);
-        if (obj is null || obj.IsDeleteMarker) throw S3Errors.NoSuchKey(req.Key!);
+        var (bucket, obj) = await ctx.AuthorizedObjectAsync(req, "s3:GetObject", ct);
 
         var status = EvaluateConditions(req, obj);
         var response = req.Http.Response;
         ObjectHeaders.WriteResponse(req, obj);
+        if (bucket.VersioningConfigured) response.Headers["x-amz-version-id"] = obj.VersionId;
         if (status == 304)
         {
             response.StatusCode = 304;

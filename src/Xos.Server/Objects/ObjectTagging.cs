@@ -79,11 +79,9 @@ public static class ObjectTagging
 
     private static async Task<(BucketRecord Bucket, ObjectRecord Object)> LoadAsync(S3Request req, ServerContext ctx, string action, CancellationToken ct)
     {
-        var (bucket, obj) = await ctx.Store.GetBucketAndObjectAsync(req.Bucket!, req.Key!, ct);
-        if (bucket is null) throw S3Errors.NoSuchBucket(req.Bucket!);
-        var live = obj is { IsDeleteMarker: false } ? obj : null;
-        ctx.Authorizer.Authorize(req, bucket, action, live);
-        return (bucket, live ?? throw S3Errors.NoSuchKey(req.Key!));
+        var (bucket, obj) = await ctx.AuthorizedObjectAsync(req, action, ct);
+        if (bucket.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = obj.VersionId;
+        return (bucket, obj);
     }
 
     public static async Task GetObjectTagsAsync(S3Request req, ServerContext ctx, CancellationToken ct)
@@ -96,7 +94,7 @@ public static class ObjectTagging
     {
         var (bucket, obj) = await LoadAsync(req, ctx, "s3:PutObjectTagging", ct);
         var tags = Validate(ParseTagging(await S3Xml.ReadBodyAsync(req, ct)), MaxObjectTags);
-        if (!await ctx.Store.SetObjectTagsAsync(bucket.Id, obj.Key, tags.Count == 0 ? null : ToJson(tags), ct)) throw S3Errors.NoSuchKey(obj.Key);
+        if (!await ctx.Store.SetObjectTagsAsync(bucket.Id, obj.Key, ServerContext.RequestedVersionId(req), tags.Count == 0 ? null : ToJson(tags), ct)) throw S3Errors.NoSuchKey(obj.Key);
         req.Http.Response.StatusCode = 200;
         req.Http.Response.ContentLength = 0;
     }
@@ -104,7 +102,7 @@ public static class ObjectTagging
     public static async Task DeleteObjectTagsAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
         var (bucket, obj) = await LoadAsync(req, ctx, "s3:DeleteObjectTagging", ct);
-        if (!await ctx.Store.SetObjectTagsAsync(bucket.Id, obj.Key, null, ct)) throw S3Errors.NoSuchKey(obj.Key);
+        if (!await ctx.Store.SetObjectTagsAsync(bucket.Id, obj.Key, ServerContext.RequestedVersionId(req), null, ct)) throw S3Errors.NoSuchKey(obj.Key);
         req.Http.Response.StatusCode = 204;
     }
 

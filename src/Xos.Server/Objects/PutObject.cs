@@ -1,3 +1,4 @@
+using Xos.Server.Buckets;
 using Xos.Server.Hosting;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
@@ -25,6 +26,7 @@ public static class PutObject
             {
                 BucketId = bucket.Id,
                 Key = req.Key!,
+                VersionId = BucketVersioning.VersionIdForWrite(bucket),
                 Size = blob.Size,
                 ETag = ETags.FromMd5(blob.Md5),
                 LastModified = DateTimeOffset.UtcNow,
@@ -38,6 +40,7 @@ public static class PutObject
             };
             ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
             req.Http.Response.Headers.ETag = ETags.Quote(record.ETag);
+            if (bucket.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
             req.Http.Response.StatusCode = 200;
             req.Http.Response.ContentLength = 0;
         }

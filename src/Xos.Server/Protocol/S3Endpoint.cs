@@ -64,7 +64,9 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
             http.Abort();
             return;
         }
-        var keep = new[] { "x-amz-request-id", "x-amz-id-2", "Server" }.Concat(BucketCors.ResponseHeaders)
+        var deleteMarker = http.Response.Headers.ContainsKey("x-amz-delete-marker");
+        var keep = new[] { "x-amz-request-id", "x-amz-id-2", "Server", "x-amz-delete-marker", "x-amz-version-id" }.Concat(BucketCors.ResponseHeaders)
+            .Concat(deleteMarker ? ["Last-Modified"] : [])
             .Where(h => http.Response.Headers.ContainsKey(h)).ToDictionary(h => h, h => http.Response.Headers[h]);
         http.Response.Headers.Clear();
         foreach (var (name, value) in keep) http.Response.Headers[name] = value;

@@ -11,7 +11,7 @@ public static class S3Router
     /// <summary>Bucket sub-resources that later features implement; until then they are refused, never faked.</summary>
     private static readonly string[] UnimplementedBucketSubresources =
     [
-        "policy", "policyStatus", "lifecycle", "versioning", "versions", "encryption", "website",
+        "policy", "policyStatus", "lifecycle", "encryption", "website",
         "logging", "notification", "replication", "object-lock", "ownershipControls", "publicAccessBlock", "accelerate",
         "requestPayment", "analytics", "metrics", "inventory", "intelligent-tiering",
     ];
@@ -43,6 +43,9 @@ public static class S3Router
 
         return req.Method switch
         {
+            "GET" when req.HasQuery("versioning") => BucketVersioning.GetAsync(req, ctx, ct),
+            "PUT" when req.HasQuery("versioning") => BucketVersioning.PutAsync(req, ctx, ct),
+            "GET" when req.HasQuery("versions") => BucketVersioning.ListVersionsAsync(req, ctx, ct),
             "GET" when req.HasQuery("tagging") => ObjectTagging.GetBucketTagsAsync(req, ctx, ct),
             "PUT" when req.HasQuery("tagging") => ObjectTagging.PutBucketTagsAsync(req, ctx, ct),
             "DELETE" when req.HasQuery("tagging") => ObjectTagging.DeleteBucketTagsAsync(req, ctx, ct),
@@ -71,8 +74,6 @@ public static class S3Router
             if (req.HasQuery(sub))
                 throw S3Errors.NotImplemented($"The object '{sub}' sub-resource is not implemented yet.");
         ObjectKeys.Validate(req.Key!);
-        if (req.HasQuery("versionId") && req.Query("versionId") != "null")
-            throw S3Errors.NotImplemented("Object versions are not implemented yet.");
 
         if (req.HasQuery("acl"))
         {

@@ -49,16 +49,32 @@ public interface IMetadataStore : IDisposable
 
     // Objects
     /// <summary>The bucket and, when present, the latest version of the key, in one round trip.</summary>
-    Task<(BucketRecord? Bucket, ObjectRecord? Object)> GetBucketAndObjectAsync(string bucket, string key, CancellationToken ct);
-    Task<ObjectRecord?> GetObjectAsync(long bucketId, string key, CancellationToken ct);
-    /// <summary>Makes the object the current version of its key (replacing the unversioned one).</summary>
+    /// <summary>The bucket and the key's latest version (or the given version), in one round trip.</summary>
+    Task<(BucketRecord? Bucket, ObjectRecord? Object)> GetBucketAndObjectAsync(string bucket, string key, string? versionId, CancellationToken ct);
+    Task<ObjectRecord?> GetObjectAsync(long bucketId, string key, string? versionId, CancellationToken ct);
+    Task SetBucketVersioningAsync(long bucketId, string status, CancellationToken ct);
+    /// <summary>
+    /// Makes the object the current version of its key. A version with the same id (the "null" version of
+    /// unversioned and suspended buckets) is replaced; other versions stay, no longer latest.
+    /// </summary>
     Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, CancellationToken ct);
-    /// <summary>Removes the key; returns the blobs it held (none when the key did not exist).</summary>
-    /// <summary>Replaces the ACL of the key's current version; false when the key does not exist.</summary>
-    Task<bool> SetObjectAclAsync(long bucketId, string key, string? acl, CancellationToken ct);
-    /// <summary>Replaces the tags of the key's current version, leaving LastModified alone; false when the key does not exist.</summary>
-    Task<bool> SetObjectTagsAsync(long bucketId, string key, string? tags, CancellationToken ct);
-    Task<WriteOutcome> DeleteObjectAsync(long bucketId, string key, CancellationToken ct);
+    /// <summary>Replaces the ACL of the key's current (or given) version; false when there is none.</summary>
+    Task<bool> SetObjectAclAsync(long bucketId, string key, string? versionId, string? acl, CancellationToken ct);
+    /// <summary>Replaces the tags of the key's current (or given) version, leaving LastModified alone; false when there is none.</summary>
+    Task<bool> SetObjectTagsAsync(long bucketId, string key, string? versionId, string? tags, CancellationToken ct);
+    /// <summary>
+    /// DELETE without a version id: removes the unversioned key, or adds a delete marker (a new version when
+    /// versioning is enabled, the "null" version when suspended). <paramref name="marker"/> describes the marker.
+    /// </summary>
+    Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct);
+    /// <summary>Permanently removes one version; the newest remaining version becomes the latest. Null when there is no such version.</summary>
+    Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, CancellationToken ct);
+    /// <summary>
+    /// Versions and delete markers in (key ascending, newest first) order, starting after the (key, version) marker,
+    /// or after every key that starts with <paramref name="keyMarker"/> when <paramref name="skipKeyPrefix"/>.
+    /// </summary>
+    Task<IReadOnlyList<VersionListEntry>> ListObjectVersionsAsync(long bucketId, string prefix, string? keyMarker, string? versionIdMarker,
+        bool skipKeyPrefix, int limit, CancellationToken ct);
     /// <summary>
     /// Keys in UTF-8 byte order that start with <paramref name="prefix"/> and sort after <paramref name="after"/>;
     /// with <paramref name="skipAfterPrefix"/> also after every key that starts with <paramref name="after"/>.

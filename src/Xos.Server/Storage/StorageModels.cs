@@ -6,7 +6,13 @@ public sealed record BucketRecord(
     string OwnerId,
     DateTimeOffset Created,
     string Location,
-    string? Acl = null);
+    string? Acl = null,
+    string Versioning = "")
+{
+    /// <summary>Whether writes create new versions ("Enabled"), overwrite the "null" version ("Suspended" or never configured).</summary>
+    public bool VersioningEnabled => Versioning == "Enabled";
+    public bool VersioningConfigured => Versioning.Length > 0;
+}
 
 /// <summary>One stored piece of an object's data: a blob and how many bytes of the object it holds.</summary>
 public readonly record struct Segment(string BlobId, long Size);
@@ -21,6 +27,7 @@ public sealed record ObjectRecord
     public required string Key { get; init; }
     public string VersionId { get; init; } = "null";
     public bool IsDeleteMarker { get; init; }
+    public bool IsLatest { get; init; } = true;
     public long Size { get; init; }
     /// <summary>Hex MD5 (or md5-of-md5s "-N" for multipart), without quotes.</summary>
     public string ETag { get; init; } = "";
@@ -42,6 +49,13 @@ public sealed record ObjectRecord
     /// <summary>Every blob that holds this object's data.</summary>
     public IEnumerable<string> BlobIds => BlobId is not null ? [BlobId] : Segments?.Select(s => s.BlobId) ?? [];
 }
+
+/// <summary>A row of ListObjectVersions: a version or a delete marker.</summary>
+public readonly record struct VersionListEntry(long RowId, string Key, string VersionId, bool IsLatest, bool IsDeleteMarker,
+    DateTimeOffset LastModified, string ETag, long Size, string StorageClass, string OwnerId);
+
+/// <summary>What a DeleteObject did: the version it removed or the delete marker it created.</summary>
+public sealed record DeleteOutcome(WriteOutcome Outcome, string? VersionId, bool IsDeleteMarker);
 
 /// <summary>A row of an object listing: what ListObjects shows, nothing more.</summary>
 public readonly record struct ObjectListEntry(string Key, long Size, string ETag, DateTimeOffset LastModified, string StorageClass, string OwnerId);

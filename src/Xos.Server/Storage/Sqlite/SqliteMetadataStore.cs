@@ -14,7 +14,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 {
     private const string ObjectColumns =
         "o.id, o.key, o.version_id, o.delete_marker, o.size, o.etag, o.last_modified, o.content_type, o.headers, " +
-        "o.storage_class, o.owner_id, o.blob_id, o.parts_count, o.acl, o.tags, o.encryption";
+        "o.storage_class, o.owner_id, o.blob_id, o.parts_count, o.acl, o.tags, o.encryption, o.is_latest";
     private const string UploadColumns =
         "id, upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption";
 
@@ -223,10 +223,17 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     // ---------------------------------------------------------------- buckets
 
-    private const string BucketColumns = "id, name, owner_id, created, location, acl";
+    private const string BucketColumns = "id, name, owner_id, created, location, acl, versioning";
 
     private static BucketRecord ReadBucket(SqliteDataReader r, int o = 0) =>
-        new(r.GetInt64(o), r.GetString(o + 1), r.GetString(o + 2), FromMillis(r.GetInt64(o + 3)), r.GetString(o + 4), NullableString(r, o + 5));
+        new(r.GetInt64(o), r.GetString(o + 1), r.GetString(o + 2), FromMillis(r.GetInt64(o + 3)), r.GetString(o + 4), NullableString(r, o + 5), r.GetString(o + 6));
+
+    public async Task SetBucketVersioningAsync(long bucketId, string status, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        if (await ExecAsync(db, null, "UPDATE buckets SET versioning = @v WHERE id = @id", ct, ("@v", status), ("@id", bucketId)) == 0)
+            throw S3Errors.NoSuchBucket("");
+    }
 
     public async Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct)
     {
@@ -310,17 +317,18 @@ public sealed class SqliteMetadataStore : IMetadataStore
         return true;
     }
 
-    public Task<bool> SetObjectAclAsync(long bucketId, string key, string? acl, CancellationToken ct) =>
-        SetLatestObjectColumnAsync("acl", bucketId, key, acl, ct);
+    public Task<bool> SetObjectAclAsync(long bucketId, string key, string? versionId, string? acl, CancellationToken ct) =>
+        SetObjectColumnAsync("acl", bucketId, key, versionId, acl, ct);
 
-    public Task<bool> SetObjectTagsAsync(long bucketId, string key, string? tags, CancellationToken ct) =>
-        SetLatestObjectColumnAsync("tags", bucketId, key, tags, ct);
+    public Task<bool> SetObjectTagsAsync(long bucketId, string key, string? versionId, string? tags, CancellationToken ct) =>
+        SetObjectColumnAsync("tags", bucketId, key, versionId, tags, ct);
 
-    private async Task<bool> SetLatestObjectColumnAsync(string column, long bucketId, string key, string? value, CancellationToken ct)
+    private async Task<bool> SetObjectColumnAsync(string column, long bucketId, string key, string? versionId, string? value, CancellationToken ct)
     {
         await using var db = await OpenAsync(ct);
-        return await ExecAsync(db, null, $"UPDATE objects SET {column} = @value WHERE bucket_id = @b AND key = @key AND is_latest = 1 AND delete_marker = 0",
-            ct, ("@value", value), ("@b", bucketId), ("@key", KeyRange.Bytes(key))) == 1;
+        return await ExecAsync(db, null,
+            $"UPDATE objects SET {column} = @value WHERE bucket_id = @b AND key = @key AND {(versionId is null ? "is_latest = 1" : "version_id = @v")} AND delete_marker = 0",
+            ct, ("@value", value), ("@b", bucketId), ("@key", KeyRange.Bytes(key)), ("@v", versionId)) == 1;
     }
 
     // ---------------------------------------------------------------- objects
@@ -343,6 +351,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
         Acl = NullableString(r, o + 13),
         Tags = NullableString(r, o + 14),
         Encryption = NullableString(r, o + 15),
+        IsLatest = r.GetInt64(o + 16) != 0,
     };
 
     private static async Task<ObjectRecord> WithSegmentsAsync(SqliteConnection db, SqliteTransaction? tx, long objectId, ObjectRecord obj, CancellationToken ct)
@@ -360,13 +369,16 @@ public sealed class SqliteMetadataStore : IMetadataStore
         return segments;
     }
 
-    public async Task<(BucketRecord? Bucket, ObjectRecord? Object)> GetBucketAndObjectAsync(string bucket, string key, CancellationToken ct)
+    /// <summary>Selects the latest version, or the one named by @v.</summary>
+    private static string VersionFilter(string? versionId) => versionId is null ? "o.is_latest = 1" : "o.version_id = @v";
+
+    public async Task<(BucketRecord? Bucket, ObjectRecord? Object)> GetBucketAndObjectAsync(string bucket, string key, string? versionId, CancellationToken ct)
     {
         await using var db = await OpenAsync(ct);
         await using var cmd = Command(db, null,
-            $"SELECT b.id, b.name, b.owner_id, b.created, b.location, b.acl, {ObjectColumns} FROM buckets b " +
-            "LEFT JOIN objects o ON o.bucket_id = b.id AND o.key = @key AND o.is_latest = 1 WHERE b.name = @name",
-            ("@name", bucket), ("@key", KeyRange.Bytes(key)));
+            $"SELECT b.id, b.name, b.owner_id, b.created, b.location, b.acl, b.versioning, {ObjectColumns} FROM buckets b " +
+            $"LEFT JOIN objects o ON o.bucket_id = b.id AND o.key = @key AND {VersionFilter(versionId)} WHERE b.name = @name",
+            ("@name", bucket), ("@key", KeyRange.Bytes(key)), ("@v", versionId));
         long objectId;
         BucketRecord b;
         ObjectRecord obj;
@@ -374,24 +386,24 @@ public sealed class SqliteMetadataStore : IMetadataStore
         {
             if (!await r.ReadAsync(ct)) return (null, null);
             b = ReadBucket(r);
-            if (r.IsDBNull(6)) return (b, null);
-            objectId = r.GetInt64(6);
-            obj = ReadObject(r, b.Id, 6);
+            if (r.IsDBNull(7)) return (b, null);
+            objectId = r.GetInt64(7);
+            obj = ReadObject(r, b.Id, 7);
         }
         return (b, await WithSegmentsAsync(db, null, objectId, obj, ct));
     }
 
-    public async Task<ObjectRecord?> GetObjectAsync(long bucketId, string key, CancellationToken ct)
+    public async Task<ObjectRecord?> GetObjectAsync(long bucketId, string key, string? versionId, CancellationToken ct)
     {
         await using var db = await OpenAsync(ct);
-        return await GetLatestAsync(db, null, bucketId, key, ct);
+        return await GetVersionAsync(db, null, bucketId, key, versionId, ct);
     }
 
-    private static async Task<ObjectRecord?> GetLatestAsync(SqliteConnection db, SqliteTransaction? tx, long bucketId, string key, CancellationToken ct)
+    private static async Task<ObjectRecord?> GetVersionAsync(SqliteConnection db, SqliteTransaction? tx, long bucketId, string key, string? versionId, CancellationToken ct)
     {
         await using var cmd = Command(db, tx,
-            $"SELECT {ObjectColumns} FROM objects o WHERE o.bucket_id = @b AND o.key = @key AND o.is_latest = 1",
-            ("@b", bucketId), ("@key", KeyRange.Bytes(key)));
+            $"SELECT {ObjectColumns} FROM objects o WHERE o.bucket_id = @b AND o.key = @key AND {VersionFilter(versionId)}",
+            ("@b", bucketId), ("@key", KeyRange.Bytes(key)), ("@v", versionId));
         long objectId;
         ObjectRecord obj;
         await using (var r = await cmd.ExecuteReaderAsync(ct))
@@ -465,16 +477,90 @@ public sealed class SqliteMetadataStore : IMetadataStore
         return displaced;
     }
 
-    public async Task<WriteOutcome> DeleteObjectAsync(long bucketId, string key, CancellationToken ct)
+    public async Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct)
     {
         await using var db = await OpenAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
-        var existing = await GetLatestAsync(db, tx, bucketId, key, ct);
-        if (existing is null) return WriteOutcome.Nothing;
-        await ExecAsync(db, tx, "DELETE FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v", ct,
-            ("@b", bucketId), ("@key", KeyRange.Bytes(key)), ("@v", existing.VersionId));
+        if (bucket.VersioningConfigured)
+        {
+            try
+            {
+                var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucket.Id, Key = key, IsDeleteMarker = true }, ct);
+                await tx.CommitAsync(ct);
+                return new DeleteOutcome(new WriteOutcome(displaced), marker.VersionId, true);
+            }
+            catch (SqliteException e) when (IsForeignKeyViolation(e))
+            {
+                throw S3Errors.NoSuchBucket("");
+            }
+        }
+        var existing = await GetVersionAsync(db, tx, bucket.Id, key, "null", ct);
+        if (existing is null) return new DeleteOutcome(WriteOutcome.Nothing, null, false);
+        await ExecAsync(db, tx, "DELETE FROM objects WHERE bucket_id = @b AND key = @key AND version_id = 'null'", ct,
+            ("@b", bucket.Id), ("@key", KeyRange.Bytes(key)));
         await tx.CommitAsync(ct);
-        return new WriteOutcome(existing.BlobIds.ToList());
+        return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), null, false);
+    }
+
+    public async Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, CancellationToken ct)
+    {
+        var keyBytes = KeyRange.Bytes(key);
+        await using var db = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var existing = await GetVersionAsync(db, tx, bucketId, key, versionId, ct);
+        if (existing is null) return null;
+        await ExecAsync(db, tx, "DELETE FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v", ct,
+            ("@b", bucketId), ("@key", keyBytes), ("@v", versionId));
+        if (existing.IsLatest)
+            await ExecAsync(db, tx,
+                "UPDATE objects SET is_latest = 1 WHERE id = (SELECT MAX(id) FROM objects WHERE bucket_id = @b AND key = @key)", ct,
+                ("@b", bucketId), ("@key", keyBytes));
+        await tx.CommitAsync(ct);
+        return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), existing.VersionId, existing.IsDeleteMarker);
+    }
+
+    public async Task<IReadOnlyList<VersionListEntry>> ListObjectVersionsAsync(long bucketId, string prefix, string? keyMarker, string? versionIdMarker,
+        bool skipKeyPrefix, int limit, CancellationToken ct)
+    {
+        var lower = KeyRange.Bytes(prefix);
+        var upper = KeyRange.PrefixUpperBound(lower);
+        await using var db = await OpenAsync(ct);
+        var sql = "SELECT id, key, version_id, is_latest, delete_marker, last_modified, etag, size, storage_class, owner_id FROM objects " +
+                  "WHERE bucket_id = @b AND key >= @lo" + (upper is null ? "" : " AND key < @hi");
+        await using var cmd = Command(db, null, "", ("@b", bucketId), ("@lo", lower), ("@limit", limit));
+        if (upper is not null) cmd.Parameters.AddWithValue("@hi", upper);
+        if (keyMarker is not null)
+        {
+            var km = KeyRange.Bytes(keyMarker);
+            if (skipKeyPrefix)
+            {
+                var past = KeyRange.PrefixUpperBound(km);
+                if (past is null) return [];
+                sql += " AND key >= @km";
+                cmd.Parameters.AddWithValue("@km", past);
+            }
+            else if (versionIdMarker is null)
+            {
+                sql += " AND key > @km";
+                cmd.Parameters.AddWithValue("@km", km);
+            }
+            else
+            {
+                var markerRow = await ScalarAsync(db, null, "SELECT id FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v", ct,
+                    ("@b", bucketId), ("@key", km), ("@v", versionIdMarker));
+                if (markerRow is null) throw S3Errors.InvalidArgument("Invalid version id specified", "version-id-marker", versionIdMarker);
+                sql += " AND (key > @km OR (key = @km AND id < @mid))";
+                cmd.Parameters.AddWithValue("@km", km);
+                cmd.Parameters.AddWithValue("@mid", (long)markerRow);
+            }
+        }
+        cmd.CommandText = sql + " ORDER BY key, id DESC LIMIT @limit";
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<VersionListEntry>();
+        while (await r.ReadAsync(ct))
+            list.Add(new VersionListEntry(r.GetInt64(0), KeyRange.Text((byte[])r.GetValue(1)), r.GetString(2), r.GetInt64(3) != 0, r.GetInt64(4) != 0,
+                FromMillis(r.GetInt64(5)), r.GetString(6), r.GetInt64(7), r.GetString(8), r.GetString(9)));
+        return list;
     }
 
     public async Task<IReadOnlyList<ObjectListEntry>> ListObjectsAsync(long bucketId, string prefix, string? after, bool skipAfterPrefix, int limit, CancellationToken ct)

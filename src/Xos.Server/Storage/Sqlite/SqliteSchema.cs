@@ -38,7 +38,8 @@ internal static class SqliteSchema
             owner_id TEXT NOT NULL,
             created INTEGER NOT NULL,
             location TEXT NOT NULL,
-            acl TEXT);
+            acl TEXT,
+            versioning TEXT NOT NULL DEFAULT '');
 
         CREATE TABLE IF NOT EXISTS bucket_settings (
             bucket_id INTEGER NOT NULL REFERENCES buckets(id) ON DELETE CASCADE,
@@ -68,6 +69,7 @@ internal static class SqliteSchema
         CREATE UNIQUE INDEX IF NOT EXISTS objects_version ON objects(bucket_id, key, version_id);
         CREATE UNIQUE INDEX IF NOT EXISTS objects_latest ON objects(bucket_id, key) WHERE is_latest = 1;
         CREATE INDEX IF NOT EXISTS objects_blob ON objects(blob_id);
+        CREATE INDEX IF NOT EXISTS objects_versions ON objects(bucket_id, key, id DESC);
 
         CREATE TABLE IF NOT EXISTS object_segments (
             object_id INTEGER NOT NULL REFERENCES objects(id) ON DELETE CASCADE,
