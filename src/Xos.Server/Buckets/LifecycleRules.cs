@@ -109,7 +109,7 @@ public static class LifecycleRules
         if (r.Child("NoncurrentVersionExpiration") is { } nce)
         {
             ncDays = PositiveInt(nce.ChildValue("NoncurrentDays"), "'NoncurrentDays' for NoncurrentVersionExpiration action");
-            if (nce.ChildValue("'NewerNoncurrentVersions'") is { } nv) newer = PositiveInt(nv, "'NewerNoncurrentVersions'");
+            if (nce.ChildValue("NewerNoncurrentVersions") is { } nv) newer = PositiveInt(nv, "'NewerNoncurrentVersions'");
         }
         var ncTransitions = new List<NoncurrentTransition>();
         foreach (var t in r.Children("NoncurrentVersionTransition"))
@@ -117,7 +117,7 @@ public static class LifecycleRules
             var sc = t.ChildValue("StorageClass") ?? throw S3Errors.MalformedXml();
             if (!TransitionClasses.Contains(sc)) throw Invalid($"'StorageClass' must be one of {string.Join(", ", TransitionClasses)}");
             var days = int.TryParse(t.ChildValue("NoncurrentDays"), out var n) && n >= 0 ? n : throw Invalid("'NoncurrentDays' in NoncurrentVersionTransition action must be a non-negative integer");
-            int? nv = t.ChildValue("'NewerNoncurrentVersions'") is { } nvs ? PositiveInt(nvs, "'NewerNoncurrentVersions'") : null;
+            int? nv = t.ChildValue("NewerNoncurrentVersions") is { } nvs ? PositiveInt(nvs, "'NewerNoncurrentVersions'") : null;
             ncTransitions.Add(new NoncurrentTransition(days, sc, nv));
         }
 
