@@ -1,4 +1,5 @@
 using Xos.Server.Auth;
+using Xos.Server.Background;
 using Xos.Server.Auth.Acls;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
@@ -6,8 +7,10 @@ using Xos.Server.Storage;
 namespace Xos.Server.Hosting;
 
 /// <summary>The services an S3 operation works with, created once per server.</summary>
-public sealed class ServerContext(ServerOptions options, IMetadataStore store, IBlobStore blobs, Authorizer authorizer, ILogger logger)
+public sealed class ServerContext(ServerOptions options, IMetadataStore store, IBlobStore blobs, Authorizer authorizer, ILogger logger,
+    LifecycleOptions lifecycle)
 {
+    public LifecycleOptions Lifecycle { get; } = lifecycle;
     public ServerOptions Options { get; } = options;
     public IMetadataStore Store { get; } = store;
     public IBlobStore Blobs { get; } = blobs;

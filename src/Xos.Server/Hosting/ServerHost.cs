@@ -47,13 +47,16 @@ public static class ServerHost
         builder.Services.AddSingleton<ICredentialProvider, StoreCredentialProvider>();
         builder.Services.AddSingleton<RequestAuthenticator>();
         builder.Services.AddSingleton<Authorizer>();
+        var lifecycle = LifecycleOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+        builder.Services.AddSingleton(lifecycle);
         builder.Services.AddSingleton(sp => new ServerContext(options, store, blobs, sp.GetRequiredService<Authorizer>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Xos")));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Xos"), lifecycle));
         builder.Services.AddSingleton<S3Endpoint>();
         builder.Services.AddSingleton(root);
         builder.Services.AddSingleton(new AdminService(store, root.UserId));
         builder.Services.AddSingleton<AdminApi>();
         builder.Services.AddHostedService<OrphanBlobSweeper>();
+        builder.Services.AddHostedService<LifecycleWorker>();
 
         var app = builder.Build();
         var endpoint = app.Services.GetRequiredService<S3Endpoint>();

@@ -98,6 +98,18 @@ public interface IMetadataStore : IDisposable
     /// <summary>Uploads in (key, initiated, upload id) order after the (key, upload id) marker.</summary>
     Task<IReadOnlyList<UploadRecord>> ListUploadsAsync(long bucketId, string prefix, string? keyMarker, string? uploadIdMarker, int limit, CancellationToken ct);
 
+    // Background work
+    /// <summary>Buckets that have the named configuration, after <paramref name="afterBucketId"/>, in id order.</summary>
+    Task<IReadOnlyList<BucketRecord>> ListBucketsWithSettingAsync(string name, long afterBucketId, int limit, CancellationToken ct);
+    /// <summary>Takes or renews a named lease for <paramref name="holder"/>; false while another holder's lease is unexpired.</summary>
+    Task<bool> TryAcquireLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken ct);
+    /// <summary>Removes one version only if it is still the row <paramref name="rowId"/> (not replaced meanwhile); promotes the next newest.</summary>
+    Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, CancellationToken ct);
+    /// <summary>Adds <paramref name="marker"/> as the latest version only if row <paramref name="rowId"/> is still the latest.</summary>
+    Task<DeleteOutcome?> AddDeleteMarkerIfLatestAsync(long bucketId, string key, long rowId, ObjectRecord marker, CancellationToken ct);
+    /// <summary>Changes the storage class of row <paramref name="rowId"/> if it still exists.</summary>
+    Task<bool> SetStorageClassAsync(long rowId, string storageClass, CancellationToken ct);
+
     // Housekeeping
     /// <summary>True when any object, segment or part refers to the blob.</summary>
     Task<bool> IsBlobReferencedAsync(string blobId, CancellationToken ct);

@@ -7,7 +7,8 @@ public sealed record BucketRecord(
     DateTimeOffset Created,
     string Location,
     string? Acl = null,
-    string Versioning = "")
+    string Versioning = "",
+    string? Lifecycle = null)
 {
     /// <summary>Whether writes create new versions ("Enabled"), overwrite the "null" version ("Suspended" or never configured).</summary>
     public bool VersioningEnabled => Versioning == "Enabled";
@@ -52,7 +53,7 @@ public sealed record ObjectRecord
 
 /// <summary>A row of ListObjectVersions: a version or a delete marker.</summary>
 public readonly record struct VersionListEntry(long RowId, string Key, string VersionId, bool IsLatest, bool IsDeleteMarker,
-    DateTimeOffset LastModified, string ETag, long Size, string StorageClass, string OwnerId);
+    DateTimeOffset LastModified, string ETag, long Size, string StorageClass, string OwnerId, string? Tags = null);
 
 /// <summary>What a DeleteObject did: the version it removed or the delete marker it created.</summary>
 public sealed record DeleteOutcome(WriteOutcome Outcome, string? VersionId, bool IsDeleteMarker);

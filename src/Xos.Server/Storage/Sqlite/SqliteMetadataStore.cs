@@ -376,7 +376,8 @@ public sealed class SqliteMetadataStore : IMetadataStore
     {
         await using var db = await OpenAsync(ct);
         await using var cmd = Command(db, null,
-            $"SELECT b.id, b.name, b.owner_id, b.created, b.location, b.acl, b.versioning, {ObjectColumns} FROM buckets b " +
+            "SELECT b.id, b.name, b.owner_id, b.created, b.location, b.acl, b.versioning, " +
+            $"(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = b.id AND s.name = 'lifecycle'), {ObjectColumns} FROM buckets b " +
             $"LEFT JOIN objects o ON o.bucket_id = b.id AND o.key = @key AND {VersionFilter(versionId)} WHERE b.name = @name",
             ("@name", bucket), ("@key", KeyRange.Bytes(key)), ("@v", versionId));
         long objectId;
@@ -385,10 +386,10 @@ public sealed class SqliteMetadataStore : IMetadataStore
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             if (!await r.ReadAsync(ct)) return (null, null);
-            b = ReadBucket(r);
-            if (r.IsDBNull(7)) return (b, null);
-            objectId = r.GetInt64(7);
-            obj = ReadObject(r, b.Id, 7);
+            b = ReadBucket(r) with { Lifecycle = NullableString(r, 7) };
+            if (r.IsDBNull(8)) return (b, null);
+            objectId = r.GetInt64(8);
+            obj = ReadObject(r, b.Id, 8);
         }
         return (b, await WithSegmentsAsync(db, null, objectId, obj, ct));
     }
@@ -525,7 +526,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
         var lower = KeyRange.Bytes(prefix);
         var upper = KeyRange.PrefixUpperBound(lower);
         await using var db = await OpenAsync(ct);
-        var sql = "SELECT id, key, version_id, is_latest, delete_marker, last_modified, etag, size, storage_class, owner_id FROM objects " +
+        var sql = "SELECT id, key, version_id, is_latest, delete_marker, last_modified, etag, size, storage_class, owner_id, tags FROM objects " +
                   "WHERE bucket_id = @b AND key >= @lo" + (upper is null ? "" : " AND key < @hi");
         await using var cmd = Command(db, null, "", ("@b", bucketId), ("@lo", lower), ("@limit", limit));
         if (upper is not null) cmd.Parameters.AddWithValue("@hi", upper);
@@ -559,7 +560,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
         var list = new List<VersionListEntry>();
         while (await r.ReadAsync(ct))
             list.Add(new VersionListEntry(r.GetInt64(0), KeyRange.Text((byte[])r.GetValue(1)), r.GetString(2), r.GetInt64(3) != 0, r.GetInt64(4) != 0,
-                FromMillis(r.GetInt64(5)), r.GetString(6), r.GetInt64(7), r.GetString(8), r.GetString(9)));
+                FromMillis(r.GetInt64(5)), r.GetString(6), r.GetInt64(7), r.GetString(8), r.GetString(9), NullableString(r, 10)));
         return list;
     }
 
@@ -731,6 +732,67 @@ public sealed class SqliteMetadataStore : IMetadataStore
         var list = new List<UploadRecord>();
         while (await r.ReadAsync(ct)) list.Add(ReadUpload(r));
         return list;
+    }
+
+    // ---------------------------------------------------------------- background work
+
+    public async Task<IReadOnlyList<BucketRecord>> ListBucketsWithSettingAsync(string name, long afterBucketId, int limit, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null,
+            "SELECT b.id, b.name, b.owner_id, b.created, b.location, b.acl, b.versioning FROM buckets b JOIN bucket_settings s ON s.bucket_id = b.id " +
+            "WHERE s.name = @name AND b.id > @after ORDER BY b.id LIMIT @limit", ("@name", name), ("@after", afterBucketId), ("@limit", limit));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<BucketRecord>();
+        while (await r.ReadAsync(ct)) list.Add(ReadBucket(r));
+        return list;
+    }
+
+    public async Task<bool> TryAcquireLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken ct)
+    {
+        var now = Millis(DateTimeOffset.UtcNow);
+        await using var db = await OpenAsync(ct);
+        var changed = await ExecAsync(db, null,
+            "INSERT INTO leases(name, holder, expires) VALUES (@name, @holder, @expires) " +
+            "ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires WHERE leases.holder = excluded.holder OR leases.expires < @now",
+            ct, ("@name", name), ("@holder", holder), ("@expires", now + (long)duration.TotalMilliseconds), ("@now", now));
+        return changed == 1;
+    }
+
+    public async Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, CancellationToken ct)
+    {
+        var keyBytes = KeyRange.Bytes(key);
+        await using var db = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        ObjectRecord? existing;
+        await using (var cmd = Command(db, tx, $"SELECT {ObjectColumns} FROM objects o WHERE o.id = @id AND o.bucket_id = @b AND o.key = @key",
+                         ("@id", rowId), ("@b", bucketId), ("@key", keyBytes)))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            existing = await r.ReadAsync(ct) ? ReadObject(r, bucketId) : null;
+        if (existing is null) return null;
+        existing = await WithSegmentsAsync(db, tx, rowId, existing, ct);
+        await ExecAsync(db, tx, "DELETE FROM objects WHERE id = @id", ct, ("@id", rowId));
+        if (existing.IsLatest)
+            await ExecAsync(db, tx, "UPDATE objects SET is_latest = 1 WHERE id = (SELECT MAX(id) FROM objects WHERE bucket_id = @b AND key = @key)", ct,
+                ("@b", bucketId), ("@key", keyBytes));
+        await tx.CommitAsync(ct);
+        return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), existing.VersionId, existing.IsDeleteMarker);
+    }
+
+    public async Task<DeleteOutcome?> AddDeleteMarkerIfLatestAsync(long bucketId, string key, long rowId, ObjectRecord marker, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        if (await ScalarAsync(db, tx, "SELECT 1 FROM objects WHERE id = @id AND is_latest = 1 AND delete_marker = 0", ct, ("@id", rowId)) is null) return null;
+        var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucketId, Key = key, IsDeleteMarker = true }, ct);
+        await tx.CommitAsync(ct);
+        return new DeleteOutcome(new WriteOutcome(displaced), marker.VersionId, true);
+    }
+
+    public async Task<bool> SetStorageClassAsync(long rowId, string storageClass, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ExecAsync(db, null, "UPDATE objects SET storage_class = @sc WHERE id = @id AND delete_marker = 0", ct, ("@sc", storageClass), ("@id", rowId)) == 1;
     }
 
     // ---------------------------------------------------------------- housekeeping

@@ -47,6 +47,11 @@ internal static class SqliteSchema
             value TEXT NOT NULL,
             PRIMARY KEY (bucket_id, name));
 
+        CREATE TABLE IF NOT EXISTS leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires INTEGER NOT NULL);
+
         CREATE TABLE IF NOT EXISTS objects (
             id INTEGER PRIMARY KEY,
             bucket_id INTEGER NOT NULL REFERENCES buckets(id),
