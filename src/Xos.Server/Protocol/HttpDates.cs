@@ -13,8 +13,11 @@ public static class HttpDates
     public static DateTimeOffset? Parse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
-        return DateTimeOffset.TryParseExact(text.Trim(), Formats, CultureInfo.InvariantCulture,
-            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+        var trimmed = text.Trim();
+        if (DateTimeOffset.TryParseExact(trimmed, Formats, CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t)) return t;
+        // Clients such as s3cmd write "+0000" where RFC 7231 has "GMT".
+        return DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out t) ? t : null;
     }
 
     /// <summary>HTTP dates have whole seconds; comparisons against stored times must drop the milliseconds.</summary>
