@@ -15,20 +15,23 @@ public static class S3Xml
     {
         Encoding = new UTF8Encoding(false),
         Indent = false,
-        Async = true,
+        OmitXmlDeclaration = true,
     };
+
+    // Written by hand, with the newline AWS puts after it: aws-sdk v2 reads GetBucketLocation with a regular
+    // expression that only works when the declaration ends its own line.
+    private static readonly byte[] Declaration = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"u8.ToArray();
 
     /// <summary>Builds the document in memory (S3 responses are small and need a Content-Length) and sends it.</summary>
     public static async Task WriteAsync(HttpContext http, int status, string root, Action<XmlWriter> body, string? ns = Namespace)
     {
         using var buffer = new MemoryStream(1024);
+        buffer.Write(Declaration);
         using (var w = XmlWriter.Create(buffer, WriterSettings))
         {
-            w.WriteStartDocument();
             w.WriteStartElement(root, ns ?? "");
             body(w);
             w.WriteEndElement();
-            w.WriteEndDocument();
         }
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/xml";
