@@ -2,7 +2,7 @@
 // The guide's bucket section: createBucket, listBuckets, headBucket, deleteBucket (and BucketNotEmpty).
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, bucketName } = require('./server');
+const { startServer, bucketName } = require('../lib/server');
 
 let server;
 let s3Client;

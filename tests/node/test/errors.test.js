@@ -2,7 +2,7 @@
 // Error answers as aws-sdk v2 sees them: code, HTTP status and request id.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, bucketName, ACCESS_KEY } = require('./server');
+const { startServer, bucketName, ACCESS_KEY } = require('../lib/server');
 
 let server;
 let s3Client;

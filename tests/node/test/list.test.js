@@ -3,7 +3,7 @@
 // alone (no Delimiter), over more than 1000 keys; plus Prefix/Delimiter and listObjectsV2.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, bucketName } = require('./server');
+const { startServer, bucketName } = require('../lib/server');
 
 let server;
 let s3Client;

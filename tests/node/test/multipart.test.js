@@ -8,7 +8,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startServer, bucketName, AWS } = require('./server');
+const { startServer, bucketName, AWS } = require('../lib/server');
 
 let server;
 let s3Client;

@@ -7,7 +7,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startServer, bucketName } = require('./server');
+const { startServer, bucketName } = require('../lib/server');
 
 let server;
 let s3Client;

@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const url = require('node:url');
 const http = require('node:http');
-const { startServer, bucketName, agent, request } = require('./server');
+const { startServer, bucketName, agent, request } = require('../lib/server');
 
 let server;
 let bucket;
