@@ -23,6 +23,8 @@ public static class Cli
         {
             case "server":
                 return await RunServerAsync(args[1..]);
+            case "bench":
+                return await Bench.BenchCommand.RunAsync(args[1..]);
             case "admin":
                 return await Admin.AdminCommand.RunAsync(args[1..]);
             default:

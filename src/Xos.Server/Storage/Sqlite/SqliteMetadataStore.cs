@@ -49,13 +49,59 @@ public sealed class SqliteMetadataStore : IMetadataStore
         await tx.CommitAsync(ct);
     }
 
+    /// <summary>
+    /// SQLite has one writer at a time; queueing this process's writers here avoids the busy-retry sleeps of
+    /// contending connections. Correctness does not depend on it: every invariant is in the transaction itself.
+    /// </summary>
+    private readonly SemaphoreSlim _writerGate = new(1, 1);
+
+    private async Task<SqliteConnection> OpenWriterAsync(CancellationToken ct)
+    {
+        await _writerGate.WaitAsync(ct);
+        try
+        {
+            var db = new GatedConnection(_connectionString, _writerGate);
+            await db.OpenAsync(ct);
+            await PragmasAsync(db, ct);
+            return db;
+        }
+        catch
+        {
+            _writerGate.Release();
+            throw;
+        }
+    }
+
+    /// <summary>A connection that lets the next writer in when it is disposed.</summary>
+    private sealed class GatedConnection(string connectionString, SemaphoreSlim gate) : SqliteConnection(connectionString)
+    {
+        private int _released;
+
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await base.DisposeAsync();
+            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
+        }
+    }
+
+    private static async Task PragmasAsync(SqliteConnection db, CancellationToken ct)
+    {
+        await using var pragma = db.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous=FULL;";
+        await pragma.ExecuteNonQueryAsync(ct);
+    }
+
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
         var db = new SqliteConnection(_connectionString);
         await db.OpenAsync(ct);
-        using var pragma = db.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=FULL;";
-        await pragma.ExecuteNonQueryAsync(ct);
+        await PragmasAsync(db, ct);
         return db;
     }
 
@@ -98,7 +144,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task EnsureUserAsync(string userId, string displayName, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         await ExecAsync(db, null,
             "INSERT INTO users(id, display_name, created) VALUES (@id, @name, @now) ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name",
             ct, ("@id", userId), ("@name", displayName), ("@now", Millis(DateTimeOffset.UtcNow)));
@@ -106,7 +152,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task PutAccessKeyAsync(AccessKeyRecord key, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         await ExecAsync(db, null,
             "INSERT INTO access_keys(access_key, secret_key, user_id, created) VALUES (@ak, @sk, @user, @now) " +
             "ON CONFLICT(access_key) DO UPDATE SET secret_key = excluded.secret_key, user_id = excluded.user_id",
@@ -126,7 +172,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<UserRecord?> CreateUserAsync(string name, string canonicalId, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         var now = DateTimeOffset.UtcNow;
         var inserted = await ExecAsync(db, null,
             "INSERT INTO users(id, display_name, created) VALUES (@id, @name, @now) ON CONFLICT DO NOTHING",
@@ -160,7 +206,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<bool> DeleteUserAsync(string userId, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         return await ExecAsync(db, null, "DELETE FROM users WHERE id = @id", ct, ("@id", userId)) == 1;
     }
 
@@ -178,7 +224,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<bool> DeleteAccessKeyAsync(string accessKey, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         return await ExecAsync(db, null, "DELETE FROM access_keys WHERE access_key = @ak", ct, ("@ak", accessKey)) == 1;
     }
 
@@ -189,7 +235,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task PutRoleAsync(RoleRecord role, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         await ExecAsync(db, null,
             "INSERT INTO roles(name, policy, trusted_users, created) VALUES (@name, @policy, @trust, @now) " +
             "ON CONFLICT(name) DO UPDATE SET policy = excluded.policy, trusted_users = excluded.trusted_users",
@@ -217,7 +263,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<bool> DeleteRoleAsync(string name, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         return await ExecAsync(db, null, "DELETE FROM roles WHERE name = @name", ct, ("@name", name)) == 1;
     }
 
@@ -230,7 +276,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task SetBucketVersioningAsync(long bucketId, string status, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         if (await ExecAsync(db, null, "UPDATE buckets SET versioning = @v WHERE id = @id", ct, ("@v", status), ("@id", bucketId)) == 0)
             throw S3Errors.NoSuchBucket("");
     }
@@ -250,7 +296,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         var inserted = await ExecAsync(db, tx,
             "INSERT INTO buckets(name, owner_id, created, location, acl) VALUES (@name, @owner, @now, @loc, @acl) ON CONFLICT(name) DO NOTHING",
@@ -262,7 +308,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<bool> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         try
         {
             return await ExecAsync(db, null,
@@ -287,7 +333,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task SetBucketAclAsync(long bucketId, string? acl, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         if (await ExecAsync(db, null, "UPDATE buckets SET acl = @acl WHERE id = @id", ct, ("@acl", acl), ("@id", bucketId)) == 0)
             throw S3Errors.NoSuchBucket("");
     }
@@ -301,7 +347,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<bool> SetBucketSettingAsync(long bucketId, string name, string? value, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         if (value is null)
             return await ExecAsync(db, null, "DELETE FROM bucket_settings WHERE bucket_id = @b AND name = @name", ct, ("@b", bucketId), ("@name", name)) == 1;
         try
@@ -325,7 +371,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     private async Task<bool> SetObjectColumnAsync(string column, long bucketId, string key, string? versionId, string? value, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         return await ExecAsync(db, null,
             $"UPDATE objects SET {column} = @value WHERE bucket_id = @b AND key = @key AND {(versionId is null ? "is_latest = 1" : "version_id = @v")} AND delete_marker = 0",
             ct, ("@value", value), ("@b", bucketId), ("@key", KeyRange.Bytes(key)), ("@v", versionId)) == 1;
@@ -418,7 +464,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         try
         {
@@ -480,7 +526,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         if (bucket.VersioningConfigured)
         {
@@ -506,7 +552,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
     public async Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, CancellationToken ct)
     {
         var keyBytes = KeyRange.Bytes(key);
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         var existing = await GetVersionAsync(db, tx, bucketId, key, versionId, ct);
         if (existing is null) return null;
@@ -613,7 +659,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task CreateUploadAsync(UploadRecord u, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         try
         {
             await ExecAsync(db, null,
@@ -640,7 +686,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<WriteOutcome> PutPartAsync(long uploadPk, PartRecord part, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         try
         {
@@ -682,7 +728,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
     public async Task<(ObjectRecord Object, WriteOutcome Outcome)> CompleteUploadAsync(UploadRecord upload,
         Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         var exists = await ScalarAsync(db, tx, "SELECT 1 FROM uploads WHERE id = @u", ct, ("@u", upload.Id));
         if (exists is null) throw S3Errors.NoSuchUpload(upload.UploadId);
@@ -706,7 +752,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<WriteOutcome?> AbortUploadAsync(long uploadPk, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         var parts = await ReadPartsAsync(db, tx, uploadPk, 0, int.MaxValue, ct);
         var deleted = await ExecAsync(db, tx, "DELETE FROM uploads WHERE id = @u", ct, ("@u", uploadPk));
@@ -751,7 +797,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
     public async Task<bool> TryAcquireLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken ct)
     {
         var now = Millis(DateTimeOffset.UtcNow);
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         var changed = await ExecAsync(db, null,
             "INSERT INTO leases(name, holder, expires) VALUES (@name, @holder, @expires) " +
             "ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires WHERE leases.holder = excluded.holder OR leases.expires < @now",
@@ -762,7 +808,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
     public async Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, CancellationToken ct)
     {
         var keyBytes = KeyRange.Bytes(key);
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         ObjectRecord? existing;
         await using (var cmd = Command(db, tx, $"SELECT {ObjectColumns} FROM objects o WHERE o.id = @id AND o.bucket_id = @b AND o.key = @key",
@@ -781,7 +827,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<DeleteOutcome?> AddDeleteMarkerIfLatestAsync(long bucketId, string key, long rowId, ObjectRecord marker, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         if (await ScalarAsync(db, tx, "SELECT 1 FROM objects WHERE id = @id AND is_latest = 1 AND delete_marker = 0", ct, ("@id", rowId)) is null) return null;
         var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucketId, Key = key, IsDeleteMarker = true }, ct);
@@ -791,7 +837,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     public async Task<bool> SetStorageClassAsync(long rowId, string storageClass, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenWriterAsync(ct);
         return await ExecAsync(db, null, "UPDATE objects SET storage_class = @sc WHERE id = @id AND delete_marker = 0", ct, ("@sc", storageClass), ("@id", rowId)) == 1;
     }
 

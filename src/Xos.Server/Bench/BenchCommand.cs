@@ -1,0 +1,239 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Xos.Server.Bench;
+
+public sealed record WorkloadResult(string Name, long ObjectSize, long Ops, double Seconds, double OpsPerSec, double MibPerSec,
+    double P50Ms, double P90Ms, double P99Ms, double MaxMs, long Errors, string? FirstError);
+
+public sealed record BenchReport(string Endpoint, DateTimeOffset StartedAt, int Concurrency, List<WorkloadResult> Workloads);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(BenchReport))]
+internal sealed partial class BenchJson : JsonSerializerContext;
+
+/// <summary>
+/// `xos bench`: PUT and GET of objects of several sizes with N concurrent clients, and listing a large bucket,
+/// against any S3 endpoint. Prints ops/s, MiB/s and latency percentiles per workload.
+/// </summary>
+public static class BenchCommand
+{
+    private const int GetPoolSize = 8;
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken ct = default)
+    {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(BenchOptions.Usage);
+            return 0;
+        }
+        BenchOptions options;
+        try
+        {
+            options = BenchOptions.Parse(args, Environment.GetEnvironmentVariable);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(BenchOptions.Usage);
+            return 2;
+        }
+
+        using var client = new S3BenchClient(options);
+        var bucket = options.Bucket ?? $"xos-bench-{Guid.NewGuid():N}"[..24];
+        var created = new List<string>();
+        try
+        {
+            if (options.Bucket is null) await client.SendForTextAsync(client.Create(HttpMethod.Put, bucket, null), ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or BenchRequestException or TaskCanceledException)
+        {
+            Console.Error.WriteLine($"cannot use {options.Endpoint}: {e.Message}");
+            return 1;
+        }
+
+        var report = new BenchReport(options.Endpoint.ToString(), DateTimeOffset.UtcNow, options.Concurrency, []);
+        var largest = options.Workloads.Select(w => w.ObjectSize).DefaultIfEmpty(0).Max();
+        var payload = new byte[Math.Max(largest, 1)];
+        Random.Shared.NextBytes(payload);
+        try
+        {
+            foreach (var workload in options.Workloads)
+            {
+                var result = workload.Kind switch
+                {
+                    "put" => await RunPutAsync(client, options, bucket, workload, payload, created, ct),
+                    "get" => await RunGetAsync(client, options, bucket, workload, payload, created, ct),
+                    _ => await RunListAsync(client, options, bucket, workload, payload, created, ct),
+                };
+                report.Workloads.Add(result);
+            }
+        }
+        finally
+        {
+            try
+            {
+                await client.DeleteObjectsAsync(bucket, created.Distinct().ToList(), CancellationToken.None);
+                if (options.Bucket is null) await client.SendForTextAsync(client.Create(HttpMethod.Delete, bucket, null), CancellationToken.None);
+            }
+            catch (Exception e) when (e is HttpRequestException or BenchRequestException)
+            {
+                Console.Error.WriteLine($"cleanup of bucket {bucket} failed: {e.Message}");
+            }
+        }
+
+        PrintTable(report);
+        if (options.JsonPath is not null) await File.WriteAllTextAsync(options.JsonPath, JsonSerializer.Serialize(report, BenchJson.Default.BenchReport), ct);
+        return 0;
+    }
+
+    private static ByteArrayContentSlice Body(byte[] payload, long size) => new(payload, (int)size);
+
+    private sealed class ByteArrayContentSlice(byte[] buffer, int count) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => stream.WriteAsync(buffer, 0, count);
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken ct) =>
+            stream.WriteAsync(buffer.AsMemory(0, count), ct).AsTask();
+        protected override bool TryComputeLength(out long length)
+        {
+            length = count;
+            return true;
+        }
+    }
+
+    private static async Task PutAsync(S3BenchClient client, string bucket, string key, byte[] payload, long size, CancellationToken ct)
+    {
+        using var response = await client.SendAsync(client.Create(HttpMethod.Put, bucket, key, content: Body(payload, size)), ct);
+        if (!response.IsSuccessStatusCode) throw new BenchRequestException((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+    }
+
+    private static Task<WorkloadResult> RunPutAsync(S3BenchClient client, BenchOptions options, string bucket, Workload w, byte[] payload,
+        List<string> created, CancellationToken ct)
+    {
+        // Each worker overwrites its own few keys, so the bucket does not grow with the run's length.
+        const int keysPerWorker = 4;
+        string Key(int worker, long op) => $"{w.Name}/worker-{worker}-{op % keysPerWorker}";
+        lock (created)
+            for (var worker = 0; worker < options.Concurrency; worker++)
+                for (var op = 0; op < keysPerWorker; op++) created.Add(Key(worker, op));
+        return MeasureAsync(options, w, w.ObjectSize, (worker, op, token) => PutAsync(client, bucket, Key(worker, op), payload, w.ObjectSize, token), ct);
+    }
+
+    private static async Task<WorkloadResult> RunGetAsync(S3BenchClient client, BenchOptions options, string bucket, Workload w, byte[] payload,
+        List<string> created, CancellationToken ct)
+    {
+        var keys = Enumerable.Range(0, GetPoolSize).Select(i => $"{w.Name}/object-{i}").ToArray();
+        foreach (var key in keys) await PutAsync(client, bucket, key, payload, w.ObjectSize, ct);
+        lock (created) created.AddRange(keys);
+        return await MeasureAsync(options, w, w.ObjectSize, async (worker, op, token) =>
+        {
+            using var response = await client.SendAsync(client.Create(HttpMethod.Get, bucket, keys[(worker + op) % keys.Length]), token);
+            if (!response.IsSuccessStatusCode) throw new BenchRequestException((int)response.StatusCode, await response.Content.ReadAsStringAsync(token));
+            await using var body = await response.Content.ReadAsStreamAsync(token);
+            var buffer = ArrayPool<byte>.Shared.Rent(256 * 1024);
+            try
+            {
+                long total = 0;
+                int n;
+                while ((n = await body.ReadAsync(buffer, token)) > 0) total += n;
+                if (total != w.ObjectSize) throw new BenchRequestException(200, $"short body: {total} of {w.ObjectSize} bytes");
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }, ct);
+    }
+
+    private static async Task<WorkloadResult> RunListAsync(S3BenchClient client, BenchOptions options, string bucket, Workload w, byte[] payload,
+        List<string> created, CancellationToken ct)
+    {
+        var keys = Enumerable.Range(0, options.ListKeys).Select(i => $"list/{i:D8}").ToList();
+        lock (created) created.AddRange(keys);
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, Math.Max(options.Concurrency, 8)).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < keys.Count) await PutAsync(client, bucket, keys[i], payload, 0, ct);
+        }));
+        return await MeasureAsync(options, w, 0, async (worker, op, token) =>
+        {
+            // Each operation is one page of 1000 keys; workers start at different points of the listing.
+            var startAfter = keys[(int)((worker * 7919L + op * 1000L) % keys.Count)];
+            var text = await client.SendForTextAsync(client.Create(HttpMethod.Get, bucket, null,
+                $"list-type=2&max-keys=1000&prefix=list%2F&start-after={Uri.EscapeDataString(startAfter)}"), token);
+            if (!text.Contains("<ListBucketResult", StringComparison.Ordinal)) throw new BenchRequestException(200, "not a listing");
+        }, ct);
+    }
+
+    /// <summary>Runs <paramref name="operation"/> on N workers until the duration or the op budget is spent; records each latency.</summary>
+    private static async Task<WorkloadResult> MeasureAsync(BenchOptions options, Workload w, long bytesPerOp,
+        Func<int, long, CancellationToken, Task> operation, CancellationToken ct)
+    {
+        var latencies = new List<double>[options.Concurrency];
+        long ops = 0, errors = 0;
+        string? firstError = null;
+        var stopwatch = Stopwatch.StartNew();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(options.Duration);
+        var showProgress = options.Progress && !Console.IsErrorRedirected;
+        using var progress = showProgress
+            ? new Timer(_ => Console.Error.Write($"\r{w.Name}: {stopwatch.Elapsed.TotalSeconds,5:F1}s {Interlocked.Read(ref ops),8} ops {Interlocked.Read(ref ops) / Math.Max(stopwatch.Elapsed.TotalSeconds, 0.001),10:F1} ops/s   "),
+                null, 500, 500)
+            : null;
+        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async worker =>
+        {
+            var mine = latencies[worker] = new List<double>(1024);
+            long op = 0;
+            while (!deadline.IsCancellationRequested)
+            {
+                var n = Interlocked.Increment(ref ops);
+                if (options.MaxOps is { } max && n > max)
+                {
+                    Interlocked.Decrement(ref ops);
+                    break;
+                }
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    await operation(worker, op++, ct);
+                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+                catch (Exception e) when (e is HttpRequestException or BenchRequestException or IOException)
+                {
+                    Interlocked.Increment(ref errors);
+                    Interlocked.CompareExchange(ref firstError, e.Message, null);
+                }
+            }
+        }));
+        var seconds = stopwatch.Elapsed.TotalSeconds;
+        if (showProgress) Console.Error.Write("\r".PadRight(72) + "\r");
+        var all = latencies.SelectMany(l => l).OrderBy(x => x).ToArray();
+        var done = all.Length;
+        return new WorkloadResult(w.Name, w.ObjectSize, done, Math.Round(seconds, 3), Math.Round(done / seconds, 1),
+            Math.Round(done * (double)bytesPerOp / (1 << 20) / seconds, 1),
+            Percentile(all, 0.50), Percentile(all, 0.90), Percentile(all, 0.99), all.Length == 0 ? 0 : Math.Round(all[^1], 2), errors, firstError);
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values.</summary>
+    public static double Percentile(double[] sorted, double p)
+    {
+        if (sorted.Length == 0) return 0;
+        var rank = (int)Math.Ceiling(p * sorted.Length) - 1;
+        return Math.Round(sorted[Math.Clamp(rank, 0, sorted.Length - 1)], 2);
+    }
+
+    private static void PrintTable(BenchReport report)
+    {
+        Console.WriteLine($"endpoint {report.Endpoint}, concurrency {report.Concurrency}");
+        Console.WriteLine($"{"workload",-10} {"ops",8} {"ops/s",10} {"MiB/s",9} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"max ms",8} {"errors",7}");
+        foreach (var r in report.Workloads)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Name,-10} {r.Ops,8} {r.OpsPerSec,10:F1} {r.MibPerSec,9:F1} {r.P50Ms,8:F2} {r.P90Ms,8:F2} {r.P99Ms,8:F2} {r.MaxMs,8:F2} {r.Errors,7}"));
+        foreach (var r in report.Workloads.Where(r => r.FirstError is not null))
+            Console.WriteLine($"  {r.Name}: first error: {r.FirstError}");
+    }
+}
