@@ -7,7 +7,7 @@ namespace Xos.Server.Buckets;
 /// <summary>CreateBucket, HeadBucket, DeleteBucket and GetBucketLocation.</summary>
 public static partial class BucketBasics
 {
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")]
     private static partial Regex RegionName();
 
     public static async Task CreateAsync(S3Request req, ServerContext ctx, CancellationToken ct)

@@ -1,0 +1,27 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Xos.Tests.Integration;
+
+/// <summary>Runs `xos admin` against a server's data folder, as an administrator would.</summary>
+public static class XosAdmin
+{
+    public sealed record CreatedUser(string User, string CanonicalId, string AccessKey, string SecretKey);
+
+    public static async Task<string> RunAsync(XosProcess server, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { XosProcess.ServerDll, "admin", "--data", server.DataDirectory }.Concat(args)) psi.ArgumentList.Add(a);
+        psi.Environment["XOS_ROOT_ACCESS_KEY"] = XosProcess.AccessKey;
+        psi.Environment["XOS_ROOT_SECRET_KEY"] = XosProcess.SecretKey;
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"xos admin {string.Join(' ', args)} failed: {await stderr}");
+        return await stdout;
+    }
+
+    public static async Task<CreatedUser> AddUserAsync(XosProcess server, string name) =>
+        JsonSerializer.Deserialize<CreatedUser>(await RunAsync(server, "user", "add", name, "--json"), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+}
