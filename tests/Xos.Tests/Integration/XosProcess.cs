@@ -47,7 +47,8 @@ public sealed partial class XosProcess : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    public static async Task<XosProcess> StartAsync(string? dataDirectory = null, int? port = null, IDictionary<string, string>? environment = null)
+    public static async Task<XosProcess> StartAsync(string? dataDirectory = null, int? port = null, IDictionary<string, string>? environment = null,
+        string scheme = "http")
     {
         var ownsData = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "xos-test-" + Guid.NewGuid().ToString("N")[..12]);
@@ -65,20 +66,20 @@ public sealed partial class XosProcess : IAsyncDisposable
             foreach (var (k, v) in environment) psi.Environment[k] = v;
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start xos");
         var server = new XosProcess(process, p, dataDirectory, ownsData);
-        await server.WaitReadyAsync();
+        await server.WaitReadyAsync(scheme);
         return server;
     }
 
-    private async Task WaitReadyAsync()
+    private async Task WaitReadyAsync(string scheme)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true }) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException("xos exited during start-up:\n" + Output);
             try
             {
-                var r = await http.GetAsync($"{Endpoint}/health/ready");
+                var r = await http.GetAsync($"{scheme}://127.0.0.1:{Port}/health/ready");
                 if (r.IsSuccessStatusCode) return;
             }
             catch (HttpRequestException) { }

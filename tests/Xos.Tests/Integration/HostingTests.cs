@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace Xos.Tests.Integration;
+
+/// <summary>What the executable offers around S3: HTTPS, health checks, request logs, the admin CLI and HTTP API.</summary>
+public sealed class HostingTests
+{
+    [Fact]
+    public async Task ServesHttpsWhenACertificateIsConfigured()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "xos-tls-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        var pfx = Path.Combine(dir, "server.pfx");
+        using (var key = RSA.Create(2048))
+        {
+            var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            var san = new SubjectAlternativeNameBuilder();
+            san.AddDnsName("localhost");
+            san.AddIpAddress(IPAddress.Loopback);
+            request.CertificateExtensions.Add(san.Build());
+            using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllBytesAsync(pfx, cert.Export(X509ContentType.Pfx, "pw"));
+        }
+        try
+        {
+            var port = XosProcess.FreePort();
+            await using var server = await XosProcess.StartAsync(port: port,
+                environment: new Dictionary<string, string> { ["XOS_TLS_CERT"] = pfx, ["XOS_TLS_CERT_PASSWORD"] = "pw" }, scheme: "https");
+            using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+            using var http = new HttpClient(handler);
+            Assert.Equal("ok\n", await http.GetStringAsync($"https://127.0.0.1:{port}/health/live"));
+            using var s3 = new AmazonS3Client(new BasicAWSCredentials(XosProcess.AccessKey, XosProcess.SecretKey), new AmazonS3Config
+            {
+                ServiceURL = $"https://127.0.0.1:{port}", ForcePathStyle = true, AuthenticationRegion = "us-east-1", HttpClientFactory = new InsecureFactory(),
+            });
+            await s3.PutBucketAsync("tls-bucket");
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = "tls-bucket", Key = "k", ContentBody = "over tls" });
+            using var got = await s3.GetObjectAsync("tls-bucket", "k");
+            Assert.Equal("over tls", await new StreamReader(got.ResponseStream).ReadToEndAsync());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private sealed class InsecureFactory : HttpClientFactory
+    {
+        public override HttpClient CreateHttpClient(IClientConfig clientConfig) =>
+            new(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
+    }
+
+    [Fact]
+    public async Task HealthChecksAndRequestLogLines()
+    {
+        await using var server = await XosProcess.StartAsync();
+        using var http = new HttpClient();
+        Assert.Equal("ok\n", await http.GetStringAsync($"{server.Endpoint}/health/live"));
+        Assert.Equal("ready\n", await http.GetStringAsync($"{server.Endpoint}/health/ready"));
+        using var s3 = server.CreateClient();
+        await s3.PutBucketAsync("logged");
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = "logged", Key = "line.txt", ContentBody = "12345" });
+        var response = await s3.GetObjectAsync("logged", "line.txt");
+        response.Dispose();
+        for (var i = 0; i < 50 && !server.Output.Contains("GET logged line.txt 200"); i++) await Task.Delay(100);
+        var line = server.Output.Split('\n').First(l => l.Contains("GET logged line.txt 200"));
+        Assert.Contains("out=5", line);
+        Assert.Contains(response.ResponseMetadata.RequestId, line);
+        Assert.DoesNotContain(XosProcess.SecretKey, server.Output[server.Output.IndexOf("Now listening", StringComparison.Ordinal)..]);
+    }
+
+    [Fact]
+    public async Task AdminCliAndHttpApiManageUsersKeysAndRoles()
+    {
+        await using var server = await XosProcess.StartAsync();
+        var alice = await XosAdmin.AddUserAsync(server, "alice");
+        Assert.Matches("^[0-9a-f]{64}$", alice.CanonicalId);
+        using (var s3 = server.CreateClient(alice.AccessKey, alice.SecretKey))
+        {
+            await s3.PutBucketAsync("alice-media");
+            Assert.Equal(["alice-media"], (await s3.ListBucketsAsync()).Buckets.Select(b => b.BucketName));
+        }
+        await Assert.ThrowsAsync<InvalidOperationException>(() => XosAdmin.AddUserAsync(server, "alice"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => XosAdmin.RunAsync(server, "user", "remove", "alice"));
+
+        // The admin HTTP API, signed like any S3 request with the root credentials.
+        using var root = AdminClient(server, XosProcess.AccessKey, XosProcess.SecretKey);
+        var users = await root.SendForTextAsync(root.Create(HttpMethod.Get, "_xos", "admin/users"), default);
+        Assert.Contains("\"name\": \"alice\"", users);
+        var created = await root.SendForTextAsync(root.Create(HttpMethod.Post, "_xos", "admin/users/alice/keys", content: new StringContent("{}")), default);
+        Assert.Contains("\"accessKey\"", created);
+        using var asAlice = AdminClient(server, alice.AccessKey, alice.SecretKey);
+        var denied = await Assert.ThrowsAsync<Xos.Server.Bench.BenchRequestException>(() => asAlice.SendForTextAsync(asAlice.Create(HttpMethod.Get, "_xos", "admin/users"), default));
+        Assert.Equal(403, denied.Status);
+
+        var policy = Path.GetTempFileName();
+        await File.WriteAllTextAsync(policy, """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],"Resource":["arn:aws:s3:::*"]}]}""");
+        var arn = (await XosAdmin.RunAsync(server, "role", "add", "uploader", "--policy", policy, "--trust", "alice")).Trim();
+        File.Delete(policy);
+        Assert.Equal("arn:aws:iam::role/uploader", arn);
+        Assert.Contains("uploader", await XosAdmin.RunAsync(server, "role", "list"));
+    }
+
+    private static Xos.Server.Bench.S3BenchClient AdminClient(XosProcess server, string accessKey, string secretKey) =>
+        new(new Xos.Server.Bench.BenchOptions { Endpoint = new Uri(server.Endpoint), AccessKey = accessKey, SecretKey = secretKey });
+}
