@@ -29,6 +29,15 @@ done = s3.complete_multipart_upload(Bucket=bucket, Key="mp.bin", UploadId=upload
 expected = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest() + "-2"
 assert done["ETag"] == f'"{expected}"', done
 assert s3.get_object(Bucket=bucket, Key="mp.bin")["Body"].read() == b"".join(parts)
+# boto3 sends "Expect: 100-continue": a refused PUT must not desynchronise the connection for the next request.
+for _ in range(3):
+    try:
+        s3.put_object(Bucket=bucket, Key="refused", Body=b"x", ServerSideEncryption="aws:kms")
+        raise AssertionError("aws:kms should be refused")
+    except s3.exceptions.ClientError as e:
+        assert e.response["Error"]["Code"] == "InvalidArgument", e.response
+    s3.put_object(Bucket=bucket, Key="after-refusal", Body=b"y")
+s3.delete_object(Bucket=bucket, Key="after-refusal")
 deleted = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in ["媒体/hello.txt", "copy.txt", "mp.bin"]]})
 assert len(deleted["Deleted"]) == 3
 s3.delete_bucket(Bucket=bucket)

@@ -17,6 +17,11 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
     public static S3Exception SignatureDoesNotMatch() => new("SignatureDoesNotMatch", 403,
         "The request signature we calculated does not match the signature you provided. Check your key and signing method.");
 
+    /// <summary>As AWS does, the error tells the client what the server signed, so a client can find where they differ.</summary>
+    private static S3Exception SignatureDoesNotMatch(string stringToSign, string canonicalRequest) => new("SignatureDoesNotMatch", 403,
+        "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+        ("StringToSign", stringToSign), ("CanonicalRequest", canonicalRequest));
+
     private static S3Exception InvalidAccessKeyId(string ak) => new("InvalidAccessKeyId", 403,
         "The AWS Access Key Id you provided does not exist in our records.", ("AWSAccessKeyId", ak));
 
@@ -104,8 +109,9 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
         var signingKey = SigV4.SigningKey(key.SecretKey, credential.Date, credential.Region, credential.Service);
         var canonical = SigV4.CanonicalRequest(req.Method, SigV4.CanonicalUri(req.RawPath), SigV4.CanonicalQuery(req.RawQuery),
             CanonicalHeaders(req, signedHeaders), signedHeaders, payloadHash);
-        var expected = SigV4.Sign(signingKey, SigV4.StringToSign(amzDateText, credential.Scope, canonical));
-        if (!SigV4.SignaturesEqual(expected, signature)) throw SignatureDoesNotMatch();
+        var stringToSign = SigV4.StringToSign(amzDateText, credential.Scope, canonical);
+        var expected = SigV4.Sign(signingKey, stringToSign);
+        if (!SigV4.SignaturesEqual(expected, signature)) throw SignatureDoesNotMatch(stringToSign, canonical);
 
         req.Identity = new Identity(key.AccessKey, key.OwnerId, key.DisplayName, req.Header("x-amz-security-token"));
         if (!bodyHashed) AttachPayload(req, payloadHash, new ChunkSignatureChain(signingKey, amzDateText, credential.Scope, expected));

@@ -3,13 +3,16 @@ using Xos.Server.Background;
 using Xos.Server.Auth.Acls;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
+using Xos.Server.Storage.Encryption;
 
 namespace Xos.Server.Hosting;
 
 /// <summary>The services an S3 operation works with, created once per server.</summary>
 public sealed class ServerContext(ServerOptions options, IMetadataStore store, IBlobStore blobs, Authorizer authorizer, ILogger logger,
-    LifecycleOptions lifecycle)
+    LifecycleOptions lifecycle, MasterKey masterKey)
 {
+    /// <summary>Wraps the data key of every encrypted object.</summary>
+    public MasterKey MasterKey { get; } = masterKey;
     public LifecycleOptions Lifecycle { get; } = lifecycle;
     public ServerOptions Options { get; } = options;
     public IMetadataStore Store { get; } = store;

@@ -5,6 +5,7 @@ using Xos.Server.Auth;
 using Xos.Server.Background;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
+using Xos.Server.Storage.Encryption;
 using Xos.Server.Storage.Files;
 
 namespace Xos.Server.Hosting;
@@ -50,7 +51,8 @@ public static class ServerHost
         var lifecycle = LifecycleOptions.FromEnvironment(Environment.GetEnvironmentVariable);
         builder.Services.AddSingleton(lifecycle);
         builder.Services.AddSingleton(sp => new ServerContext(options, store, blobs, sp.GetRequiredService<Authorizer>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Xos"), lifecycle));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Xos"), lifecycle,
+            MasterKey.LoadOrCreate(options.DataDirectory, Environment.GetEnvironmentVariable("XOS_MASTER_KEY"))));
         builder.Services.AddSingleton<S3Endpoint>();
         builder.Services.AddSingleton(root);
         builder.Services.AddSingleton(new AdminService(store, root.UserId));

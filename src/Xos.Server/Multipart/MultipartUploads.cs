@@ -30,11 +30,13 @@ public static class MultipartUploads
             OwnerId = owner,
             Acl = acl,
             Tags = tags,
+            Encryption = ServerSideEncryption.NewKeyFor(ServerSideEncryption.RequestedAlgorithm(req, bucket), ctx)?.ToJson(),
             ContentType = stored.ContentType,
             Headers = stored.Headers,
             StorageClass = stored.StorageClass,
         };
         await ctx.Store.CreateUploadAsync(upload, ct);
+        ServerSideEncryption.WriteHeader(req, upload.Encryption);
         await S3Xml.WriteAsync(req.Http, 200, "InitiateMultipartUploadResult", w =>
         {
             w.Element("Bucket", bucket.Name);
@@ -70,6 +72,7 @@ public static class MultipartUploads
         var versionId = BucketVersioning.VersionIdForWrite(bucket);
         var (obj, outcome) = await ctx.Store.CompleteUploadAsync(upload, parts => Assemble(upload, parts, requested, req) with { VersionId = versionId }, ct);
         if (bucket.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = obj.VersionId;
+        ServerSideEncryption.WriteHeader(req, obj.Encryption);
         ctx.Release(outcome);
         var scheme = req.Http.Request.IsHttps ? "https" : "http";
         await S3Xml.WriteAsync(req.Http, 200, "CompleteMultipartUploadResult", w =>
@@ -93,7 +96,7 @@ public static class MultipartUploads
             var (number, etag) = requested[i];
             if (!byNumber.TryGetValue(number, out var part) || part.ETag != etag) throw S3Errors.InvalidPart();
             if (i < requested.Count - 1 && part.Size < ServerOptions.MinPartSize) throw S3Errors.EntityTooSmall();
-            segments.Add(new Segment(part.BlobId, part.Size));
+            segments.Add(new Segment(part.BlobId, part.Size, part.PartNumber));
             etags.Add(part.ETag);
             size += part.Size;
         }
@@ -110,6 +113,7 @@ public static class MultipartUploads
             OwnerId = upload.OwnerId,
             Acl = upload.Acl,
             Tags = upload.Tags,
+            Encryption = upload.Encryption,
             Segments = segments,
             PartsCount = segments.Count,
         };

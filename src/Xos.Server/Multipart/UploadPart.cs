@@ -22,9 +22,11 @@ public static class UploadPart
         var (_, upload) = await MultipartUploads.LoadUploadAsync(req, ctx, "s3:PutObject", ct);
         var length = PutObject.RequireContentLength(req, ServerOptions.MaxPartSize);
         var expectedMd5 = ContentMd5.Parse(req.Header("Content-MD5"));
-        var blob = await ctx.Blobs.WriteAsync(req.Body, length, ServerOptions.MaxPartSize, computeSha256: false, ct);
-        var etag = ETags.FromMd5(blob.Md5);
-        await StoreAsync(ctx, upload, new PartRecord(partNumber, blob.BlobId, blob.Size, etag, DateTimeOffset.UtcNow), () => ContentMd5.Verify(expectedMd5, blob.Md5), ct);
+        var encryption = Storage.Encryption.EncryptionInfo.FromJson(upload.Encryption);
+        var (blob, md5, size) = await ServerSideEncryption.WriteAsync(ctx, req.Body, length, ServerOptions.MaxPartSize, encryption, partNumber, ct);
+        var etag = ETags.FromMd5(md5);
+        await StoreAsync(ctx, upload, new PartRecord(partNumber, blob.BlobId, size, etag, DateTimeOffset.UtcNow), () => ContentMd5.Verify(expectedMd5, md5), ct);
+        ServerSideEncryption.WriteHeader(req, upload.Encryption);
         req.Http.Response.Headers.ETag = ETags.Quote(etag);
         req.Http.Response.StatusCode = 200;
         req.Http.Response.ContentLength = 0;
@@ -37,8 +39,10 @@ public static class UploadPart
         var (_, source) = await CopySource.LoadAsync(req, ctx, ct);
         var (offset, length) = CopyRange(req.Header("x-amz-copy-source-range"), source.Size);
         if (length > ServerOptions.MaxPartSize) throw S3Errors.EntityTooLarge(ServerOptions.MaxPartSize);
-        var blob = await ctx.Blobs.CopyAsync(CopySource.SegmentsOf(source), offset, length, ct);
-        var part = new PartRecord(partNumber, blob.BlobId, blob.Size, ETags.FromMd5(blob.Md5), DateTimeOffset.UtcNow);
+        var (blob, md5, size) = await CopyObject.CopyDataAsync(ctx, source, offset, length,
+            Storage.Encryption.EncryptionInfo.FromJson(upload.Encryption), partNumber, ct);
+        var part = new PartRecord(partNumber, blob.BlobId, size, ETags.FromMd5(md5), DateTimeOffset.UtcNow);
+        ServerSideEncryption.WriteHeader(req, upload.Encryption);
         await StoreAsync(ctx, upload, part, null, ct);
         await S3Xml.WriteAsync(req.Http, 200, "CopyPartResult", w =>
         {

@@ -23,7 +23,8 @@ public static class CopyObject
             throw S3Errors.InvalidArgument("Unknown tagging directive.", "x-amz-tagging-directive", taggingDirective);
         var (sourceBucket, source) = await CopySource.LoadAsync(req, ctx, ct);
         var storageClass = ObjectHeaders.StorageClassFrom(req);
-        if (sourceBucket.Id == target.Id && source.Key == req.Key && directive == "COPY" && req.Header("x-amz-storage-class") is null)
+        if (sourceBucket.Id == target.Id && source.Key == req.Key && directive == "COPY" && req.Header("x-amz-storage-class") is null
+            && req.Header(ServerSideEncryption.Header) is null)
             throw S3Errors.InvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
         if (source.Size > CopySource.MaxCopySourceSize)
             throw S3Errors.InvalidRequest($"The specified copy source is larger than the maximum allowable size for a copy source: {CopySource.MaxCopySourceSize}");
@@ -34,7 +35,8 @@ public static class CopyObject
 
         var owner = req.Identity?.OwnerId ?? target.OwnerId;
         var acl = await ctx.RequestedAclAsync(req, owner, target.OwnerId, ct);
-        var blob = await ctx.Blobs.CopyAsync(CopySource.SegmentsOf(source), 0, source.Size, ct);
+        var encryption = ServerSideEncryption.NewKeyFor(ServerSideEncryption.RequestedAlgorithm(req, target), ctx);
+        var (blob, md5, size) = await CopyDataAsync(ctx, source, 0, source.Size, encryption, 0, ct);
         try
         {
             var record = new ObjectRecord
@@ -42,8 +44,8 @@ public static class CopyObject
                 BucketId = target.Id,
                 Key = req.Key!,
                 VersionId = BucketVersioning.VersionIdForWrite(target),
-                Size = blob.Size,
-                ETag = ETags.FromMd5(blob.Md5),
+                Size = size,
+                ETag = ETags.FromMd5(md5),
                 LastModified = DateTimeOffset.UtcNow,
                 ContentType = contentType,
                 Headers = headers,
@@ -52,9 +54,11 @@ public static class CopyObject
                 BlobId = blob.BlobId,
                 Acl = acl,
                 Tags = taggingDirective == "REPLACE" ? ObjectTagging.FromHeader(req) : source.Tags,
+                Encryption = encryption?.ToJson(),
             };
             ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
             if (target.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
+            ServerSideEncryption.WriteHeader(req, record.Encryption);
             await S3Xml.WriteAsync(req.Http, 200, "CopyObjectResult", w =>
             {
                 w.Element("LastModified", record.LastModified);
@@ -66,5 +70,21 @@ public static class CopyObject
             ctx.Blobs.Delete(blob.BlobId);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Copies [offset, offset + length) of a stored object into a new blob: a plain byte copy when neither side is
+    /// encrypted, otherwise decrypting and/or sealing with the target's key on the way.
+    /// </summary>
+    public static async Task<(BlobWriteResult Blob, byte[] Md5, long Size)> CopyDataAsync(ServerContext ctx, ObjectRecord source, long offset, long length,
+        Storage.Encryption.EncryptionInfo? targetEncryption, int streamNumber, CancellationToken ct)
+    {
+        if (source.Encryption is null && targetEncryption is null)
+        {
+            var copy = await ctx.Blobs.CopyAsync(CopySource.SegmentsOf(source), offset, length, ct);
+            return (copy, copy.Md5, copy.Size);
+        }
+        await using var plaintext = ServerSideEncryption.OpenPlaintext(ctx, source, offset, length);
+        return await ServerSideEncryption.WriteAsync(ctx, plaintext, length, length, targetEncryption, streamNumber, ct);
     }
 }

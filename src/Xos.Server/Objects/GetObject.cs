@@ -55,6 +55,12 @@ public static class GetObject
         response.ContentLength = length;
         if (HttpMethods.IsHead(req.Method) || length == 0) return;
 
+        if (obj.Encryption is not null)
+        {
+            await using var plaintext = ServerSideEncryption.OpenPlaintext(ctx, obj, offset, length);
+            await plaintext.CopyToAsync(response.Body, CopyBufferSize, ct);
+            return;
+        }
         if (obj.BlobId is { } blobId)
         {
             var path = ctx.Blobs.LocalPath(blobId);

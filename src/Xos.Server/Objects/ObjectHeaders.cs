@@ -18,7 +18,7 @@ public static class ObjectHeaders
     /// <summary>Request headers for features that are not implemented yet; refused so that no caller believes they took effect.</summary>
     private static readonly string[] UnsupportedWriteHeaders =
     [
-        "x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm", "x-amz-server-side-encryption-aws-kms-key-id",
+        "x-amz-server-side-encryption-aws-kms-key-id",
         "x-amz-website-redirect-location", "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date",
         "x-amz-object-lock-legal-hold",
     ];
@@ -80,6 +80,7 @@ public static class ObjectHeaders
         h.AcceptRanges = "bytes";
         h.ContentType = obj.ContentType;
         if (obj.StorageClass != "STANDARD") h["x-amz-storage-class"] = obj.StorageClass;
+        ServerSideEncryption.WriteHeader(req, obj.Encryption);
         if (obj.Tags is not null) h["x-amz-tagging-count"] = ObjectTagging.Count(obj.Tags).ToString();
         if (obj.PartsCount > 0 && req.HasQuery("partNumber")) h["x-amz-mp-parts-count"] = obj.PartsCount.ToString();
         foreach (var (name, value) in obj.Headers) h[name] = value;

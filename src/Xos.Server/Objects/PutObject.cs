@@ -18,17 +18,18 @@ public static class PutObject
         var length = RequireContentLength(req, ServerOptions.MaxObjectSize);
         var expectedMd5 = ContentMd5.Parse(req.Header("Content-MD5"));
 
-        var blob = await ctx.Blobs.WriteAsync(req.Body, length, ServerOptions.MaxObjectSize, computeSha256: false, ct);
+        var encryption = ServerSideEncryption.NewKeyFor(ServerSideEncryption.RequestedAlgorithm(req, bucket), ctx);
+        var (blob, md5, size) = await ServerSideEncryption.WriteAsync(ctx, req.Body, length, ServerOptions.MaxObjectSize, encryption, 0, ct);
         try
         {
-            ContentMd5.Verify(expectedMd5, blob.Md5);
+            ContentMd5.Verify(expectedMd5, md5);
             var record = new ObjectRecord
             {
                 BucketId = bucket.Id,
                 Key = req.Key!,
                 VersionId = BucketVersioning.VersionIdForWrite(bucket),
-                Size = blob.Size,
-                ETag = ETags.FromMd5(blob.Md5),
+                Size = size,
+                ETag = ETags.FromMd5(md5),
                 LastModified = DateTimeOffset.UtcNow,
                 ContentType = stored.ContentType,
                 Headers = stored.Headers,
@@ -37,9 +38,11 @@ public static class PutObject
                 BlobId = blob.BlobId,
                 Acl = acl,
                 Tags = tags,
+                Encryption = encryption?.ToJson(),
             };
             ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
             req.Http.Response.Headers.ETag = ETags.Quote(record.ETag);
+            ServerSideEncryption.WriteHeader(req, record.Encryption);
             if (bucket.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
             req.Http.Response.StatusCode = 200;
             req.Http.Response.ContentLength = 0;

@@ -84,8 +84,9 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
             w.Element("RequestId", requestId);
             w.Element("HostId", requestId);
         }, ns: null);
-        // Errors on requests whose body we did not read: close the connection rather than drain gigabytes.
-        if (req is not null && http.Request.ContentLength > 1 << 20 && e.Status >= 400) http.Response.Headers.Connection = "close";
+        // A refused request may leave its body unread: large bodies are not worth draining, and a client that sent
+        // "Expect: 100-continue" never sends the body once it has a final answer, so draining would eat its next request.
+        if (http.Request.ContentLength > 1 << 20 || http.Request.Headers.Expect.Count > 0) http.Response.Headers.Connection = "close";
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Bucket} {Key} {Status} in={BytesIn} out={BytesOut} {Ms}ms {RequestId}")]

@@ -8,15 +8,19 @@ public sealed record BucketRecord(
     string Location,
     string? Acl = null,
     string Versioning = "",
-    string? Lifecycle = null)
+    string? Lifecycle = null,
+    string? DefaultEncryption = null)
 {
     /// <summary>Whether writes create new versions ("Enabled"), overwrite the "null" version ("Suspended" or never configured).</summary>
     public bool VersioningEnabled => Versioning == "Enabled";
     public bool VersioningConfigured => Versioning.Length > 0;
 }
 
-/// <summary>One stored piece of an object's data: a blob and how many bytes of the object it holds.</summary>
-public readonly record struct Segment(string BlobId, long Size);
+/// <summary>
+/// One stored piece of an object's data: a blob, how many bytes of the object it holds, and the part number it was
+/// uploaded as (0 for a single PUT), which encrypted parts use in their nonces.
+/// </summary>
+public readonly record struct Segment(string BlobId, long Size, int PartNumber = 0);
 
 /// <summary>
 /// Everything the metadata store knows about one object version.

@@ -289,9 +289,11 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     private static async Task<BucketRecord?> GetBucketAsync(SqliteConnection db, SqliteTransaction? tx, string name, CancellationToken ct)
     {
-        await using var cmd = Command(db, tx, $"SELECT {BucketColumns} FROM buckets WHERE name = @name", ("@name", name));
+        await using var cmd = Command(db, tx,
+            $"SELECT {BucketColumns}, (SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'encryption') " +
+            "FROM buckets WHERE name = @name", ("@name", name));
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? ReadBucket(r) : null;
+        return await r.ReadAsync(ct) ? ReadBucket(r) with { DefaultEncryption = NullableString(r, 7) } : null;
     }
 
     public async Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, CancellationToken ct)
@@ -408,10 +410,10 @@ public sealed class SqliteMetadataStore : IMetadataStore
 
     private static async Task<List<Segment>> ReadSegmentsAsync(SqliteConnection db, SqliteTransaction? tx, long objectId, CancellationToken ct)
     {
-        await using var cmd = Command(db, tx, "SELECT blob_id, size FROM object_segments WHERE object_id = @id ORDER BY seq", ("@id", objectId));
+        await using var cmd = Command(db, tx, "SELECT blob_id, size, part_number FROM object_segments WHERE object_id = @id ORDER BY seq", ("@id", objectId));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var segments = new List<Segment>();
-        while (await r.ReadAsync(ct)) segments.Add(new Segment(r.GetString(0), r.GetInt64(1)));
+        while (await r.ReadAsync(ct)) segments.Add(new Segment(r.GetString(0), r.GetInt64(1), (int)r.GetInt64(2)));
         return segments;
     }
 
@@ -511,13 +513,15 @@ public sealed class SqliteMetadataStore : IMetadataStore
             ("@acl", obj.Acl), ("@tags", obj.Tags), ("@enc", obj.Encryption)))!;
         if (obj.Segments is { } segments)
         {
-            await using var insert = Command(db, tx, "INSERT INTO object_segments(object_id, seq, blob_id, size) VALUES (@id, @seq, @blob, @size)",
-                ("@id", id), ("@seq", 0), ("@blob", ""), ("@size", 0L));
+            await using var insert = Command(db, tx,
+                "INSERT INTO object_segments(object_id, seq, blob_id, size, part_number) VALUES (@id, @seq, @blob, @size, @part)",
+                ("@id", id), ("@seq", 0), ("@blob", ""), ("@size", 0L), ("@part", 0));
             for (var i = 0; i < segments.Count; i++)
             {
                 insert.Parameters["@seq"].Value = i;
                 insert.Parameters["@blob"].Value = segments[i].BlobId;
                 insert.Parameters["@size"].Value = segments[i].Size;
+                insert.Parameters["@part"].Value = segments[i].PartNumber;
                 await insert.ExecuteNonQueryAsync(ct);
             }
         }

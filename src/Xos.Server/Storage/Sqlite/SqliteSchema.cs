@@ -81,6 +81,7 @@ internal static class SqliteSchema
             seq INTEGER NOT NULL,
             blob_id TEXT NOT NULL,
             size INTEGER NOT NULL,
+            part_number INTEGER NOT NULL,
             PRIMARY KEY (object_id, seq));
         CREATE INDEX IF NOT EXISTS object_segments_blob ON object_segments(blob_id);
 

@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Xos.Server.Storage.Encryption;
+
+/// <summary>
+/// How an object's data is encrypted, kept in its metadata: the algorithm and the object's random data key,
+/// wrapped (AES-256-GCM) by the server's master key. The data key never exists unwrapped at rest.
+/// </summary>
+public sealed record EncryptionInfo(
+    [property: JsonPropertyName("alg")] string Algorithm,
+    [property: JsonPropertyName("key")] string WrappedKey,
+    [property: JsonPropertyName("kid")] string MasterKeyId)
+{
+    public const string Aes256 = "AES256";
+    public const string Sm4 = "SM4";
+
+    public static bool IsSupported(string algorithm) => algorithm is Aes256 or Sm4;
+
+    /// <summary>A fresh data key for a new object (or multipart upload), wrapped by the master key.</summary>
+    public static EncryptionInfo Create(string algorithm, MasterKey master)
+    {
+        var dataKey = RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            return new EncryptionInfo(algorithm, master.Wrap(dataKey), master.Id);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    public ChunkCipher OpenCipher(MasterKey master) => new(Algorithm, master.Unwrap(WrappedKey, MasterKeyId));
+
+    public string ToJson() => JsonSerializer.Serialize(this, EncryptionJson.Default.EncryptionInfo);
+
+    public static EncryptionInfo? FromJson(string? json) => json is null ? null : JsonSerializer.Deserialize(json, EncryptionJson.Default.EncryptionInfo);
+}
+
+[JsonSerializable(typeof(EncryptionInfo))]
+internal sealed partial class EncryptionJson : JsonSerializerContext;
+
+/// <summary>
+/// The master key that wraps every object's data key: XOS_MASTER_KEY (base64 of 32 bytes), or a key file created in the
+/// data folder on first start (mode 0600). Its id is a hash of the key, so a wrong key is detected instead of misused.
+/// </summary>
+public sealed class MasterKey
+{
+    private const string FileName = "master.key";
+    private readonly byte[] _key;
+
+    public string Id { get; }
+
+    public MasterKey(byte[] key)
+    {
+        if (key.Length != 32) throw new ArgumentException("the master key must be 32 bytes (base64 of 32 random bytes)");
+        _key = key;
+        Id = Convert.ToHexStringLower(SHA256.HashData(key))[..16];
+    }
+
+    public static MasterKey LoadOrCreate(string dataDirectory, string? base64FromEnvironment)
+    {
+        if (base64FromEnvironment is not null)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = Convert.FromBase64String(base64FromEnvironment.Trim());
+            }
+            catch (FormatException)
+            {
+                throw new ArgumentException("XOS_MASTER_KEY must be base64 of 32 bytes");
+            }
+            return new MasterKey(bytes);
+        }
+        var path = Path.Combine(dataDirectory, FileName);
+        if (File.Exists(path)) return new MasterKey(Convert.FromBase64String(File.ReadAllText(path).Trim()));
+        var key = RandomNumberGenerator.GetBytes(32);
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, Convert.ToBase64String(key));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(tmp, path);
+        return new MasterKey(key);
+    }
+
+    public string Wrap(byte[] dataKey)
+    {
+        var nonce = RandomNumberGenerator.GetBytes(12);
+        var sealedKey = new byte[12 + dataKey.Length + 16];
+        nonce.CopyTo(sealedKey, 0);
+        using var aes = new AesGcm(_key, 16);
+        aes.Encrypt(nonce, dataKey, sealedKey.AsSpan(12, dataKey.Length), sealedKey.AsSpan(12 + dataKey.Length, 16), "xos-data-key"u8);
+        return Convert.ToBase64String(sealedKey);
+    }
+
+    public byte[] Unwrap(string wrapped, string keyId)
+    {
+        if (keyId != Id) throw new CryptographicException($"object was encrypted under master key {keyId}, not the configured {Id}");
+        var sealedKey = Convert.FromBase64String(wrapped);
+        var dataKey = new byte[sealedKey.Length - 28];
+        using var aes = new AesGcm(_key, 16);
+        aes.Decrypt(sealedKey.AsSpan(0, 12), sealedKey.AsSpan(12, dataKey.Length), sealedKey.AsSpan(12 + dataKey.Length, 16), dataKey, "xos-data-key"u8);
+        return dataKey;
+    }
+}
