@@ -10,12 +10,13 @@ if [ -f tests/node/package-lock.json ]; then
     npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
   fi
 fi
-# The command-line clients tests/clients drives, from Debian's packages.
+# The command-line clients tests/clients drives and the browser for the CORS test, from Debian's packages.
 need=()
 [ -x /usr/bin/aws ] || need+=(awscli)
 command -v s3cmd >/dev/null || need+=(s3cmd)
 /usr/bin/python3 -c 'import boto3' 2>/dev/null || need+=(python3-boto3)
 command -v curl >/dev/null || need+=(curl)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq

@@ -24,7 +24,14 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
         try
         {
             req = S3Request.Parse(http, requestId, ctx.Options.Domains);
-            if (!HttpMethods.IsOptions(req.Method)) await BucketCors.ApplyToActualRequestAsync(req, ctx, ct);
+            // A browser's preflight carries the URL of the request it prepares (presigned query included) but is
+            // itself never signed: it is answered from the CORS rules alone.
+            if (HttpMethods.IsOptions(req.Method))
+            {
+                await S3Router.DispatchAsync(req, ctx, ct);
+                return;
+            }
+            await BucketCors.ApplyToActualRequestAsync(req, ctx, ct);
             await authenticator.AuthenticateAsync(req, ct);
             await S3Router.DispatchAsync(req, ctx, ct);
         }
