@@ -9,7 +9,7 @@ namespace Xos.Server.Bench;
 public sealed record WorkloadResult(string Name, long ObjectSize, long Ops, double Seconds, double OpsPerSec, double MibPerSec,
     double P50Ms, double P90Ms, double P99Ms, double MaxMs, long Errors, string? FirstError);
 
-public sealed record BenchReport(string Endpoint, DateTimeOffset StartedAt, int Concurrency, List<WorkloadResult> Workloads);
+public sealed record BenchReport(string Endpoint, DateTimeOffset StartedAt, int Concurrency, string? ServerSideEncryption, List<WorkloadResult> Workloads);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(BenchReport))]
@@ -55,7 +55,7 @@ public static class BenchCommand
             return 1;
         }
 
-        var report = new BenchReport(options.Endpoint.ToString(), DateTimeOffset.UtcNow, options.Concurrency, []);
+        var report = new BenchReport(options.Endpoint.ToString(), DateTimeOffset.UtcNow, options.Concurrency, options.ServerSideEncryption, []);
         var largest = options.Workloads.Select(w => w.ObjectSize).DefaultIfEmpty(0).Max();
         var payload = new byte[Math.Max(largest, 1)];
         Random.Shared.NextBytes(payload);
@@ -104,9 +104,9 @@ public static class BenchCommand
         }
     }
 
-    private static async Task PutAsync(S3BenchClient client, string bucket, string key, byte[] payload, long size, CancellationToken ct)
+    private static async Task PutAsync(S3BenchClient client, string bucket, string key, byte[] payload, long size, CancellationToken ct, string? sse = null)
     {
-        using var response = await client.SendAsync(client.Create(HttpMethod.Put, bucket, key, content: Body(payload, size)), ct);
+        using var response = await client.SendAsync(client.Create(HttpMethod.Put, bucket, key, content: Body(payload, size), serverSideEncryption: sse), ct);
         if (!response.IsSuccessStatusCode) throw new BenchRequestException((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
     }
 
@@ -119,14 +119,14 @@ public static class BenchCommand
         lock (created)
             for (var worker = 0; worker < options.Concurrency; worker++)
                 for (var op = 0; op < keysPerWorker; op++) created.Add(Key(worker, op));
-        return MeasureAsync(options, w, w.ObjectSize, (worker, op, token) => PutAsync(client, bucket, Key(worker, op), payload, w.ObjectSize, token), ct);
+        return MeasureAsync(options, w, w.ObjectSize, (worker, op, token) => PutAsync(client, bucket, Key(worker, op), payload, w.ObjectSize, token, options.ServerSideEncryption), ct);
     }
 
     private static async Task<WorkloadResult> RunGetAsync(S3BenchClient client, BenchOptions options, string bucket, Workload w, byte[] payload,
         List<string> created, CancellationToken ct)
     {
         var keys = Enumerable.Range(0, GetPoolSize).Select(i => $"{w.Name}/object-{i}").ToArray();
-        foreach (var key in keys) await PutAsync(client, bucket, key, payload, w.ObjectSize, ct);
+        foreach (var key in keys) await PutAsync(client, bucket, key, payload, w.ObjectSize, ct, options.ServerSideEncryption);
         lock (created) created.AddRange(keys);
         return await MeasureAsync(options, w, w.ObjectSize, async (worker, op, token) =>
         {
@@ -228,7 +228,7 @@ public static class BenchCommand
 
     private static void PrintTable(BenchReport report)
     {
-        Console.WriteLine($"endpoint {report.Endpoint}, concurrency {report.Concurrency}");
+        Console.WriteLine($"endpoint {report.Endpoint}, concurrency {report.Concurrency}{(report.ServerSideEncryption is { } sse ? ", server-side encryption " + sse : "")}");
         Console.WriteLine($"{"workload",-10} {"ops",8} {"ops/s",10} {"MiB/s",9} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"max ms",8} {"errors",7}");
         foreach (var r in report.Workloads)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -30,6 +30,8 @@ public sealed record BenchOptions
     public int ListKeys { get; init; } = 10000;
     public string? JsonPath { get; init; }
     public bool Progress { get; init; } = true;
+    /// <summary>x-amz-server-side-encryption for every object the run writes (AES256 or SM4), to measure encrypted I/O.</summary>
+    public string? ServerSideEncryption { get; init; }
 
     public const string Usage = """
         usage: xos bench --endpoint URL [--access-key AK --secret-key SK] [options]
@@ -44,6 +46,7 @@ public sealed record BenchOptions
           --workloads LIST      default put-4k,get-4k,put-1m,get-1m,put-64m,get-64m,list
           --list-keys N         keys created for the list workload (default 10000)
           --json FILE           also write the results as JSON
+          --sse ALGORITHM       write every object with x-amz-server-side-encryption (AES256 or SM4)
           --no-progress         no progress line on stderr
         """;
 
@@ -109,6 +112,7 @@ public sealed record BenchOptions
             ListKeys = PositiveInt("list-keys", 10000),
             JsonPath = Get("json"),
             Progress = progress,
+            ServerSideEncryption = Get("sse"),
         };
         if (values.Count > 0) throw new ArgumentException($"unknown option --{values.Keys.First()}");
         return options;

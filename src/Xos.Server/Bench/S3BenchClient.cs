@@ -30,7 +30,8 @@ public sealed class S3BenchClient : IDisposable
     private static string Path(string bucket, string? key) =>
         "/" + bucket + (key is null ? "" : "/" + SigV4.UriEncode(key, keepSlash: true));
 
-    public HttpRequestMessage Create(HttpMethod method, string bucket, string? key, string query = "", HttpContent? content = null, string? contentMd5 = null)
+    public HttpRequestMessage Create(HttpMethod method, string bucket, string? key, string query = "", HttpContent? content = null, string? contentMd5 = null,
+        string? serverSideEncryption = null)
     {
         var path = Path(bucket, key);
         var uri = new Uri(_options.Endpoint, path + (query.Length > 0 ? "?" + query : ""));
@@ -43,12 +44,14 @@ public sealed class S3BenchClient : IDisposable
         if (contentMd5 is not null) headers.Add(("content-md5", contentMd5));
         headers.Add(("x-amz-content-sha256", "UNSIGNED-PAYLOAD"));
         headers.Add(("x-amz-date", amzDate));
+        if (serverSideEncryption is not null) headers.Add(("x-amz-server-side-encryption", serverSideEncryption));
         var signedHeaders = string.Join(';', headers.Select(h => h.Item1));
         var canonical = SigV4.CanonicalRequest(method.Method, SigV4.CanonicalUri(path), SigV4.CanonicalQuery(query), headers, signedHeaders, "UNSIGNED-PAYLOAD");
         var scope = $"{date}/{_options.Region}/s3/aws4_request";
         var signature = SigV4.Sign(SigV4.SigningKey(_options.SecretKey, date, _options.Region, "s3"), SigV4.StringToSign(amzDate, scope, canonical));
         message.Headers.TryAddWithoutValidation("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
         message.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
+        if (serverSideEncryption is not null) message.Headers.TryAddWithoutValidation("x-amz-server-side-encryption", serverSideEncryption);
         if (contentMd5 is not null) content!.Headers.TryAddWithoutValidation("Content-MD5", contentMd5);
         message.Headers.TryAddWithoutValidation("Authorization",
             $"{SigV4.Algorithm} Credential={_options.AccessKey}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");

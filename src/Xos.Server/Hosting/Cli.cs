@@ -58,7 +58,10 @@ public static class Cli
         Console.WriteLine(root.FromEnvironment
             ? "  secret key  : (from XOS_ROOT_SECRET_KEY)"
             : $"  secret key  : {root.SecretKey}   (kept in {Path.Combine(options.DataDirectory, "root-credentials.json")})");
+        // The store was created outside the container, which therefore does not dispose it; close it after the last request.
+        var store = app.Services.GetRequiredService<Storage.IMetadataStore>();
         await app.RunAsync();
+        store.Dispose();
         return 0;
     }
 }

@@ -33,7 +33,7 @@ public sealed class LifecycleTests
         using var s3 = server.CreateClient();
         const string bucket = "lifecycle";
         await s3.PutBucketAsync(bucket);
-        foreach (var key in new[] { "logs/a", "keep/a", "cold/a" }) await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, ContentBody = "x" });
+        foreach (var key in new[] { "logs/a", "keep/a", "cold/a", "dated/a" }) await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, ContentBody = "x" });
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "tagged/yes", ContentBody = "x", TagSet = [new Tag { Key = "temp", Value = "1" }] });
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "tagged/no", ContentBody = "x" });
         var upload = await s3.InitiateMultipartUploadAsync(bucket, "stale");
@@ -48,17 +48,20 @@ public sealed class LifecycleTests
                     Transitions = [new LifecycleTransition { Days = 1, StorageClass = S3StorageClass.Glacier }] },
                 new LifecycleRule { Id = "tagged", Status = LifecycleRuleStatus.Enabled, Filter = new LifecycleFilter { Tag = new Tag { Key = "temp", Value = "1" } },
                     Expiration = new LifecycleRuleExpiration { Days = 1 } },
+                new LifecycleRule { Id = "dated", Status = LifecycleRuleStatus.Enabled, Filter = new LifecycleFilter { Prefix = "dated/" },
+                    Expiration = new LifecycleRuleExpiration { Date = DateTime.UtcNow.Date } },
                 new LifecycleRule { Id = "uploads", Status = LifecycleRuleStatus.Enabled, Filter = new LifecycleFilter { Prefix = "" },
                     AbortIncompleteMultipartUpload = new LifecycleRuleAbortIncompleteMultipartUpload { DaysAfterInitiation = 1 } },
             ] },
         });
         var rules = (await s3.GetLifecycleConfigurationAsync(bucket)).Configuration.Rules;
-        Assert.Equal(["logs", "cold", "tagged", "uploads"], rules.Select(r => r.Id));
+        Assert.Equal(["logs", "cold", "tagged", "dated", "uploads"], rules.Select(r => r.Id));
         var head = await s3.GetObjectMetadataAsync(bucket, "logs/a");
         Assert.Equal("logs", head.Expiration?.RuleId);
 
         async Task<List<string>> Keys() => ((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects ?? []).Select(o => o.Key).ToList();
         await EventuallyAsync(async () => !(await Keys()).Contains("logs/a"), "logs/a expired");
+        await EventuallyAsync(async () => !(await Keys()).Contains("dated/a"), "dated/a expired on its date");
         await EventuallyAsync(async () => (await s3.GetObjectMetadataAsync(bucket, "cold/a")).StorageClass == S3StorageClass.Glacier, "cold/a moved to GLACIER");
         await EventuallyAsync(async () => ((await s3.ListMultipartUploadsAsync(bucket)).MultipartUploads ?? []).Count == 0, "stale upload aborted");
         var left = await Keys();
@@ -79,6 +82,7 @@ public sealed class LifecycleTests
         await s3.PutBucketVersioningAsync(new PutBucketVersioningRequest { BucketName = bucket, VersioningConfig = new S3BucketVersioningConfig { Status = VersionStatus.Enabled } });
         for (var i = 0; i < 4; i++) await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "doc", ContentBody = $"v{i}" });
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "tmp/x", ContentBody = "x" });
+        for (var i = 0; i < 2; i++) await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "archive", ContentBody = $"a{i}" });
 
         await s3.PutLifecycleConfigurationAsync(new PutLifecycleConfigurationRequest
         {
@@ -88,6 +92,8 @@ public sealed class LifecycleTests
                 new LifecycleRule { Id = "noncurrent", Status = LifecycleRuleStatus.Enabled, Filter = new LifecycleFilter { Prefix = "doc" },
                     NoncurrentVersionExpiration = new LifecycleRuleNoncurrentVersionExpiration { NoncurrentDays = 1, NewerNoncurrentVersions = 1 } },
                 new LifecycleRule { Id = "tmp", Status = LifecycleRuleStatus.Enabled, Filter = new LifecycleFilter { Prefix = "tmp/" }, Expiration = new LifecycleRuleExpiration { Days = 1 } },
+                new LifecycleRule { Id = "archive", Status = LifecycleRuleStatus.Enabled, Filter = new LifecycleFilter { Prefix = "archive" },
+                    NoncurrentVersionTransitions = [new LifecycleRuleNoncurrentVersionTransition { NoncurrentDays = 1, StorageClass = S3StorageClass.Glacier }] },
                 new LifecycleRule { Id = "markers", Status = LifecycleRuleStatus.Enabled, Filter = new LifecycleFilter { Prefix = "gone" },
                     Expiration = new LifecycleRuleExpiration { ExpiredObjectDeleteMarker = true } },
             ] },
@@ -101,6 +107,8 @@ public sealed class LifecycleTests
         await EventuallyAsync(async () => (await Versions("doc")).Count == 2, "doc keeps its current and one noncurrent version");
         await EventuallyAsync(async () => (await Versions("tmp/")).FirstOrDefault() is { IsDeleteMarker: true, IsLatest: true }, "tmp/x hidden by a delete marker");
         await EventuallyAsync(async () => (await Versions("gone")).Count == 0, "the lone delete marker removed");
+        await EventuallyAsync(async () => (await Versions("archive")) is [{ IsLatest: true } current, { IsLatest: false } old]
+            && current.StorageClass == S3StorageClass.Standard && old.StorageClass == S3StorageClass.Glacier, "the noncurrent archive version moved to GLACIER");
         using var current = await s3.GetObjectAsync(bucket, "doc");
         Assert.Equal("v3", await new StreamReader(current.ResponseStream).ReadToEndAsync());
     }

@@ -139,3 +139,17 @@ test("object tagging: the guide's lowercase key/value is an erratum; Key/Value t
   await s3Client.deleteObjectTagging({ Bucket, Key: 'tagged.txt' }).promise();
   assert.deepEqual((await s3Client.getObjectTagging({ Bucket, Key: 'tagged.txt' }).promise()).TagSet, []);
 });
+
+test("the guide's server-side encryption example: putObject with ServerSideEncryption AES256, and SM4", async () => {
+  const Bucket = await newBucket('sse');
+  for (const algorithm of ['AES256', 'SM4']) {
+    const params = { Bucket, Key: `secret-${algorithm}.txt`, Body: 'classified', ServerSideEncryption: algorithm };
+    const put = await s3Client.putObject(params).promise();
+    assert.equal(put.ServerSideEncryption, algorithm);
+    const got = await s3Client.getObject({ Bucket, Key: `secret-${algorithm}.txt` }).promise();
+    assert.equal(got.Body.toString(), 'classified');
+    assert.equal(got.ServerSideEncryption, algorithm);
+  }
+  await assert.rejects(s3Client.putObject({ Bucket, Key: 'x', Body: 'x', ServerSideEncryption: 'aws:kms' }).promise(),
+    (err) => err.code === 'InvalidArgument' && err.statusCode === 400);
+});
