@@ -33,7 +33,7 @@ public sealed class ChunkSignatureChain(byte[] signingKey, string amzDate, strin
 /// verifying each chunk's signature when signed and the trailing checksum when one is announced. A bad chunk fails the
 /// read that reaches its end, so the consumer never sees the end of a body that did not verify.
 /// </summary>
-public sealed class AwsChunkedStream : Stream
+public sealed class AwsChunkedStream : ReadOnlyStream
 {
     private const int BufferSize = 64 * 1024;
     private const int MaxLine = 4096;
@@ -203,10 +203,6 @@ public sealed class AwsChunkedStream : Stream
         }
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -217,14 +213,4 @@ public sealed class AwsChunkedStream : Stream
         }
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -7,7 +7,7 @@ namespace Xos.Server.Auth;
 /// Passes a request body through while hashing it; at the end of the body the SHA-256 must equal the signed
 /// x-amz-content-sha256, else XAmzContentSHA256Mismatch is thrown before the consumer can commit anything.
 /// </summary>
-public sealed class PayloadHashStream(Stream inner, string expectedHex) : Stream
+public sealed class PayloadHashStream(Stream inner, string expectedHex) : ReadOnlyStream
 {
     private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private bool _verified;
@@ -19,10 +19,6 @@ public sealed class PayloadHashStream(Stream inner, string expectedHex) : Stream
         else Verify();
         return n;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
     private void Verify()
     {
@@ -39,14 +35,4 @@ public sealed class PayloadHashStream(Stream inner, string expectedHex) : Stream
         if (disposing) _sha.Dispose();
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
