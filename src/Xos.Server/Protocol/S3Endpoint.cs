@@ -77,6 +77,9 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
             .Where(h => http.Response.Headers.ContainsKey(h)).ToDictionary(h => h, h => http.Response.Headers[h]);
         http.Response.Headers.Clear();
         foreach (var (name, value) in keep) http.Response.Headers[name] = value;
+        // A refused request may leave its body unread: large bodies are not worth draining, and a client that sent
+        // "Expect: 100-continue" never sends the body once it has a final answer, so draining would eat its next request.
+        if (http.Request.ContentLength > 1 << 20 || http.Request.Headers.Expect.Count > 0) http.Response.Headers.Connection = "close";
         var resource = req?.Resource ?? http.Request.Path.Value ?? "/";
         await S3Xml.WriteAsync(http, e.Status, "Error", w =>
         {
@@ -91,9 +94,6 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
             w.Element("RequestId", requestId);
             w.Element("HostId", requestId);
         }, ns: null);
-        // A refused request may leave its body unread: large bodies are not worth draining, and a client that sent
-        // "Expect: 100-continue" never sends the body once it has a final answer, so draining would eat its next request.
-        if (http.Request.ContentLength > 1 << 20 || http.Request.Headers.Expect.Count > 0) http.Response.Headers.Connection = "close";
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Bucket} {Key} {Status} in={BytesIn} out={BytesOut} {Ms}ms {RequestId}")]
