@@ -147,7 +147,13 @@ public sealed class XosFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => Server = await XosProcess.StartAsync();
 
-    public async Task DisposeAsync() => await Server.DisposeAsync();
+    /// <summary>After the whole collection: the server must not have logged a failure (an unhandled exception or a 500).</summary>
+    public async Task DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        var failures = Server.Output.Split('\n').Where(l => l.Contains(" fail: ", StringComparison.Ordinal)).ToList();
+        if (failures.Count > 0) throw new InvalidOperationException("the server logged failures:\n" + string.Join('\n', failures.Take(5)));
+    }
 
     public static string NewBucketName(string hint = "t") => $"{hint}-{Guid.NewGuid():N}"[..Math.Min(40, hint.Length + 33)].ToLowerInvariant();
 }
