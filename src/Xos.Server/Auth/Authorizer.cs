@@ -1,12 +1,17 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using Xos.Server.Auth.Acls;
+using Xos.Server.Auth.Policies;
+using Xos.Server.Objects;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
 
 namespace Xos.Server.Auth;
 
 /// <summary>
-/// Decides whether the caller may perform an IAM action on a bucket or object: the bucket owner may do everything;
-/// anyone else needs a grant in the bucket's ACL (bucket-level actions) or the object's ACL (object reads and ACL access).
+/// Decides whether the caller may perform an IAM action on a bucket or object. An explicit Deny in the bucket policy
+/// wins; then the bucket owner, an Allow in the bucket policy, or a grant in the bucket's ACL (bucket-level actions)
+/// or the object's ACL (object reads and ACL access) lets the request through; anything else is AccessDenied.
 /// </summary>
 public sealed class Authorizer
 {
@@ -41,10 +46,14 @@ public sealed class Authorizer
     /// that does not exist, pass null: the caller then needs the bucket's READ, so that only those who may list the
     /// bucket learn that the key is missing.
     /// </summary>
-    public void Authorize(S3Request req, BucketRecord bucket, string action, ObjectRecord? obj = null)
+    public void Authorize(S3Request req, BucketRecord bucket, string action, ObjectRecord? obj = null, string? key = null)
     {
         var caller = req.Identity;
-        if (caller is not null && caller.OwnerId == bucket.OwnerId) return;
+        var isOwner = caller is not null && caller.OwnerId == bucket.OwnerId;
+        var decision = bucket.Policy is { } policy ? EvaluatePolicy(req, bucket, policy, action, obj, key ?? req.Key) : PolicyDecision.NotApplicable;
+        // The owner can always read and replace the policy, so a careless Deny cannot lock them out of their bucket.
+        if (decision == PolicyDecision.Deny && !(isOwner && action.EndsWith("BucketPolicy", StringComparison.Ordinal))) throw S3Errors.AccessDenied();
+        if (isOwner || decision == PolicyDecision.Allow) return;
         if (!AclGrants.TryGetValue(action, out var grant)) throw S3Errors.AccessDenied();
         if (grant.Level == Level.Object)
         {
@@ -59,5 +68,63 @@ public sealed class Authorizer
         }
         if (AccessControlList.FromJson(bucket.Acl, bucket.OwnerId).Allows(caller, grant.Permission)) return;
         throw S3Errors.AccessDenied();
+    }
+
+    private readonly ConcurrentDictionary<string, PolicyDocument> _parsedPolicies = new();
+
+    private PolicyDocument Parsed(string json, string bucket)
+    {
+        if (_parsedPolicies.TryGetValue(json, out var parsed)) return parsed;
+        parsed = PolicyDocument.Parse(json, bucket);
+        if (_parsedPolicies.Count > 1024) _parsedPolicies.Clear();
+        _parsedPolicies[json] = parsed;
+        return parsed;
+    }
+
+    /// <summary>Actions on objects name the object's ARN (bucket/key); the others name the bucket's.</summary>
+    private static bool IsObjectAction(string action) =>
+        action.Contains("Object", StringComparison.Ordinal) || action is "s3:AbortMultipartUpload" or "s3:ListMultipartUploadParts";
+
+    private PolicyDecision EvaluatePolicy(S3Request req, BucketRecord bucket, string policyJson, string action, ObjectRecord? obj, string? key)
+    {
+        var caller = req.Identity;
+        var resource = "arn:aws:s3:::" + bucket.Name + (IsObjectAction(action) && key is not null ? "/" + key : "");
+        var request = new PolicyRequest(new PolicyCaller(caller is null, caller?.DisplayName, caller?.OwnerId), action, resource, Context(req, obj));
+        return Parsed(policyJson, bucket.Name).Evaluate(request);
+    }
+
+    /// <summary>The condition keys a policy can test, taken from the request.</summary>
+    private static Dictionary<string, string[]> Context(S3Request req, ObjectRecord? obj)
+    {
+        var http = req.Http;
+        var now = DateTimeOffset.UtcNow;
+        var context = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["aws:SecureTransport"] = [http.Request.IsHttps ? "true" : "false"],
+            ["aws:CurrentTime"] = [now.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)],
+            ["aws:EpochTime"] = [now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)],
+            ["aws:PrincipalType"] = [req.Identity is null ? "Anonymous" : "User"],
+            ["s3:authType"] = [req.Header("Authorization") is not null ? "REST-HEADER" : req.Identity is not null ? "REST-QUERY-STRING" : "Anonymous"],
+        };
+        void Add(string name, string? value)
+        {
+            if (value is not null) context[name] = [value];
+        }
+        Add("aws:SourceIp", http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null);
+        Add("aws:Referer", req.Header("Referer"));
+        Add("aws:UserAgent", req.Header("User-Agent"));
+        Add("aws:username", req.Identity?.DisplayName);
+        Add("aws:userid", req.Identity?.OwnerId);
+        Add("s3:prefix", req.Query("prefix"));
+        Add("s3:delimiter", req.Query("delimiter"));
+        Add("s3:max-keys", req.Query("max-keys"));
+        Add("s3:x-amz-acl", req.Header("x-amz-acl"));
+        Add("s3:x-amz-content-sha256", req.Header("x-amz-content-sha256"));
+        Add("s3:x-amz-server-side-encryption", req.Header("x-amz-server-side-encryption"));
+        Add("s3:x-amz-storage-class", req.Header("x-amz-storage-class"));
+        Add("s3:VersionId", req.Query("versionId"));
+        if (obj?.Tags is { } tags)
+            foreach (var tag in ObjectTagging.FromJson(tags)) context["s3:ExistingObjectTag/" + tag.Key] = [tag.Value];
+        return context;
     }
 }

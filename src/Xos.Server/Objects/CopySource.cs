@@ -34,7 +34,7 @@ public static class CopySource
         if (versionId is { Length: 0 }) throw S3Errors.InvalidArgument("Version id cannot be the empty string", "x-amz-copy-source", header);
         var (bucket, obj) = await ctx.Store.GetBucketAndObjectAsync(bucketName, key, versionId, ct);
         if (bucket is null) throw S3Errors.NoSuchBucket(bucketName);
-        ctx.Authorizer.Authorize(req, bucket, versionId is null ? "s3:GetObject" : "s3:GetObjectVersion", obj is { IsDeleteMarker: false } ? obj : null);
+        ctx.Authorizer.Authorize(req, bucket, versionId is null ? "s3:GetObject" : "s3:GetObjectVersion", obj is { IsDeleteMarker: false } ? obj : null, key);
         if (obj is null)
             throw versionId is null ? S3Errors.NoSuchKey(key) : new S3Exception("NoSuchVersion", 404, "The specified version does not exist.", ("Key", key), ("VersionId", versionId));
         if (obj.IsDeleteMarker)

@@ -9,7 +9,8 @@ public sealed record BucketRecord(
     string? Acl = null,
     string Versioning = "",
     string? Lifecycle = null,
-    string? DefaultEncryption = null)
+    string? DefaultEncryption = null,
+    string? Policy = null)
 {
     /// <summary>Whether writes create new versions ("Enabled"), overwrite the "null" version ("Suspended" or never configured).</summary>
     public bool VersioningEnabled => Versioning == "Enabled";

@@ -153,3 +153,22 @@ test("the guide's server-side encryption example: putObject with ServerSideEncry
   await assert.rejects(s3Client.putObject({ Bucket, Key: 'x', Body: 'x', ServerSideEncryption: 'aws:kms' }).promise(),
     (err) => err.code === 'InvalidArgument' && err.statusCode === 400);
 });
+
+test("the guide's bucket policy: anyone may GetObject; getBucketPolicy returns it; deleteBucketPolicy removes it", async () => {
+  const Bucket = await newBucket('policy');
+  await s3Client.putObject({ Bucket, Key: 'shared.jpg', Body: 'jpeg' }).promise();
+  await assert.rejects(s3Client.getBucketPolicy({ Bucket }).promise(), (err) => err.code === 'NoSuchBucketPolicy' && err.statusCode === 404);
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'AddPerm', Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${Bucket}/*`] }],
+  };
+  await s3Client.putBucketPolicy({ Bucket, Policy: JSON.stringify(policy) }).promise();
+  const anonymous = await request(`http://${Bucket}.localhost:${server.port}/shared.jpg`);
+  assert.equal(anonymous.status, 200);
+  const data = await s3Client.getBucketPolicy({ Bucket }).promise();
+  assert.deepEqual(JSON.parse(data.Policy), policy);
+  await s3Client.deleteBucketPolicy({ Bucket }).promise();
+  assert.equal((await request(`http://${Bucket}.localhost:${server.port}/shared.jpg`)).status, 403);
+  await assert.rejects(s3Client.putBucketPolicy({ Bucket, Policy: '{"Version":"2012-10-17"}' }).promise(),
+    (err) => err.code === 'MalformedPolicy' && err.statusCode === 400);
+});

@@ -290,10 +290,11 @@ public sealed class SqliteMetadataStore : IMetadataStore
     private static async Task<BucketRecord?> GetBucketAsync(SqliteConnection db, SqliteTransaction? tx, string name, CancellationToken ct)
     {
         await using var cmd = Command(db, tx,
-            $"SELECT {BucketColumns}, (SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'encryption') " +
+            $"SELECT {BucketColumns}, (SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'encryption'), " +
+            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'policy') " +
             "FROM buckets WHERE name = @name", ("@name", name));
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? ReadBucket(r) with { DefaultEncryption = NullableString(r, 7) } : null;
+        return await r.ReadAsync(ct) ? ReadBucket(r) with { DefaultEncryption = NullableString(r, 7), Policy = NullableString(r, 8) } : null;
     }
 
     public async Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, CancellationToken ct)
@@ -425,7 +426,8 @@ public sealed class SqliteMetadataStore : IMetadataStore
         await using var db = await OpenAsync(ct);
         await using var cmd = Command(db, null,
             "SELECT b.id, b.name, b.owner_id, b.created, b.location, b.acl, b.versioning, " +
-            $"(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = b.id AND s.name = 'lifecycle'), {ObjectColumns} FROM buckets b " +
+            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = b.id AND s.name = 'lifecycle'), " +
+            $"(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = b.id AND s.name = 'policy'), {ObjectColumns} FROM buckets b " +
             $"LEFT JOIN objects o ON o.bucket_id = b.id AND o.key = @key AND {VersionFilter(versionId)} WHERE b.name = @name",
             ("@name", bucket), ("@key", KeyRange.Bytes(key)), ("@v", versionId));
         long objectId;
@@ -434,10 +436,10 @@ public sealed class SqliteMetadataStore : IMetadataStore
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             if (!await r.ReadAsync(ct)) return (null, null);
-            b = ReadBucket(r) with { Lifecycle = NullableString(r, 7) };
-            if (r.IsDBNull(8)) return (b, null);
-            objectId = r.GetInt64(8);
-            obj = ReadObject(r, b.Id, 8);
+            b = ReadBucket(r) with { Lifecycle = NullableString(r, 7), Policy = NullableString(r, 8) };
+            if (r.IsDBNull(9)) return (b, null);
+            objectId = r.GetInt64(9);
+            obj = ReadObject(r, b.Id, 9);
         }
         return (b, await WithSegmentsAsync(db, null, objectId, obj, ct));
     }

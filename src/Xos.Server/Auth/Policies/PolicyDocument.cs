@@ -1,0 +1,224 @@
+using System.Text.Json;
+using Xos.Server.Protocol;
+
+namespace Xos.Server.Auth.Policies;
+
+public enum PolicyDecision { NotApplicable, Allow, Deny }
+
+/// <summary>Who is asking, as a policy's Principal element sees it.</summary>
+public sealed record PolicyCaller(bool Anonymous, string? UserName, string? CanonicalId);
+
+/// <summary>One request to evaluate: the caller, the IAM action, the resource ARN and the condition context.</summary>
+public sealed record PolicyRequest(PolicyCaller Caller, string Action, string Resource, IReadOnlyDictionary<string, string[]> Context);
+
+public sealed record PolicyCondition(string Operator, string Key, string[] Values);
+
+public sealed record PolicyStatement(
+    string? Sid,
+    bool Allow,
+    IReadOnlyList<string>? Principals,
+    bool NotPrincipal,
+    IReadOnlyList<string> Actions,
+    bool NotAction,
+    IReadOnlyList<string> Resources,
+    bool NotResource,
+    IReadOnlyList<PolicyCondition> Conditions);
+
+/// <summary>
+/// A bucket policy (JSON, Version 2012-10-17): parsed and validated as S3 does, then evaluated per request.
+/// Explicit Deny wins over Allow; a policy that says nothing about the request is NotApplicable.
+/// </summary>
+public sealed class PolicyDocument
+{
+    public const int MaxBytes = 20 * 1024;
+    public IReadOnlyList<PolicyStatement> Statements { get; }
+
+    private PolicyDocument(IReadOnlyList<PolicyStatement> statements) => Statements = statements;
+
+    private static S3Exception Malformed(string message) => S3Errors.MalformedPolicy(message);
+
+    /// <summary>Parses a bucket policy for <paramref name="bucket"/>; MalformedPolicy with AWS's wording when it is not valid.</summary>
+    public static PolicyDocument Parse(string json, string bucket)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(json) > MaxBytes) throw Malformed("Policies must be less than 20 KB");
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json);
+        }
+        catch (JsonException)
+        {
+            throw Malformed("Policies must be valid JSON and the first byte must be '{'");
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw Malformed("Policies must be valid JSON and the first byte must be '{'");
+            if (root.TryGetProperty("Version", out var version) && version.GetString() is not ("2012-10-17" or "2008-10-17"))
+                throw Malformed("The policy must contain a valid version string");
+            if (!root.TryGetProperty("Statement", out var statement)) throw Malformed("Missing required field Statement");
+            var list = statement.ValueKind switch
+            {
+                JsonValueKind.Array => statement.EnumerateArray().Select(s => ParseStatement(s, bucket)).ToList(),
+                JsonValueKind.Object => [ParseStatement(statement, bucket)],
+                _ => throw Malformed("Statement must be an object or an array"),
+            };
+            if (list.Count == 0) throw Malformed("Could not parse the policy: Statement is empty!");
+            return new PolicyDocument(list);
+        }
+    }
+
+    private static IReadOnlyList<string> Strings(JsonElement e, string field)
+    {
+        return e.ValueKind switch
+        {
+            JsonValueKind.String => [e.GetString()!],
+            JsonValueKind.Array => e.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()! : throw Malformed($"{field} must be a string or an array of strings")).ToList(),
+            _ => throw Malformed($"{field} must be a string or an array of strings"),
+        };
+    }
+
+    private static PolicyStatement ParseStatement(JsonElement s, string bucket)
+    {
+        if (s.ValueKind != JsonValueKind.Object) throw Malformed("Statement must be an object");
+        string? sid = s.TryGetProperty("Sid", out var sidElement) ? sidElement.GetString() : null;
+        var effect = s.TryGetProperty("Effect", out var e) ? e.GetString() : throw Malformed("Missing required field Effect");
+        if (effect is not ("Allow" or "Deny")) throw Malformed("Invalid effect: " + effect);
+
+        IReadOnlyList<string>? principals = null;
+        var notPrincipal = false;
+        if (s.TryGetProperty("Principal", out var p)) principals = ParsePrincipal(p);
+        else if (s.TryGetProperty("NotPrincipal", out var np)) { principals = ParsePrincipal(np); notPrincipal = true; }
+        else throw Malformed("Missing required field Principal");
+
+        var (actions, notAction) = s.TryGetProperty("Action", out var a) ? (Strings(a, "Action"), false)
+            : s.TryGetProperty("NotAction", out var na) ? (Strings(na, "NotAction"), true) : throw Malformed("Missing required field Action");
+        foreach (var action in actions)
+            if (action != "*" && !action.StartsWith("s3:", StringComparison.OrdinalIgnoreCase)) throw Malformed("Policy has invalid action");
+
+        var (resources, notResource) = s.TryGetProperty("Resource", out var r) ? (Strings(r, "Resource"), false)
+            : s.TryGetProperty("NotResource", out var nr) ? (Strings(nr, "NotResource"), true) : throw Malformed("Missing required field Resource");
+        resources = resources.Select(NormalizeResource).ToList();
+        foreach (var resource in resources)
+            if (!RefersTo(resource, bucket)) throw Malformed("Policy has invalid resource");
+
+        var conditions = new List<PolicyCondition>();
+        if (s.TryGetProperty("Condition", out var c))
+        {
+            if (c.ValueKind != JsonValueKind.Object) throw Malformed("Condition must be an object");
+            foreach (var op in c.EnumerateObject())
+            {
+                if (!PolicyConditions.IsKnownOperator(op.Name)) throw Malformed($"Invalid Condition type : {op.Name}");
+                if (op.Value.ValueKind != JsonValueKind.Object) throw Malformed("Condition block must be an object");
+                foreach (var key in op.Value.EnumerateObject())
+                    conditions.Add(new PolicyCondition(op.Name, key.Name, key.Value.ValueKind == JsonValueKind.Array
+                        ? key.Value.EnumerateArray().Select(v => v.ToString()).ToArray()
+                        : [key.Value.ToString()]));
+            }
+        }
+        return new PolicyStatement(sid, effect == "Allow", principals, notPrincipal, actions, notAction, resources, notResource, conditions);
+    }
+
+    private static IReadOnlyList<string> ParsePrincipal(JsonElement p)
+    {
+        if (p.ValueKind == JsonValueKind.String)
+            return p.GetString() == "*" ? ["*"] : throw Malformed("Invalid principal in policy");
+        if (p.ValueKind != JsonValueKind.Object) throw Malformed("Invalid principal in policy");
+        var list = new List<string>();
+        foreach (var kind in p.EnumerateObject())
+        {
+            if (kind.Name is not ("AWS" or "CanonicalUser")) throw Malformed("Invalid principal in policy");
+            list.AddRange(Strings(kind.Value, "Principal").Select(v => kind.Name == "CanonicalUser" ? "canonical:" + v : v));
+        }
+        return list;
+    }
+
+    /// <summary>"arn:aws:s3:::bucket//*" (as the SDK guide writes it) means "arn:aws:s3:::bucket/*".</summary>
+    private static string NormalizeResource(string resource)
+    {
+        const string prefix = "arn:aws:s3:::";
+        if (!resource.StartsWith(prefix, StringComparison.Ordinal)) return resource;
+        var slash = resource.IndexOf('/', prefix.Length);
+        while (slash > 0 && slash + 1 < resource.Length && resource[slash + 1] == '/') resource = resource.Remove(slash + 1, 1);
+        return resource;
+    }
+
+    private static bool RefersTo(string resource, string bucket)
+    {
+        const string prefix = "arn:aws:s3:::";
+        if (resource == "*") return true;
+        if (!resource.StartsWith(prefix, StringComparison.Ordinal)) return false;
+        var rest = resource[prefix.Length..];
+        var slash = rest.IndexOf('/');
+        var bucketPart = slash < 0 ? rest : rest[..slash];
+        return Wildcard.Match(bucketPart, bucket, ignoreCase: false);
+    }
+
+    public PolicyDecision Evaluate(PolicyRequest request)
+    {
+        var allowed = false;
+        foreach (var s in Statements)
+        {
+            if (!Applies(s, request)) continue;
+            if (!s.Allow) return PolicyDecision.Deny;
+            allowed = true;
+        }
+        return allowed ? PolicyDecision.Allow : PolicyDecision.NotApplicable;
+    }
+
+    private static bool Applies(PolicyStatement s, PolicyRequest r)
+    {
+        if (s.Principals is not null && MatchesPrincipal(s.Principals, r.Caller) == s.NotPrincipal) return false;
+        if (s.Actions.Any(a => Wildcard.Match(a, r.Action, ignoreCase: true)) == s.NotAction) return false;
+        if (s.Resources.Any(p => Wildcard.Match(p, r.Resource, ignoreCase: false)) == s.NotResource) return false;
+        return s.Conditions.All(c => PolicyConditions.Holds(c, r.Context));
+    }
+
+    private static bool MatchesPrincipal(IReadOnlyList<string> principals, PolicyCaller caller) =>
+        principals.Any(p => PrincipalMatches(p, caller));
+
+    private static bool PrincipalMatches(string principal, PolicyCaller caller)
+    {
+        if (principal == "*") return true;
+        if (caller.Anonymous) return false;
+        if (principal.StartsWith("canonical:", StringComparison.Ordinal)) return principal["canonical:".Length..] == caller.CanonicalId;
+        if (principal == caller.CanonicalId) return true;
+        // arn:aws:iam::user/NAME, arn:aws:iam:::user/NAME, arn:aws:iam::ACCOUNT:user/NAME; NAME may be "*".
+        var at = principal.IndexOf(":user/", StringComparison.Ordinal);
+        if (!principal.StartsWith("arn:aws:iam:", StringComparison.Ordinal) || at < 0) return false;
+        var name = principal[(at + ":user/".Length)..];
+        return name == "*" || name == caller.UserName;
+    }
+}
+
+/// <summary>IAM wildcards: '*' any run of characters, '?' any one character.</summary>
+public static class Wildcard
+{
+    public static bool Match(string pattern, string value, bool ignoreCase)
+    {
+        int p = 0, v = 0, star = -1, mark = 0;
+        while (v < value.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == '?' || Same(pattern[p], value[v], ignoreCase)))
+            {
+                p++;
+                v++;
+            }
+            else if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                mark = v;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                v = ++mark;
+            }
+            else return false;
+        }
+        while (p < pattern.Length && pattern[p] == '*') p++;
+        return p == pattern.Length;
+    }
+
+    private static bool Same(char a, char b, bool ignoreCase) => ignoreCase ? char.ToLowerInvariant(a) == char.ToLowerInvariant(b) : a == b;
+}
