@@ -38,8 +38,13 @@ public sealed class Authorizer
         ["s3:PutBucketAcl"] = (AclPermission.WriteAcp, Level.Bucket),
     };
 
-    /// <summary>Requires an authenticated caller (for ListBuckets and CreateBucket).</summary>
-    public Identity RequireAuthenticated(S3Request req) => req.Identity ?? throw S3Errors.AccessDenied();
+    /// <summary>Requires an authenticated caller (for ListBuckets and CreateBucket) whose session, if any, allows the action.</summary>
+    public Identity RequireAuthenticated(S3Request req, string action, string resource)
+    {
+        var caller = req.Identity ?? throw S3Errors.AccessDenied();
+        if (caller.Session is { } session) CheckSession(session, req, action, resource, null);
+        return caller;
+    }
 
     /// <summary>
     /// Throws AccessDenied unless the caller may perform <paramref name="action"/>. For object-level actions on a key
@@ -49,6 +54,8 @@ public sealed class Authorizer
     public void Authorize(S3Request req, BucketRecord bucket, string action, ObjectRecord? obj = null, string? key = null)
     {
         var caller = req.Identity;
+        if (caller?.Session is { } session)
+            CheckSession(session, req, action, ResourceArn(bucket, action, key ?? req.Key), obj);
         var isOwner = caller is not null && caller.OwnerId == bucket.OwnerId;
         var decision = bucket.Policy is { } policy ? EvaluatePolicy(req, bucket, policy, action, obj, key ?? req.Key) : PolicyDecision.NotApplicable;
         // The owner can always read and replace the policy, so a careless Deny cannot lock them out of their bucket.
@@ -85,10 +92,39 @@ public sealed class Authorizer
     private static bool IsObjectAction(string action) =>
         action.Contains("Object", StringComparison.Ordinal) || action is "s3:AbortMultipartUpload" or "s3:ListMultipartUploadParts";
 
+    private static string ResourceArn(BucketRecord bucket, string action, string? key) =>
+        "arn:aws:s3:::" + bucket.Name + (IsObjectAction(action) && key is not null ? "/" + key : "");
+
+    /// <summary>
+    /// Temporary credentials act as the user who assumed the role, but only within what both the role's policy and
+    /// the session policy given to AssumeRole allow.
+    /// </summary>
+    private void CheckSession(SessionGrant session, S3Request req, string action, string resource, ObjectRecord? obj)
+    {
+        var caller = req.Identity!;
+        var request = new PolicyRequest(new PolicyCaller(false, caller.DisplayName, caller.OwnerId), action, resource, Context(req, obj));
+        foreach (var json in new[] { session.RolePolicy, session.SessionPolicy })
+        {
+            if (json is null) continue;
+            if (ParsedIdentity(json).Evaluate(request) != PolicyDecision.Allow) throw S3Errors.AccessDenied();
+        }
+    }
+
+    private readonly ConcurrentDictionary<string, PolicyDocument> _parsedIdentityPolicies = new();
+
+    private PolicyDocument ParsedIdentity(string json)
+    {
+        if (_parsedIdentityPolicies.TryGetValue(json, out var parsed)) return parsed;
+        parsed = PolicyDocument.ParseIdentity(json);
+        if (_parsedIdentityPolicies.Count > 1024) _parsedIdentityPolicies.Clear();
+        _parsedIdentityPolicies[json] = parsed;
+        return parsed;
+    }
+
     private PolicyDecision EvaluatePolicy(S3Request req, BucketRecord bucket, string policyJson, string action, ObjectRecord? obj, string? key)
     {
         var caller = req.Identity;
-        var resource = "arn:aws:s3:::" + bucket.Name + (IsObjectAction(action) && key is not null ? "/" + key : "");
+        var resource = ResourceArn(bucket, action, key);
         var request = new PolicyRequest(new PolicyCaller(caller is null, caller?.DisplayName, caller?.OwnerId), action, resource, Context(req, obj));
         return Parsed(policyJson, bucket.Name).Evaluate(request);
     }

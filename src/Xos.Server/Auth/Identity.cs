@@ -1,10 +1,19 @@
 namespace Xos.Server.Auth;
 
-/// <summary>Who signed a request: the access key used and the account (canonical user) it belongs to.</summary>
-public sealed record Identity(string AccessKey, string OwnerId, string DisplayName, string? SessionToken = null);
+/// <summary>
+/// Who signed a request: the access key used and the account (canonical user) it belongs to; for temporary
+/// credentials also the session, whose role policy and session policy bound what the request may do.
+/// </summary>
+public sealed record Identity(string AccessKey, string OwnerId, string DisplayName, string? SessionToken = null, SessionGrant? Session = null);
 
-/// <summary>A stored access key with its secret and the account it belongs to.</summary>
-public sealed record AccessKeyRecord(string AccessKey, string SecretKey, string OwnerId, string DisplayName);
+/// <summary>What an STS session may do: both the role's policy and the optional session policy must allow it.</summary>
+public sealed record SessionGrant(string RoleName, string SessionName, string RolePolicy, string? SessionPolicy, DateTimeOffset Expires);
+
+/// <summary>A stored access key with its secret and the account it belongs to; temporary keys carry their session.</summary>
+public sealed record AccessKeyRecord(string AccessKey, string SecretKey, string OwnerId, string DisplayName, TemporaryKey? Temporary = null);
+
+/// <summary>The session behind a temporary access key: the hash of its token, and what it was granted.</summary>
+public sealed record TemporaryKey(string TokenHash, SessionGrant Grant);
 
 /// <summary>Looks up access keys; the metadata store is the source of truth.</summary>
 public interface ICredentialProvider

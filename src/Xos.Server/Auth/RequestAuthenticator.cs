@@ -74,6 +74,22 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
         return new Credential(parts[0], parts[1], parts[2], parts[3]);
     }
 
+    /// <summary>
+    /// The identity a verified signature proves. Temporary (STS) keys also need their session token, unexpired;
+    /// the token is compared by its hash in constant time.
+    /// </summary>
+    private Identity IdentityFor(AccessKeyRecord key, string? token)
+    {
+        if (key.Temporary is not { } temporary) return new Identity(key.AccessKey, key.OwnerId, key.DisplayName, token);
+        if (string.IsNullOrEmpty(token))
+            throw new S3Exception("InvalidToken", 400, "The provided token is malformed or otherwise invalid.");
+        var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(token));
+        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(hash, Convert.FromHexString(temporary.TokenHash)))
+            throw new S3Exception("InvalidToken", 400, "The provided token is malformed or otherwise invalid.");
+        if (time.GetUtcNow() >= temporary.Grant.Expires) throw new S3Exception("ExpiredToken", 400, "The provided token has expired.");
+        return new Identity(key.AccessKey, key.OwnerId, key.DisplayName, token, temporary.Grant);
+    }
+
     // ------------------------------------------------------------------ Signature V4
 
     private async Task HeaderV4Async(S3Request req, string authorization, CancellationToken ct)
@@ -113,7 +129,7 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
         var expected = SigV4.Sign(signingKey, stringToSign);
         if (!SigV4.SignaturesEqual(expected, signature)) throw SignatureDoesNotMatch(stringToSign, canonical);
 
-        req.Identity = new Identity(key.AccessKey, key.OwnerId, key.DisplayName, req.Header("x-amz-security-token"));
+        req.Identity = IdentityFor(key, req.Header("x-amz-security-token"));
         if (!bodyHashed) AttachPayload(req, payloadHash, new ChunkSignatureChain(signingKey, amzDateText, credential.Scope, expected));
     }
 
@@ -200,7 +216,7 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
             CanonicalHeaders(req, signedHeaders), signedHeaders, payloadHash);
         var expected = SigV4.Sign(signingKey, SigV4.StringToSign(dateText, credential.Scope, canonical));
         if (!SigV4.SignaturesEqual(expected, signature)) throw SignatureDoesNotMatch();
-        req.Identity = new Identity(key.AccessKey, key.OwnerId, key.DisplayName, req.Query("X-Amz-Security-Token") ?? req.Header("x-amz-security-token"));
+        req.Identity = IdentityFor(key, req.Query("X-Amz-Security-Token") ?? req.Header("x-amz-security-token"));
         AttachPayload(req, payloadHash, new ChunkSignatureChain(signingKey, dateText, credential.Scope, expected));
     }
 
@@ -221,7 +237,7 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
         var amzHeaders = SigV2.CanonicalizedAmzHeaders(AmzHeaders(req));
         var dateLine = amzDate is not null ? "" : req.Header("Date") ?? "";
         VerifyV2(req, key, signature, dateLine, amzHeaders);
-        req.Identity = new Identity(key.AccessKey, key.OwnerId, key.DisplayName, req.Header("x-amz-security-token"));
+        req.Identity = IdentityFor(key, req.Header("x-amz-security-token"));
     }
 
     private async Task QueryV2Async(S3Request req, CancellationToken ct)
@@ -237,7 +253,7 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
         if (token is not null && headers.All(h => !h.Key.Equals("x-amz-security-token", StringComparison.OrdinalIgnoreCase)))
             headers.Add(new("x-amz-security-token", token));
         VerifyV2(req, key, signature, expiresText!, SigV2.CanonicalizedAmzHeaders(headers));
-        req.Identity = new Identity(key.AccessKey, key.OwnerId, key.DisplayName, token ?? req.Header("x-amz-security-token"));
+        req.Identity = IdentityFor(key, token ?? req.Header("x-amz-security-token"));
     }
 
     private static IEnumerable<KeyValuePair<string, string>> AmzHeaders(S3Request req) =>

@@ -12,7 +12,7 @@ public static partial class BucketBasics
 
     public static async Task CreateAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
-        var caller = ctx.Authorizer.RequireAuthenticated(req);
+        var caller = ctx.Authorizer.RequireAuthenticated(req, "s3:CreateBucket", "arn:aws:s3:::" + req.Bucket);
         var acl = await ctx.RequestedAclAsync(req, caller.OwnerId, caller.OwnerId, ct);
         var location = "";
         if (req.ContentLength is > 0 || req.Header("Transfer-Encoding") is not null)

@@ -8,7 +8,7 @@ public static class ListBuckets
 {
     public static async Task HandleAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
-        var caller = ctx.Authorizer.RequireAuthenticated(req);
+        var caller = ctx.Authorizer.RequireAuthenticated(req, "s3:ListAllMyBuckets", "arn:aws:s3:::*");
         var buckets = await ctx.Store.ListBucketsAsync(caller.OwnerId, ct);
         await S3Xml.WriteAsync(req.Http, 200, "ListAllMyBucketsResult", w =>
         {

@@ -17,7 +17,11 @@ public interface IMetadataStore : IDisposable
     // Accounts and keys
     Task EnsureUserAsync(string userId, string displayName, CancellationToken ct);
     Task PutAccessKeyAsync(AccessKeyRecord key, CancellationToken ct);
+    /// <summary>A long-term key, or a temporary (STS) key with its session and role policy.</summary>
     Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKey, CancellationToken ct);
+    /// <summary>Stores temporary credentials: their secret, the SHA-256 of their token, the user, role and session policy.</summary>
+    Task CreateSessionAsync(string accessKey, string secretKey, string tokenHash, string userId, string roleName, string sessionName,
+        string? sessionPolicy, DateTimeOffset expires, CancellationToken ct);
     /// <summary>Creates a user with a fresh canonical id; null when the name is taken.</summary>
     Task<UserRecord?> CreateUserAsync(string name, string canonicalId, CancellationToken ct);
     Task<UserRecord?> GetUserByNameAsync(string name, CancellationToken ct);

@@ -78,6 +78,15 @@ async function startServer(extraEnv = {}) {
         ...(options.signatureVersion ? { signatureVersion: options.signatureVersion } : {}),
       });
     },
+    // `xos admin` on this server's data folder, as the administrator runs it.
+    admin(...args) {
+      return require('node:child_process').execFileSync('dotnet', [serverDll(), 'admin', '--data', data, ...args], {
+        env: { ...process.env, XOS_ROOT_ACCESS_KEY: ACCESS_KEY, XOS_ROOT_SECRET_KEY: SECRET_KEY },
+      }).toString();
+    },
+    sts(credentials = { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }) {
+      return new AWS.STS({ ...credentials, endpoint, region: 'ctyun', httpOptions: { agent } });
+    },
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');

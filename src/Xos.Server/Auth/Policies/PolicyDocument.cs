@@ -38,7 +38,12 @@ public sealed class PolicyDocument
     private static S3Exception Malformed(string message) => S3Errors.MalformedPolicy(message);
 
     /// <summary>Parses a bucket policy for <paramref name="bucket"/>; MalformedPolicy with AWS's wording when it is not valid.</summary>
-    public static PolicyDocument Parse(string json, string bucket)
+    public static PolicyDocument Parse(string json, string bucket) => ParseFor(json, bucket);
+
+    /// <summary>Parses an identity policy (a role's or an STS session's): no Principal, resources in any bucket.</summary>
+    public static PolicyDocument ParseIdentity(string json) => ParseFor(json, null);
+
+    private static PolicyDocument ParseFor(string json, string? bucket)
     {
         if (System.Text.Encoding.UTF8.GetByteCount(json) > MaxBytes) throw Malformed("Policies must be less than 20 KB");
         JsonDocument doc;
@@ -78,7 +83,7 @@ public sealed class PolicyDocument
         };
     }
 
-    private static PolicyStatement ParseStatement(JsonElement s, string bucket)
+    private static PolicyStatement ParseStatement(JsonElement s, string? bucket)
     {
         if (s.ValueKind != JsonValueKind.Object) throw Malformed("Statement must be an object");
         string? sid = s.TryGetProperty("Sid", out var sidElement) ? sidElement.GetString() : null;
@@ -87,7 +92,11 @@ public sealed class PolicyDocument
 
         IReadOnlyList<string>? principals = null;
         var notPrincipal = false;
-        if (s.TryGetProperty("Principal", out var p)) principals = ParsePrincipal(p);
+        if (bucket is null)
+        {
+            if (s.TryGetProperty("Principal", out _) || s.TryGetProperty("NotPrincipal", out _)) throw Malformed("Policy document should not specify a principal.");
+        }
+        else if (s.TryGetProperty("Principal", out var p)) principals = ParsePrincipal(p);
         else if (s.TryGetProperty("NotPrincipal", out var np)) { principals = ParsePrincipal(np); notPrincipal = true; }
         else throw Malformed("Missing required field Principal");
 
@@ -143,11 +152,12 @@ public sealed class PolicyDocument
         return resource;
     }
 
-    private static bool RefersTo(string resource, string bucket)
+    private static bool RefersTo(string resource, string? bucket)
     {
         const string prefix = "arn:aws:s3:::";
         if (resource == "*") return true;
         if (!resource.StartsWith(prefix, StringComparison.Ordinal)) return false;
+        if (bucket is null) return true;
         var rest = resource[prefix.Length..];
         var slash = rest.IndexOf('/');
         var bucketPart = slash < 0 ? rest : rest[..slash];

@@ -165,9 +165,28 @@ public sealed class SqliteMetadataStore : IMetadataStore
         await using var cmd = Command(db, null,
             "SELECT k.access_key, k.secret_key, k.user_id, u.display_name FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = @ak",
             ("@ak", accessKey));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return null;
-        return new AccessKeyRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3));
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            if (await r.ReadAsync(ct)) return new AccessKeyRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3));
+        await using var session = Command(db, null,
+            "SELECT s.access_key, s.secret_key, s.user_id, u.display_name, s.token_hash, s.role_name, s.session_name, s.session_policy, s.expires, r.policy " +
+            "FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN roles r ON r.name = s.role_name WHERE s.access_key = @ak", ("@ak", accessKey));
+        await using var sr = await session.ExecuteReaderAsync(ct);
+        if (!await sr.ReadAsync(ct)) return null;
+        // A role removed after the session began grants nothing: its policy is then the empty policy.
+        var grant = new SessionGrant(sr.GetString(5), sr.GetString(6), NullableString(sr, 9) ?? """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}""",
+            NullableString(sr, 7), FromMillis(sr.GetInt64(8)));
+        return new AccessKeyRecord(sr.GetString(0), sr.GetString(1), sr.GetString(2), sr.GetString(3), new TemporaryKey(sr.GetString(4), grant));
+    }
+
+    public async Task CreateSessionAsync(string accessKey, string secretKey, string tokenHash, string userId, string roleName, string sessionName,
+        string? sessionPolicy, DateTimeOffset expires, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await ExecAsync(db, null,
+            "INSERT INTO sessions(access_key, secret_key, token_hash, user_id, role_name, session_name, session_policy, expires) " +
+            "VALUES (@ak, @sk, @th, @user, @role, @name, @policy, @expires)", ct,
+            ("@ak", accessKey), ("@sk", secretKey), ("@th", tokenHash), ("@user", userId), ("@role", roleName), ("@name", sessionName),
+            ("@policy", sessionPolicy), ("@expires", Millis(expires)));
     }
 
     public async Task<UserRecord?> CreateUserAsync(string name, string canonicalId, CancellationToken ct)

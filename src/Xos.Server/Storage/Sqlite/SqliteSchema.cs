@@ -25,6 +25,16 @@ internal static class SqliteSchema
             trusted_users TEXT NOT NULL,
             created INTEGER NOT NULL);
 
+        CREATE TABLE IF NOT EXISTS sessions (
+            access_key TEXT PRIMARY KEY,
+            secret_key TEXT NOT NULL,
+            token_hash TEXT NOT NULL,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            role_name TEXT NOT NULL,
+            session_name TEXT NOT NULL,
+            session_policy TEXT,
+            expires INTEGER NOT NULL);
+
         CREATE TABLE IF NOT EXISTS access_keys (
             access_key TEXT PRIMARY KEY,
             secret_key TEXT NOT NULL,
