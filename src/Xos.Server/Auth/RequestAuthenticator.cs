@@ -220,6 +220,38 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
         AttachPayload(req, payloadHash, new ChunkSignatureChain(signingKey, dateText, credential.Scope, expected));
     }
 
+    // ------------------------------------------------------------------ POST policy (browser form uploads)
+
+    /// <summary>
+    /// Verifies the signature of a POST upload's policy: V4 (X-Amz-Credential, X-Amz-Date, X-Amz-Signature over the
+    /// base64 policy) or V2 (AWSAccessKeyId, Signature). Field names are case-insensitive. Returns null for an
+    /// unsigned form, which is then an anonymous upload.
+    /// </summary>
+    public async Task<Identity?> VerifyPostPolicyAsync(IReadOnlyDictionary<string, string> fields, CancellationToken ct)
+    {
+        var policy = fields.GetValueOrDefault("policy");
+        if (fields.GetValueOrDefault("x-amz-signature") is { } v4Signature)
+        {
+            if (fields.GetValueOrDefault("x-amz-algorithm") != SigV4.Algorithm) throw S3Errors.InvalidArgument("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
+            var credential = ParseCredential(fields.GetValueOrDefault("x-amz-credential") ?? "")
+                             ?? throw S3Errors.InvalidArgument("Invalid X-Amz-Credential", "X-Amz-Credential", fields.GetValueOrDefault("x-amz-credential"));
+            if (policy is null) throw S3Errors.InvalidArgument("Bucket POST must contain a field named 'policy'.  If it is specified, please check the order of the fields.");
+            var key = await FindAsync(credential.AccessKey, ct);
+            var expected = SigV4.Sign(SigV4.SigningKey(key.SecretKey, credential.Date, credential.Region, credential.Service), policy);
+            if (!SigV4.SignaturesEqual(expected, v4Signature)) throw SignatureDoesNotMatch();
+            return IdentityFor(key, fields.GetValueOrDefault("x-amz-security-token"));
+        }
+        if (fields.GetValueOrDefault("signature") is { } v2Signature)
+        {
+            var accessKey = fields.GetValueOrDefault("awsaccesskeyid") ?? throw S3Errors.InvalidArgument("Bucket POST must contain a field named 'AWSAccessKeyId'.");
+            if (policy is null) throw S3Errors.InvalidArgument("Bucket POST must contain a field named 'policy'.  If it is specified, please check the order of the fields.");
+            var key = await FindAsync(accessKey, ct);
+            if (!SigV2.SignaturesEqual(SigV2.Sign(key.SecretKey, policy), v2Signature)) throw SignatureDoesNotMatch();
+            return IdentityFor(key, fields.GetValueOrDefault("x-amz-security-token"));
+        }
+        return null;
+    }
+
     // ------------------------------------------------------------------ Signature V2
 
     private async Task HeaderV2Async(S3Request req, string authorization, CancellationToken ct)

@@ -9,8 +9,10 @@ namespace Xos.Server.Hosting;
 
 /// <summary>The services an S3 operation works with, created once per server.</summary>
 public sealed class ServerContext(ServerOptions options, IMetadataStore store, IBlobStore blobs, Authorizer authorizer, ILogger logger,
-    LifecycleOptions lifecycle, MasterKey masterKey)
+    LifecycleOptions lifecycle, MasterKey masterKey, RequestAuthenticator authenticator)
 {
+    /// <summary>For requests that carry their signature in the body (POST uploads).</summary>
+    public RequestAuthenticator Authenticator { get; } = authenticator;
     /// <summary>Wraps the data key of every encrypted object.</summary>
     public MasterKey MasterKey { get; } = masterKey;
     public LifecycleOptions Lifecycle { get; } = lifecycle;

@@ -52,7 +52,8 @@ public static class ServerHost
         builder.Services.AddSingleton(lifecycle);
         builder.Services.AddSingleton(sp => new ServerContext(options, store, blobs, sp.GetRequiredService<Authorizer>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Xos"), lifecycle,
-            MasterKey.LoadOrCreate(options.DataDirectory, Environment.GetEnvironmentVariable("XOS_MASTER_KEY"))));
+            MasterKey.LoadOrCreate(options.DataDirectory, Environment.GetEnvironmentVariable("XOS_MASTER_KEY")),
+            sp.GetRequiredService<RequestAuthenticator>()));
         builder.Services.AddSingleton<S3Endpoint>();
         builder.Services.AddSingleton(root);
         builder.Services.AddSingleton(new AdminService(store, root.UserId));

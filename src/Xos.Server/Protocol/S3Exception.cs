@@ -68,5 +68,7 @@ public static class S3Errors
     public static S3Exception InvalidLocationConstraint() => new("InvalidLocationConstraint", 400,
         "The specified location-constraint is not valid");
     public static S3Exception MalformedPolicy(string message) => new("MalformedPolicy", 400, message);
+    public static S3Exception MalformedPostRequest() => new("MalformedPOSTRequest", 400,
+        "The body of your POST request is not well-formed multipart/form-data.");
     public static S3Exception InvalidObjectState(string message) => new("InvalidObjectState", 403, message);
 }

@@ -71,7 +71,7 @@ public static class S3Router
             "GET" when req.Query("list-type") == "2" => ListObjects.HandleV2Async(req, ctx, ct),
             "GET" => ListObjects.HandleV1Async(req, ctx, ct),
             "POST" when req.HasQuery("delete") => DeleteObjects.HandleAsync(req, ctx, ct),
-            "POST" => throw S3Errors.NotImplemented("Browser-based POST uploads are not implemented yet."),
+            "POST" => PostObject.HandleAsync(req, ctx, ct),
             _ => throw S3Errors.MethodNotAllowed(req.Method),
         };
     }

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Amazon.S3.Model;
+
+namespace Xos.Tests.Integration;
+
+/// <summary>Browser POST uploads signed with Signature V2 (the V4 form is exercised by the Node suite's createPresignedPost).</summary>
+[Collection(XosCollection.Name)]
+public sealed class PostObjectTests(XosFixture fixture)
+{
+    private static string V2Policy(string bucket, DateTime expires, long max) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($$"""
+            {"expiration":"{{expires:yyyy-MM-ddTHH:mm:ssZ}}","conditions":[{"bucket":"{{bucket}}"},["starts-with","$key","forms/"],
+             ["content-length-range",1,{{max}}],["starts-with","$Content-Type",""]]}
+            """));
+
+    private async Task<HttpResponseMessage> PostAsync(string bucket, string policy, string signature, string key, byte[] file, string accessKey = XosProcess.AccessKey)
+    {
+        using var form = new MultipartFormDataContent();
+        // Field names are case-insensitive; the file comes last.
+        form.Add(new StringContent(key), "Key");
+        form.Add(new StringContent(accessKey), "AWSAccessKeyId");
+        form.Add(new StringContent(policy), "Policy");
+        form.Add(new StringContent(signature), "Signature");
+        form.Add(new StringContent("text/plain"), "Content-Type");
+        form.Add(new ByteArrayContent(file), "file", "notes.txt");
+        using var http = new HttpClient();
+        return await http.PostAsync($"{fixture.Server.Endpoint}/{bucket}", form);
+    }
+
+    private static string Sign(string policy, string secret = XosProcess.SecretKey) =>
+        Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(policy)));
+
+    [Fact]
+    public async Task V2SignedFormsUploadAndTheirRulesAreEnforced()
+    {
+        using var s3 = fixture.Server.CreateClient();
+        var bucket = XosFixture.NewBucketName("post");
+        await s3.PutBucketAsync(bucket);
+        var policy = V2Policy(bucket, DateTime.UtcNow.AddMinutes(5), 100);
+
+        var ok = await PostAsync(bucket, policy, Sign(policy), "forms/${filename}", "hello form"u8.ToArray());
+        Assert.Equal(HttpStatusCode.NoContent, ok.StatusCode);
+        var head = await s3.GetObjectMetadataAsync(bucket, "forms/notes.txt");
+        Assert.Equal(("text/plain", 10L), (head.Headers.ContentType, head.ContentLength));
+
+        var wrongSecret = await PostAsync(bucket, policy, Sign(policy, "wrong"), "forms/a", [1]);
+        Assert.Equal(HttpStatusCode.Forbidden, wrongSecret.StatusCode);
+        Assert.Contains("SignatureDoesNotMatch", await wrongSecret.Content.ReadAsStringAsync());
+        var outside = await PostAsync(bucket, policy, Sign(policy), "elsewhere/a", [1]);
+        Assert.Equal(HttpStatusCode.Forbidden, outside.StatusCode);
+        var large = await PostAsync(bucket, policy, Sign(policy), "forms/large", new byte[101]);
+        Assert.Equal(HttpStatusCode.BadRequest, large.StatusCode);
+        Assert.Contains("EntityTooLarge", await large.Content.ReadAsStringAsync());
+        var expiredPolicy = V2Policy(bucket, DateTime.UtcNow.AddMinutes(-1), 100);
+        var expired = await PostAsync(bucket, expiredPolicy, Sign(expiredPolicy), "forms/late", [1]);
+        Assert.Equal(HttpStatusCode.Forbidden, expired.StatusCode);
+
+        // Nothing but the first upload was stored.
+        var listed = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket });
+        Assert.Equal(["forms/notes.txt"], listed.S3Objects.Select(o => o.Key));
+    }
+
+    [Fact]
+    public async Task UnsignedFormsNeedABucketThatAllowsAnonymousWrites()
+    {
+        using var s3 = fixture.Server.CreateClient();
+        var bucket = XosFixture.NewBucketName("anonpost");
+        await s3.PutBucketAsync(bucket);
+        async Task<HttpResponseMessage> Anonymous()
+        {
+            using var form = new MultipartFormDataContent();
+            form.Add(new StringContent("drop/box.txt"), "key");
+            form.Add(new ByteArrayContent("dropped"u8.ToArray()), "file", "box.txt");
+            using var http = new HttpClient();
+            return await http.PostAsync($"{fixture.Server.Endpoint}/{bucket}", form);
+        }
+        Assert.Equal(HttpStatusCode.Forbidden, (await Anonymous()).StatusCode);
+        await s3.PutBucketAclAsync(new PutBucketAclRequest { BucketName = bucket, ACL = Amazon.S3.S3CannedACL.PublicReadWrite });
+        Assert.Equal(HttpStatusCode.NoContent, (await Anonymous()).StatusCode);
+    }
+}
