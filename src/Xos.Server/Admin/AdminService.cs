@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Xos.Server.Auth;
 using Xos.Server.Hosting;
@@ -98,12 +97,11 @@ public sealed partial class AdminService(IMetadataStore store, string rootUserId
         ValidateName("role", name);
         try
         {
-            using var doc = JsonDocument.Parse(policy);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new AdminException("a role policy is a JSON object");
+            Auth.Policies.PolicyDocument.ParseIdentity(policy);
         }
-        catch (JsonException e)
+        catch (Protocol.S3Exception e)
         {
-            throw new AdminException("the role policy is not valid JSON: " + e.Message);
+            throw new AdminException("the role policy is not valid: " + e.Message);
         }
         foreach (var u in trustedUsers) await RequireUserAsync(u, ct);
         var role = new RoleRecord(name, policy, trustedUsers.Distinct().ToList(), DateTimeOffset.UtcNow);
