@@ -3,7 +3,7 @@ using Xos.Server.Storage;
 namespace Xos.Server.Background;
 
 /// <summary>
-/// Removes what a crash can leave behind: temporary files of unfinished writes, and blobs that were renamed into place
+/// Removes what a crash or time leaves behind: expired STS sessions, temporary files of unfinished writes, and blobs that were renamed into place
 /// but never committed (or whose deletion after an overwrite never ran). Only files older than a grace period are
 /// considered, so writes in flight in this or another server process are never touched.
 /// </summary>
@@ -26,6 +26,7 @@ public sealed partial class OrphanBlobSweeper(IMetadataStore store, IBlobStore b
                 first = false;
                 var removed = await SweepAsync(olderThan, stoppingToken);
                 if (removed > 0) LogSwept(log, removed);
+                await store.DeleteExpiredSessionsAsync(DateTimeOffset.UtcNow.AddHours(-1), stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -115,6 +115,9 @@ public interface IMetadataStore : IDisposable
     Task<bool> SetStorageClassAsync(long rowId, string storageClass, CancellationToken ct);
 
     // Housekeeping
+    /// <summary>Deletes STS sessions that expired before <paramref name="before"/>; returns how many.</summary>
+    Task<int> DeleteExpiredSessionsAsync(DateTimeOffset before, CancellationToken ct);
+
     /// <summary>True when any object, segment or part refers to the blob.</summary>
     Task<bool> IsBlobReferencedAsync(string blobId, CancellationToken ct);
 }

@@ -97,11 +97,11 @@ public sealed class SqliteMetadataStore : IMetadataStore
         await pragma.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>A connection for reading; writes go through <see cref="OpenWriterAsync"/>, which also sets full fsync.</summary>
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
         var db = new SqliteConnection(_connectionString);
         await db.OpenAsync(ct);
-        await PragmasAsync(db, ct);
         return db;
     }
 
@@ -867,6 +867,12 @@ public sealed class SqliteMetadataStore : IMetadataStore
     }
 
     // ---------------------------------------------------------------- housekeeping
+
+    public async Task<int> DeleteExpiredSessionsAsync(DateTimeOffset before, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        return await ExecAsync(db, null, "DELETE FROM sessions WHERE expires < @before", ct, ("@before", Millis(before)));
+    }
 
     public async Task<bool> IsBlobReferencedAsync(string blobId, CancellationToken ct)
     {
