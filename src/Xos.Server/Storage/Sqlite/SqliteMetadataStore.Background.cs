@@ -1,0 +1,87 @@
+using System.Data;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Xos.Server.Auth;
+using Xos.Server.Protocol;
+
+namespace Xos.Server.Storage.Sqlite;
+
+/// <summary>Lifecycle leases and conditional changes, housekeeping.</summary>
+public sealed partial class SqliteMetadataStore
+{
+    public async Task<IReadOnlyList<BucketRecord>> ListBucketsWithSettingAsync(string name, long afterBucketId, int limit, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null,
+            "SELECT b.id, b.name, b.owner_id, b.created, b.location, b.acl, b.versioning FROM buckets b JOIN bucket_settings s ON s.bucket_id = b.id " +
+            "WHERE s.name = @name AND b.id > @after ORDER BY b.id LIMIT @limit", ("@name", name), ("@after", afterBucketId), ("@limit", limit));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<BucketRecord>();
+        while (await r.ReadAsync(ct)) list.Add(ReadBucket(r));
+        return list;
+    }
+
+    public async Task<bool> TryAcquireLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken ct)
+    {
+        var now = Millis(DateTimeOffset.UtcNow);
+        await using var db = await OpenWriterAsync(ct);
+        var changed = await ExecAsync(db, null,
+            "INSERT INTO leases(name, holder, expires) VALUES (@name, @holder, @expires) " +
+            "ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires WHERE leases.holder = excluded.holder OR leases.expires < @now",
+            ct, ("@name", name), ("@holder", holder), ("@expires", now + (long)duration.TotalMilliseconds), ("@now", now));
+        return changed == 1;
+    }
+
+    public async Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, CancellationToken ct)
+    {
+        var keyBytes = KeyRange.Bytes(key);
+        await using var db = await OpenWriterAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        ObjectRecord? existing;
+        await using (var cmd = Command(db, tx, $"SELECT {ObjectColumns} FROM objects o WHERE o.id = @id AND o.bucket_id = @b AND o.key = @key",
+                         ("@id", rowId), ("@b", bucketId), ("@key", keyBytes)))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            existing = await r.ReadAsync(ct) ? ReadObject(r, bucketId) : null;
+        if (existing is null) return null;
+        existing = await WithSegmentsAsync(db, tx, rowId, existing, ct);
+        await ExecAsync(db, tx, "DELETE FROM objects WHERE id = @id", ct, ("@id", rowId));
+        if (existing.IsLatest)
+            await ExecAsync(db, tx, "UPDATE objects SET is_latest = 1 WHERE id = (SELECT MAX(id) FROM objects WHERE bucket_id = @b AND key = @key)", ct,
+                ("@b", bucketId), ("@key", keyBytes));
+        await tx.CommitAsync(ct);
+        return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), existing.VersionId, existing.IsDeleteMarker);
+    }
+
+    public async Task<DeleteOutcome?> AddDeleteMarkerIfLatestAsync(long bucketId, string key, long rowId, ObjectRecord marker, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        if (await ScalarAsync(db, tx, "SELECT 1 FROM objects WHERE id = @id AND is_latest = 1 AND delete_marker = 0", ct, ("@id", rowId)) is null) return null;
+        var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucketId, Key = key, IsDeleteMarker = true }, ct);
+        await tx.CommitAsync(ct);
+        return new DeleteOutcome(new WriteOutcome(displaced), marker.VersionId, true);
+    }
+
+    public async Task<bool> SetStorageClassAsync(long rowId, string storageClass, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        return await ExecAsync(db, null, "UPDATE objects SET storage_class = @sc WHERE id = @id AND delete_marker = 0", ct, ("@sc", storageClass), ("@id", rowId)) == 1;
+    }
+
+    // ---------------------------------------------------------------- housekeeping
+
+    public async Task<int> DeleteExpiredSessionsAsync(DateTimeOffset before, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        return await ExecAsync(db, null, "DELETE FROM sessions WHERE expires < @before", ct, ("@before", Millis(before)));
+    }
+
+    public async Task<bool> IsBlobReferencedAsync(string blobId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        var hit = await ScalarAsync(db, null,
+            "SELECT 1 WHERE EXISTS (SELECT 1 FROM objects WHERE blob_id = @id) OR EXISTS (SELECT 1 FROM object_segments WHERE blob_id = @id) " +
+            "OR EXISTS (SELECT 1 FROM parts WHERE blob_id = @id)", ct, ("@id", blobId));
+        return hit is not null;
+    }
+}

@@ -1,0 +1,122 @@
+using System.Data;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Xos.Server.Auth;
+using Xos.Server.Protocol;
+
+namespace Xos.Server.Storage.Sqlite;
+
+/// <summary>Buckets and their configuration documents.</summary>
+public sealed partial class SqliteMetadataStore
+{
+    private const string BucketColumns = "id, name, owner_id, created, location, acl, versioning";
+
+    private static BucketRecord ReadBucket(SqliteDataReader r, int o = 0) =>
+        new(r.GetInt64(o), r.GetString(o + 1), r.GetString(o + 2), FromMillis(r.GetInt64(o + 3)), r.GetString(o + 4), NullableString(r, o + 5), r.GetString(o + 6));
+
+    public async Task SetBucketVersioningAsync(long bucketId, string status, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        if (await ExecAsync(db, null, "UPDATE buckets SET versioning = @v WHERE id = @id", ct, ("@v", status), ("@id", bucketId)) == 0)
+            throw S3Errors.NoSuchBucket("");
+    }
+
+    public async Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await GetBucketAsync(db, null, name, ct);
+    }
+
+    private static async Task<BucketRecord?> GetBucketAsync(SqliteConnection db, SqliteTransaction? tx, string name, CancellationToken ct)
+    {
+        await using var cmd = Command(db, tx,
+            $"SELECT {BucketColumns}, (SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'encryption'), " +
+            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'policy') " +
+            "FROM buckets WHERE name = @name", ("@name", name));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? ReadBucket(r) with { DefaultEncryption = NullableString(r, 7), Policy = NullableString(r, 8) } : null;
+    }
+
+    public async Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var inserted = await ExecAsync(db, tx,
+            "INSERT INTO buckets(name, owner_id, created, location, acl) VALUES (@name, @owner, @now, @loc, @acl) ON CONFLICT(name) DO NOTHING",
+            ct, ("@name", name), ("@owner", ownerId), ("@now", Millis(DateTimeOffset.UtcNow)), ("@loc", location), ("@acl", acl));
+        var bucket = await GetBucketAsync(db, tx, name, ct) ?? throw new InvalidOperationException("bucket vanished inside its transaction");
+        await tx.CommitAsync(ct);
+        return (bucket, inserted == 1);
+    }
+
+    public async Task<bool> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        try
+        {
+            return await ExecAsync(db, null,
+                "DELETE FROM buckets WHERE id = @id AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket_id = @id) " +
+                "AND NOT EXISTS (SELECT 1 FROM uploads WHERE bucket_id = @id)", ct, ("@id", bucketId)) == 1;
+        }
+        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        {
+            return false;
+        }
+    }
+
+    public async Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string ownerId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, $"SELECT {BucketColumns} FROM buckets WHERE owner_id = @owner ORDER BY name", ("@owner", ownerId));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<BucketRecord>();
+        while (await r.ReadAsync(ct)) list.Add(ReadBucket(r));
+        return list;
+    }
+
+    public async Task SetBucketAclAsync(long bucketId, string? acl, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        if (await ExecAsync(db, null, "UPDATE buckets SET acl = @acl WHERE id = @id", ct, ("@acl", acl), ("@id", bucketId)) == 0)
+            throw S3Errors.NoSuchBucket("");
+    }
+
+    public async Task<string?> GetBucketSettingAsync(long bucketId, string name, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ScalarAsync(db, null, "SELECT value FROM bucket_settings WHERE bucket_id = @b AND name = @name", ct,
+            ("@b", bucketId), ("@name", name)) as string;
+    }
+
+    public async Task<bool> SetBucketSettingAsync(long bucketId, string name, string? value, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        if (value is null)
+            return await ExecAsync(db, null, "DELETE FROM bucket_settings WHERE bucket_id = @b AND name = @name", ct, ("@b", bucketId), ("@name", name)) == 1;
+        try
+        {
+            await ExecAsync(db, null,
+                "INSERT INTO bucket_settings(bucket_id, name, value) VALUES (@b, @name, @value) ON CONFLICT(bucket_id, name) DO UPDATE SET value = excluded.value",
+                ct, ("@b", bucketId), ("@name", name), ("@value", value));
+        }
+        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        {
+            throw S3Errors.NoSuchBucket("");
+        }
+        return true;
+    }
+
+    public Task<bool> SetObjectAclAsync(long bucketId, string key, string? versionId, string? acl, CancellationToken ct) =>
+        SetObjectColumnAsync("acl", bucketId, key, versionId, acl, ct);
+
+    public Task<bool> SetObjectTagsAsync(long bucketId, string key, string? versionId, string? tags, CancellationToken ct) =>
+        SetObjectColumnAsync("tags", bucketId, key, versionId, tags, ct);
+
+    private async Task<bool> SetObjectColumnAsync(string column, long bucketId, string key, string? versionId, string? value, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        return await ExecAsync(db, null,
+            $"UPDATE objects SET {column} = @value WHERE bucket_id = @b AND key = @key AND {(versionId is null ? "is_latest = 1" : "version_id = @v")} AND delete_marker = 0",
+            ct, ("@value", value), ("@b", bucketId), ("@key", KeyRange.Bytes(key)), ("@v", versionId)) == 1;
+    }
+}

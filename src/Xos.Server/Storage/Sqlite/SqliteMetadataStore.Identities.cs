@@ -1,0 +1,155 @@
+using System.Data;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Xos.Server.Auth;
+using Xos.Server.Protocol;
+
+namespace Xos.Server.Storage.Sqlite;
+
+/// <summary>Users, access keys, STS sessions and roles.</summary>
+public sealed partial class SqliteMetadataStore
+{
+    public async Task EnsureUserAsync(string userId, string displayName, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await ExecAsync(db, null,
+            "INSERT INTO users(id, display_name, created) VALUES (@id, @name, @now) ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name",
+            ct, ("@id", userId), ("@name", displayName), ("@now", Millis(DateTimeOffset.UtcNow)));
+    }
+
+    public async Task PutAccessKeyAsync(AccessKeyRecord key, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await ExecAsync(db, null,
+            "INSERT INTO access_keys(access_key, secret_key, user_id, created) VALUES (@ak, @sk, @user, @now) " +
+            "ON CONFLICT(access_key) DO UPDATE SET secret_key = excluded.secret_key, user_id = excluded.user_id",
+            ct, ("@ak", key.AccessKey), ("@sk", key.SecretKey), ("@user", key.OwnerId), ("@now", Millis(DateTimeOffset.UtcNow)));
+    }
+
+    public async Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKey, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null,
+            "SELECT k.access_key, k.secret_key, k.user_id, u.display_name FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = @ak",
+            ("@ak", accessKey));
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            if (await r.ReadAsync(ct)) return new AccessKeyRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3));
+        await using var session = Command(db, null,
+            "SELECT s.access_key, s.secret_key, s.user_id, u.display_name, s.token_hash, s.role_name, s.session_name, s.session_policy, s.expires, r.policy " +
+            "FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN roles r ON r.name = s.role_name WHERE s.access_key = @ak", ("@ak", accessKey));
+        await using var sr = await session.ExecuteReaderAsync(ct);
+        if (!await sr.ReadAsync(ct)) return null;
+        // A role removed after the session began grants nothing: its policy is then the empty policy.
+        var grant = new SessionGrant(sr.GetString(5), sr.GetString(6), NullableString(sr, 9) ?? """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}""",
+            NullableString(sr, 7), FromMillis(sr.GetInt64(8)));
+        return new AccessKeyRecord(sr.GetString(0), sr.GetString(1), sr.GetString(2), sr.GetString(3), new TemporaryKey(sr.GetString(4), grant));
+    }
+
+    public async Task CreateSessionAsync(string accessKey, string secretKey, string tokenHash, string userId, string roleName, string sessionName,
+        string? sessionPolicy, DateTimeOffset expires, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await ExecAsync(db, null,
+            "INSERT INTO sessions(access_key, secret_key, token_hash, user_id, role_name, session_name, session_policy, expires) " +
+            "VALUES (@ak, @sk, @th, @user, @role, @name, @policy, @expires)", ct,
+            ("@ak", accessKey), ("@sk", secretKey), ("@th", tokenHash), ("@user", userId), ("@role", roleName), ("@name", sessionName),
+            ("@policy", sessionPolicy), ("@expires", Millis(expires)));
+    }
+
+    public async Task<UserRecord?> CreateUserAsync(string name, string canonicalId, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        var now = DateTimeOffset.UtcNow;
+        var inserted = await ExecAsync(db, null,
+            "INSERT INTO users(id, display_name, created) VALUES (@id, @name, @now) ON CONFLICT DO NOTHING",
+            ct, ("@id", canonicalId), ("@name", name), ("@now", Millis(now)));
+        return inserted == 1 ? new UserRecord(canonicalId, name, FromMillis(Millis(now))) : null;
+    }
+
+    public async Task<UserRecord?> GetUserByNameAsync(string name, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, "SELECT id, display_name, created FROM users WHERE display_name = @name", ("@name", name));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? new UserRecord(r.GetString(0), r.GetString(1), FromMillis(r.GetInt64(2))) : null;
+    }
+
+    public async Task<bool> UserExistsAsync(string userId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ScalarAsync(db, null, "SELECT 1 FROM users WHERE id = @id", ct, ("@id", userId)) is not null;
+    }
+
+    public async Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, "SELECT id, display_name, created FROM users ORDER BY display_name");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var users = new List<UserRecord>();
+        while (await r.ReadAsync(ct)) users.Add(new UserRecord(r.GetString(0), r.GetString(1), FromMillis(r.GetInt64(2))));
+        return users;
+    }
+
+    public async Task<bool> DeleteUserAsync(string userId, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        return await ExecAsync(db, null, "DELETE FROM users WHERE id = @id", ct, ("@id", userId)) == 1;
+    }
+
+    public async Task<IReadOnlyList<AccessKeyRecord>> ListAccessKeysAsync(string userId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null,
+            "SELECT k.access_key, k.secret_key, k.user_id, u.display_name FROM access_keys k JOIN users u ON u.id = k.user_id " +
+            "WHERE k.user_id = @user ORDER BY k.created, k.access_key", ("@user", userId));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var keys = new List<AccessKeyRecord>();
+        while (await r.ReadAsync(ct)) keys.Add(new AccessKeyRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3)));
+        return keys;
+    }
+
+    public async Task<bool> DeleteAccessKeyAsync(string accessKey, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        return await ExecAsync(db, null, "DELETE FROM access_keys WHERE access_key = @ak", ct, ("@ak", accessKey)) == 1;
+    }
+
+    // ---------------------------------------------------------------- roles
+
+    private static RoleRecord ReadRole(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize(r.GetString(2), StorageJson.Default.ListString)!, FromMillis(r.GetInt64(3)));
+
+    public async Task PutRoleAsync(RoleRecord role, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await ExecAsync(db, null,
+            "INSERT INTO roles(name, policy, trusted_users, created) VALUES (@name, @policy, @trust, @now) " +
+            "ON CONFLICT(name) DO UPDATE SET policy = excluded.policy, trusted_users = excluded.trusted_users",
+            ct, ("@name", role.Name), ("@policy", role.Policy),
+            ("@trust", JsonSerializer.Serialize(role.TrustedUsers.ToList(), StorageJson.Default.ListString)), ("@now", Millis(role.Created)));
+    }
+
+    public async Task<RoleRecord?> GetRoleAsync(string name, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, "SELECT name, policy, trusted_users, created FROM roles WHERE name = @name", ("@name", name));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? ReadRole(r) : null;
+    }
+
+    public async Task<IReadOnlyList<RoleRecord>> ListRolesAsync(CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, "SELECT name, policy, trusted_users, created FROM roles ORDER BY name");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var roles = new List<RoleRecord>();
+        while (await r.ReadAsync(ct)) roles.Add(ReadRole(r));
+        return roles;
+    }
+
+    public async Task<bool> DeleteRoleAsync(string name, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        return await ExecAsync(db, null, "DELETE FROM roles WHERE name = @name", ct, ("@name", name)) == 1;
+    }
+}

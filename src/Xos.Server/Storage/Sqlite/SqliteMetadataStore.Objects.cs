@@ -1,0 +1,274 @@
+using System.Data;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Xos.Server.Auth;
+using Xos.Server.Protocol;
+
+namespace Xos.Server.Storage.Sqlite;
+
+/// <summary>Object versions: reads, writes, deletes and listings.</summary>
+public sealed partial class SqliteMetadataStore
+{
+    private static ObjectRecord ReadObject(SqliteDataReader r, long bucketId, int o = 0) => new()
+    {
+        BucketId = bucketId,
+        Key = KeyRange.Text((byte[])r.GetValue(o + 1)),
+        VersionId = r.GetString(o + 2),
+        IsDeleteMarker = r.GetInt64(o + 3) != 0,
+        Size = r.GetInt64(o + 4),
+        ETag = r.GetString(o + 5),
+        LastModified = FromMillis(r.GetInt64(o + 6)),
+        ContentType = r.GetString(o + 7),
+        Headers = ParseHeaders(r, o + 8),
+        StorageClass = r.GetString(o + 9),
+        OwnerId = r.GetString(o + 10),
+        BlobId = NullableString(r, o + 11),
+        PartsCount = (int)r.GetInt64(o + 12),
+        Acl = NullableString(r, o + 13),
+        Tags = NullableString(r, o + 14),
+        Encryption = NullableString(r, o + 15),
+        IsLatest = r.GetInt64(o + 16) != 0,
+    };
+
+    private static async Task<ObjectRecord> WithSegmentsAsync(SqliteConnection db, SqliteTransaction? tx, long objectId, ObjectRecord obj, CancellationToken ct)
+    {
+        if (obj.BlobId is not null || obj.IsDeleteMarker) return obj;
+        return obj with { Segments = await ReadSegmentsAsync(db, tx, objectId, ct) };
+    }
+
+    private static async Task<List<Segment>> ReadSegmentsAsync(SqliteConnection db, SqliteTransaction? tx, long objectId, CancellationToken ct)
+    {
+        await using var cmd = Command(db, tx, "SELECT blob_id, size, part_number FROM object_segments WHERE object_id = @id ORDER BY seq", ("@id", objectId));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var segments = new List<Segment>();
+        while (await r.ReadAsync(ct)) segments.Add(new Segment(r.GetString(0), r.GetInt64(1), (int)r.GetInt64(2)));
+        return segments;
+    }
+
+    /// <summary>Selects the latest version, or the one named by @v.</summary>
+    private static string VersionFilter(string? versionId) => versionId is null ? "o.is_latest = 1" : "o.version_id = @v";
+
+    public async Task<(BucketRecord? Bucket, ObjectRecord? Object)> GetBucketAndObjectAsync(string bucket, string key, string? versionId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null,
+            "SELECT b.id, b.name, b.owner_id, b.created, b.location, b.acl, b.versioning, " +
+            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = b.id AND s.name = 'lifecycle'), " +
+            $"(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = b.id AND s.name = 'policy'), {ObjectColumns} FROM buckets b " +
+            $"LEFT JOIN objects o ON o.bucket_id = b.id AND o.key = @key AND {VersionFilter(versionId)} WHERE b.name = @name",
+            ("@name", bucket), ("@key", KeyRange.Bytes(key)), ("@v", versionId));
+        long objectId;
+        BucketRecord b;
+        ObjectRecord obj;
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            if (!await r.ReadAsync(ct)) return (null, null);
+            b = ReadBucket(r) with { Lifecycle = NullableString(r, 7), Policy = NullableString(r, 8) };
+            if (r.IsDBNull(9)) return (b, null);
+            objectId = r.GetInt64(9);
+            obj = ReadObject(r, b.Id, 9);
+        }
+        return (b, await WithSegmentsAsync(db, null, objectId, obj, ct));
+    }
+
+    public async Task<ObjectRecord?> GetObjectAsync(long bucketId, string key, string? versionId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await GetVersionAsync(db, null, bucketId, key, versionId, ct);
+    }
+
+    private static async Task<ObjectRecord?> GetVersionAsync(SqliteConnection db, SqliteTransaction? tx, long bucketId, string key, string? versionId, CancellationToken ct)
+    {
+        await using var cmd = Command(db, tx,
+            $"SELECT {ObjectColumns} FROM objects o WHERE o.bucket_id = @b AND o.key = @key AND {VersionFilter(versionId)}",
+            ("@b", bucketId), ("@key", KeyRange.Bytes(key)), ("@v", versionId));
+        long objectId;
+        ObjectRecord obj;
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            if (!await r.ReadAsync(ct)) return null;
+            objectId = r.GetInt64(0);
+            obj = ReadObject(r, bucketId);
+        }
+        return await WithSegmentsAsync(db, tx, objectId, obj, ct);
+    }
+
+    public async Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        try
+        {
+            var displaced = await ReplaceObjectAsync(db, tx, obj, ct);
+            await tx.CommitAsync(ct);
+            return new WriteOutcome(displaced);
+        }
+        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        {
+            throw S3Errors.NoSuchBucket("");
+        }
+    }
+
+    /// <summary>Removes the key's "null" version (returning its blobs) and inserts <paramref name="obj"/> as the latest.</summary>
+    private static async Task<List<string>> ReplaceObjectAsync(SqliteConnection db, SqliteTransaction tx, ObjectRecord obj, CancellationToken ct)
+    {
+        var key = KeyRange.Bytes(obj.Key);
+        var displaced = new List<string>();
+        long? oldId = null;
+        await using (var find = Command(db, tx, "SELECT id, blob_id FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v",
+                         ("@b", obj.BucketId), ("@key", key), ("@v", obj.VersionId)))
+        await using (var r = await find.ExecuteReaderAsync(ct))
+        {
+            if (await r.ReadAsync(ct))
+            {
+                oldId = r.GetInt64(0);
+                if (!r.IsDBNull(1)) displaced.Add(r.GetString(1));
+            }
+        }
+        if (oldId is not null)
+        {
+            displaced.AddRange((await ReadSegmentsAsync(db, tx, oldId.Value, ct)).Select(s => s.BlobId));
+            await ExecAsync(db, tx, "DELETE FROM objects WHERE id = @id", ct, ("@id", oldId.Value));
+        }
+        await ExecAsync(db, tx, "UPDATE objects SET is_latest = 0 WHERE bucket_id = @b AND key = @key AND is_latest = 1", ct,
+            ("@b", obj.BucketId), ("@key", key));
+        var id = (long)(await ScalarAsync(db, tx,
+            "INSERT INTO objects(bucket_id, key, version_id, is_latest, delete_marker, size, etag, last_modified, content_type, headers, " +
+            "storage_class, owner_id, blob_id, parts_count, acl, tags, encryption) VALUES " +
+            "(@b, @key, @v, 1, @dm, @size, @etag, @lm, @ct, @headers, @sc, @owner, @blob, @parts, @acl, @tags, @enc) RETURNING id",
+            ct, ("@b", obj.BucketId), ("@key", key), ("@v", obj.VersionId), ("@dm", obj.IsDeleteMarker ? 1 : 0), ("@size", obj.Size),
+            ("@etag", obj.ETag), ("@lm", Millis(obj.LastModified)), ("@ct", obj.ContentType), ("@headers", HeadersJson(obj.Headers)),
+            ("@sc", obj.StorageClass), ("@owner", obj.OwnerId), ("@blob", obj.BlobId), ("@parts", obj.PartsCount),
+            ("@acl", obj.Acl), ("@tags", obj.Tags), ("@enc", obj.Encryption)))!;
+        if (obj.Segments is { } segments)
+        {
+            await using var insert = Command(db, tx,
+                "INSERT INTO object_segments(object_id, seq, blob_id, size, part_number) VALUES (@id, @seq, @blob, @size, @part)",
+                ("@id", id), ("@seq", 0), ("@blob", ""), ("@size", 0L), ("@part", 0));
+            for (var i = 0; i < segments.Count; i++)
+            {
+                insert.Parameters["@seq"].Value = i;
+                insert.Parameters["@blob"].Value = segments[i].BlobId;
+                insert.Parameters["@size"].Value = segments[i].Size;
+                insert.Parameters["@part"].Value = segments[i].PartNumber;
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+        }
+        return displaced;
+    }
+
+    public async Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        if (bucket.VersioningConfigured)
+        {
+            try
+            {
+                var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucket.Id, Key = key, IsDeleteMarker = true }, ct);
+                await tx.CommitAsync(ct);
+                return new DeleteOutcome(new WriteOutcome(displaced), marker.VersionId, true);
+            }
+            catch (SqliteException e) when (IsForeignKeyViolation(e))
+            {
+                throw S3Errors.NoSuchBucket("");
+            }
+        }
+        var existing = await GetVersionAsync(db, tx, bucket.Id, key, "null", ct);
+        if (existing is null) return new DeleteOutcome(WriteOutcome.Nothing, null, false);
+        await ExecAsync(db, tx, "DELETE FROM objects WHERE bucket_id = @b AND key = @key AND version_id = 'null'", ct,
+            ("@b", bucket.Id), ("@key", KeyRange.Bytes(key)));
+        await tx.CommitAsync(ct);
+        return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), null, false);
+    }
+
+    public async Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, CancellationToken ct)
+    {
+        var keyBytes = KeyRange.Bytes(key);
+        await using var db = await OpenWriterAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var existing = await GetVersionAsync(db, tx, bucketId, key, versionId, ct);
+        if (existing is null) return null;
+        await ExecAsync(db, tx, "DELETE FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v", ct,
+            ("@b", bucketId), ("@key", keyBytes), ("@v", versionId));
+        if (existing.IsLatest)
+            await ExecAsync(db, tx,
+                "UPDATE objects SET is_latest = 1 WHERE id = (SELECT MAX(id) FROM objects WHERE bucket_id = @b AND key = @key)", ct,
+                ("@b", bucketId), ("@key", keyBytes));
+        await tx.CommitAsync(ct);
+        return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), existing.VersionId, existing.IsDeleteMarker);
+    }
+
+    public async Task<IReadOnlyList<VersionListEntry>> ListObjectVersionsAsync(long bucketId, string prefix, string? keyMarker, string? versionIdMarker,
+        bool skipKeyPrefix, int limit, CancellationToken ct)
+    {
+        var lower = KeyRange.Bytes(prefix);
+        var upper = KeyRange.PrefixUpperBound(lower);
+        await using var db = await OpenAsync(ct);
+        var sql = "SELECT id, key, version_id, is_latest, delete_marker, last_modified, etag, size, storage_class, owner_id, tags FROM objects " +
+                  "WHERE bucket_id = @b AND key >= @lo" + (upper is null ? "" : " AND key < @hi");
+        await using var cmd = Command(db, null, "", ("@b", bucketId), ("@lo", lower), ("@limit", limit));
+        if (upper is not null) cmd.Parameters.AddWithValue("@hi", upper);
+        if (keyMarker is not null)
+        {
+            var km = KeyRange.Bytes(keyMarker);
+            if (skipKeyPrefix)
+            {
+                var past = KeyRange.PrefixUpperBound(km);
+                if (past is null) return [];
+                sql += " AND key >= @km";
+                cmd.Parameters.AddWithValue("@km", past);
+            }
+            else if (versionIdMarker is null)
+            {
+                sql += " AND key > @km";
+                cmd.Parameters.AddWithValue("@km", km);
+            }
+            else
+            {
+                var markerRow = await ScalarAsync(db, null, "SELECT id FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v", ct,
+                    ("@b", bucketId), ("@key", km), ("@v", versionIdMarker));
+                if (markerRow is null) throw S3Errors.InvalidArgument("Invalid version id specified", "version-id-marker", versionIdMarker);
+                sql += " AND (key > @km OR (key = @km AND id < @mid))";
+                cmd.Parameters.AddWithValue("@km", km);
+                cmd.Parameters.AddWithValue("@mid", (long)markerRow);
+            }
+        }
+        cmd.CommandText = sql + " ORDER BY key, id DESC LIMIT @limit";
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<VersionListEntry>();
+        while (await r.ReadAsync(ct))
+            list.Add(new VersionListEntry(r.GetInt64(0), KeyRange.Text((byte[])r.GetValue(1)), r.GetString(2), r.GetInt64(3) != 0, r.GetInt64(4) != 0,
+                FromMillis(r.GetInt64(5)), r.GetString(6), r.GetInt64(7), r.GetString(8), r.GetString(9), NullableString(r, 10)));
+        return list;
+    }
+
+    public async Task<IReadOnlyList<ObjectListEntry>> ListObjectsAsync(long bucketId, string prefix, string? after, bool skipAfterPrefix, int limit, CancellationToken ct)
+    {
+        var lower = KeyRange.Bytes(prefix);
+        var upper = KeyRange.PrefixUpperBound(lower);
+        var afterBytes = after is null ? null : KeyRange.Bytes(after);
+        var afterOp = ">";
+        if (afterBytes is not null && skipAfterPrefix)
+        {
+            afterBytes = KeyRange.PrefixUpperBound(afterBytes);
+            if (afterBytes is null) return [];
+            afterOp = ">=";
+        }
+        var sql = "SELECT key, size, etag, last_modified, storage_class, owner_id FROM objects " +
+                  "WHERE bucket_id = @b AND is_latest = 1 AND delete_marker = 0 AND key >= @lo" +
+                  (upper is null ? "" : " AND key < @hi") +
+                  (afterBytes is null ? "" : $" AND key {afterOp} @after") +
+                  " ORDER BY key LIMIT @limit";
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, sql, ("@b", bucketId), ("@lo", lower), ("@limit", limit));
+        if (upper is not null) cmd.Parameters.AddWithValue("@hi", upper);
+        if (afterBytes is not null) cmd.Parameters.AddWithValue("@after", afterBytes);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<ObjectListEntry>(Math.Min(limit, 1024));
+        while (await r.ReadAsync(ct))
+            list.Add(new ObjectListEntry(KeyRange.Text((byte[])r.GetValue(0)), r.GetInt64(1), r.GetString(2),
+                FromMillis(r.GetInt64(3)), r.GetString(4), r.GetString(5)));
+        return list;
+    }
+}

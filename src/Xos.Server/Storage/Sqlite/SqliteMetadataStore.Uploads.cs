@@ -1,0 +1,150 @@
+using System.Data;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Xos.Server.Auth;
+using Xos.Server.Protocol;
+
+namespace Xos.Server.Storage.Sqlite;
+
+/// <summary>Multipart uploads and their parts.</summary>
+public sealed partial class SqliteMetadataStore
+{
+    private static UploadRecord ReadUpload(SqliteDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        UploadId = r.GetString(1),
+        BucketId = r.GetInt64(2),
+        Key = KeyRange.Text((byte[])r.GetValue(3)),
+        Initiated = FromMillis(r.GetInt64(4)),
+        OwnerId = r.GetString(5),
+        ContentType = r.GetString(6),
+        Headers = ParseHeaders(r, 7),
+        StorageClass = r.GetString(8),
+        Acl = NullableString(r, 9),
+        Tags = NullableString(r, 10),
+        Encryption = NullableString(r, 11),
+    };
+
+    public async Task CreateUploadAsync(UploadRecord u, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        try
+        {
+            await ExecAsync(db, null,
+                "INSERT INTO uploads(upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption) " +
+                "VALUES (@uid, @b, @key, @init, @owner, @ct, @headers, @sc, @acl, @tags, @enc)",
+                ct, ("@uid", u.UploadId), ("@b", u.BucketId), ("@key", KeyRange.Bytes(u.Key)), ("@init", Millis(u.Initiated)),
+                ("@owner", u.OwnerId), ("@ct", u.ContentType), ("@headers", HeadersJson(u.Headers)), ("@sc", u.StorageClass),
+                ("@acl", u.Acl), ("@tags", u.Tags), ("@enc", u.Encryption));
+        }
+        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        {
+            throw S3Errors.NoSuchBucket("");
+        }
+    }
+
+    public async Task<UploadRecord?> GetUploadAsync(long bucketId, string key, string uploadId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, $"SELECT {UploadColumns} FROM uploads WHERE upload_id = @uid AND bucket_id = @b AND key = @key",
+            ("@uid", uploadId), ("@b", bucketId), ("@key", KeyRange.Bytes(key)));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? ReadUpload(r) : null;
+    }
+
+    public async Task<WriteOutcome> PutPartAsync(long uploadPk, PartRecord part, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        try
+        {
+            var old = await ScalarAsync(db, tx, "SELECT blob_id FROM parts WHERE upload_id = @u AND part_number = @n", ct,
+                ("@u", uploadPk), ("@n", part.PartNumber));
+            await ExecAsync(db, tx,
+                "INSERT INTO parts(upload_id, part_number, blob_id, size, etag, last_modified) VALUES (@u, @n, @blob, @size, @etag, @lm) " +
+                "ON CONFLICT(upload_id, part_number) DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, " +
+                "etag = excluded.etag, last_modified = excluded.last_modified",
+                ct, ("@u", uploadPk), ("@n", part.PartNumber), ("@blob", part.BlobId), ("@size", part.Size), ("@etag", part.ETag),
+                ("@lm", Millis(part.LastModified)));
+            await tx.CommitAsync(ct);
+            return old is string s ? new WriteOutcome([s]) : WriteOutcome.Nothing;
+        }
+        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        {
+            throw S3Errors.NoSuchUpload("");
+        }
+    }
+
+    public async Task<IReadOnlyList<PartRecord>> ListPartsAsync(long uploadPk, int afterPartNumber, int limit, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ReadPartsAsync(db, null, uploadPk, afterPartNumber, limit, ct);
+    }
+
+    private static async Task<List<PartRecord>> ReadPartsAsync(SqliteConnection db, SqliteTransaction? tx, long uploadPk, int after, int limit, CancellationToken ct)
+    {
+        await using var cmd = Command(db, tx,
+            "SELECT part_number, blob_id, size, etag, last_modified FROM parts WHERE upload_id = @u AND part_number > @after ORDER BY part_number LIMIT @limit",
+            ("@u", uploadPk), ("@after", after), ("@limit", limit));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var parts = new List<PartRecord>();
+        while (await r.ReadAsync(ct))
+            parts.Add(new PartRecord((int)r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), FromMillis(r.GetInt64(4))));
+        return parts;
+    }
+
+    public async Task<(ObjectRecord Object, WriteOutcome Outcome)> CompleteUploadAsync(UploadRecord upload,
+        Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var exists = await ScalarAsync(db, tx, "SELECT 1 FROM uploads WHERE id = @u", ct, ("@u", upload.Id));
+        if (exists is null) throw S3Errors.NoSuchUpload(upload.UploadId);
+        var parts = await ReadPartsAsync(db, tx, upload.Id, 0, int.MaxValue, ct);
+        var obj = assemble(parts);
+        List<string> displaced;
+        try
+        {
+            displaced = await ReplaceObjectAsync(db, tx, obj, ct);
+        }
+        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        {
+            throw S3Errors.NoSuchBucket("");
+        }
+        await ExecAsync(db, tx, "DELETE FROM uploads WHERE id = @u", ct, ("@u", upload.Id));
+        await tx.CommitAsync(ct);
+        var used = obj.BlobIds.ToHashSet();
+        displaced.AddRange(parts.Select(p => p.BlobId).Where(b => !used.Contains(b)));
+        return (obj, new WriteOutcome(displaced));
+    }
+
+    public async Task<WriteOutcome?> AbortUploadAsync(long uploadPk, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var parts = await ReadPartsAsync(db, tx, uploadPk, 0, int.MaxValue, ct);
+        var deleted = await ExecAsync(db, tx, "DELETE FROM uploads WHERE id = @u", ct, ("@u", uploadPk));
+        await tx.CommitAsync(ct);
+        return deleted == 0 ? null : new WriteOutcome(parts.Select(p => p.BlobId).ToList());
+    }
+
+    public async Task<IReadOnlyList<UploadRecord>> ListUploadsAsync(long bucketId, string prefix, string? keyMarker, string? uploadIdMarker,
+        int limit, CancellationToken ct)
+    {
+        var lower = KeyRange.Bytes(prefix);
+        var upper = KeyRange.PrefixUpperBound(lower);
+        var sql = $"SELECT {UploadColumns} FROM uploads WHERE bucket_id = @b AND key >= @lo" +
+                  (upper is null ? "" : " AND key < @hi") +
+                  (keyMarker is null ? "" : uploadIdMarker is null ? " AND key > @km" : " AND (key > @km OR (key = @km AND upload_id > @um))") +
+                  " ORDER BY key, upload_id LIMIT @limit";
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, sql, ("@b", bucketId), ("@lo", lower), ("@limit", limit));
+        if (upper is not null) cmd.Parameters.AddWithValue("@hi", upper);
+        if (keyMarker is not null) cmd.Parameters.AddWithValue("@km", KeyRange.Bytes(keyMarker));
+        if (keyMarker is not null && uploadIdMarker is not null) cmd.Parameters.AddWithValue("@um", uploadIdMarker);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<UploadRecord>();
+        while (await r.ReadAsync(ct)) list.Add(ReadUpload(r));
+        return list;
+    }
+}
