@@ -42,11 +42,12 @@ public static partial class BucketBasics
     public static async Task DeleteAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
         var bucket = await ctx.AuthorizedBucketAsync(req, "s3:DeleteBucket", ct);
-        if (!await ctx.Store.DeleteBucketIfEmptyAsync(bucket.Id, ct))
+        if (await ctx.Store.DeleteBucketIfEmptyAsync(bucket.Id, ct) is not { } discarded)
         {
             if (await ctx.Store.GetBucketAsync(bucket.Name, ct) is null) throw S3Errors.NoSuchBucket(bucket.Name);
             throw S3Errors.BucketNotEmpty(bucket.Name);
         }
+        ctx.Release(discarded);
         req.Http.Response.StatusCode = 204;
     }
 

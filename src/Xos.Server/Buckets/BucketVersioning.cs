@@ -10,11 +10,8 @@ namespace Xos.Server.Buckets;
 /// <summary>Put/GetBucketVersioning and ListObjectVersions.</summary>
 public static class BucketVersioning
 {
-    /// <summary>A new version id: 32 URL-safe characters, unique without coordination between server processes.</summary>
-    public static string NewVersionId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-
     /// <summary>The version id a write gets: a fresh one when versioning is enabled, "null" otherwise.</summary>
-    public static string VersionIdForWrite(BucketRecord bucket) => bucket.VersioningEnabled ? NewVersionId() : "null";
+    public static string VersionIdForWrite(BucketRecord bucket) => bucket.VersioningEnabled ? VersionIds.New() : VersionIds.Null;
 
     public static async Task GetAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {

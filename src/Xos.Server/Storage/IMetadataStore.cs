@@ -42,8 +42,11 @@ public interface IMetadataStore : IDisposable
     Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct);
     /// <summary>Creates the bucket; returns the existing record instead when the name is taken.</summary>
     Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, CancellationToken ct);
-    /// <summary>Deletes the bucket if it holds no object and no multipart upload; false otherwise.</summary>
-    Task<bool> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct);
+    /// <summary>
+    /// Deletes the bucket if it holds no object version or delete marker, discarding its unfinished multipart uploads
+    /// with it (as S3 does); returns the blobs of their parts, or null when the bucket is not empty or gone.
+    /// </summary>
+    Task<WriteOutcome?> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct);
     Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string ownerId, CancellationToken ct);
     Task SetBucketAclAsync(long bucketId, string? acl, CancellationToken ct);
     /// <summary>A bucket configuration document (CORS, policy, lifecycle, tagging, encryption) by name; null when not set.</summary>

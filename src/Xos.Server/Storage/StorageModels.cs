@@ -21,7 +21,13 @@ public sealed record BucketRecord(
 /// One stored piece of an object's data: a blob, how many bytes of the object it holds, and the part number it was
 /// uploaded as (0 for a single PUT), which encrypted parts use in their nonces.
 /// </summary>
-public readonly record struct Segment(string BlobId, long Size, int PartNumber = 0);
+public readonly record struct Segment(string BlobId, long Size, int PartNumber = 0, string? Checksum = null);
+
+/// <summary>
+/// An object's flexible checksum: the algorithm (CRC32, CRC32C, CRC64NVME, SHA1, SHA256), FULL_OBJECT or COMPOSITE,
+/// and the base64 value (a composite one ends in "-N", the number of parts).
+/// </summary>
+public sealed record ObjectChecksum(string Algorithm, string Type, string Value);
 
 /// <summary>
 /// Everything the metadata store knows about one object version.
@@ -49,6 +55,7 @@ public sealed record ObjectRecord
     public string? Acl { get; init; }
     public string? Tags { get; init; }
     public string? Encryption { get; init; }
+    public ObjectChecksum? Checksum { get; init; }
 
     public static readonly IReadOnlyDictionary<string, string> EmptyHeaders = new Dictionary<string, string>();
 
@@ -80,9 +87,14 @@ public sealed record UploadRecord
     public string? Acl { get; init; }
     public string? Tags { get; init; }
     public string? Encryption { get; init; }
+    /// <summary>The checksum algorithm every part is sent with (CreateMultipartUpload's x-amz-checksum-algorithm); null when none.</summary>
+    public string? ChecksumAlgorithm { get; init; }
+    /// <summary>COMPOSITE or FULL_OBJECT (x-amz-checksum-type); null when no algorithm was chosen.</summary>
+    public string? ChecksumType { get; init; }
 }
 
-public sealed record PartRecord(int PartNumber, string BlobId, long Size, string ETag, DateTimeOffset LastModified);
+/// <summary>An uploaded part; <see cref="Checksum"/> is its base64 checksum in the upload's algorithm, when it has one.</summary>
+public sealed record PartRecord(int PartNumber, string BlobId, long Size, string ETag, DateTimeOffset LastModified, string? Checksum = null);
 
 /// <summary>What a write displaced: blobs that are no longer referenced once the transaction has committed.</summary>
 public sealed record WriteOutcome(IReadOnlyList<string> UnreferencedBlobs)

@@ -40,15 +40,22 @@ public sealed class BucketTests(XosFixture fixture)
     }
 
     [Fact]
-    public async Task DeleteBucketIsRefusedWhileAMultipartUploadRemains()
+    public async Task DeleteBucketDiscardsUnfinishedUploadsButNotObjects()
     {
         using var s3 = fixture.Server.CreateClient();
         var bucket = XosFixture.NewBucketName("mpu-left");
         await s3.PutBucketAsync(bucket);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "kept", ContentBody = "x" });
         var upload = await s3.InitiateMultipartUploadAsync(bucket, "pending");
+        await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "pending", UploadId = upload.UploadId, PartNumber = 1, InputStream = new MemoryStream(new byte[1024]) });
         var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.DeleteBucketAsync(bucket));
         Assert.Equal(("BucketNotEmpty", HttpStatusCode.Conflict), (e.ErrorCode, e.StatusCode));
-        await s3.AbortMultipartUploadAsync(bucket, "pending", upload.UploadId);
+        await s3.DeleteObjectAsync(bucket, "kept");
+        await s3.DeleteBucketAsync(bucket);
+        var gone = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.ListMultipartUploadsAsync(bucket));
+        Assert.Equal("NoSuchBucket", gone.ErrorCode);
+        await s3.PutBucketAsync(bucket);
+        Assert.Empty((await s3.ListMultipartUploadsAsync(bucket)).MultipartUploads ?? []);
         await s3.DeleteBucketAsync(bucket);
     }
 

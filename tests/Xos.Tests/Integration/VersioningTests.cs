@@ -89,6 +89,30 @@ public sealed class VersioningTests(XosFixture fixture)
     }
 
     [Fact]
+    public async Task ListVersionsContinuesAfterAMarkerWhoseVersionWasDeleted()
+    {
+        var (s3, bucket) = await VersionedBucketAsync();
+        foreach (var key in new[] { "a", "b" })
+            for (var i = 0; i < 4; i++)
+                await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, ContentBody = $"{key}{i}" });
+        await s3.DeleteObjectAsync(bucket, "b");
+        // Delete each page before asking for the next, as clean-up tools do.
+        string? keyMarker = null, versionMarker = null;
+        var deleted = 0;
+        do
+        {
+            var page = await s3.ListVersionsAsync(new ListVersionsRequest { BucketName = bucket, MaxKeys = 3, KeyMarker = keyMarker, VersionIdMarker = versionMarker });
+            foreach (var v in page.Versions)
+                await s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = v.Key, VersionId = v.VersionId });
+            deleted += page.Versions.Count;
+            (keyMarker, versionMarker) = page.IsTruncated == true ? (page.NextKeyMarker, page.NextVersionIdMarker) : (null, null);
+        } while (keyMarker is not null);
+        Assert.Equal(9, deleted);
+        Assert.Empty((await s3.ListVersionsAsync(bucket)).Versions ?? []);
+        await s3.DeleteBucketAsync(bucket);
+    }
+
+    [Fact]
     public async Task CopyAndTaggingReachOldVersions()
     {
         var (s3, bucket) = await VersionedBucketAsync();

@@ -46,7 +46,7 @@ public sealed partial class SqliteMetadataStore
         existing = await WithSegmentsAsync(db, tx, rowId, existing, ct);
         await ExecAsync(db, tx, "DELETE FROM objects WHERE id = @id", ct, ("@id", rowId));
         if (existing.IsLatest)
-            await ExecAsync(db, tx, "UPDATE objects SET is_latest = 1 WHERE id = (SELECT MAX(id) FROM objects WHERE bucket_id = @b AND key = @key)", ct,
+            await ExecAsync(db, tx, PromoteNewestSql, ct,
                 ("@b", bucketId), ("@key", keyBytes));
         await tx.CommitAsync(ct);
         return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), existing.VersionId, existing.IsDeleteMarker);

@@ -49,19 +49,26 @@ public sealed partial class SqliteMetadataStore
         return (bucket, inserted == 1);
     }
 
-    public async Task<bool> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct)
+    public async Task<WriteOutcome?> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        if (await ScalarAsync(db, tx, "SELECT 1 FROM objects WHERE bucket_id = @id LIMIT 1", ct, ("@id", bucketId)) is not null) return null;
+        var blobs = new List<string>();
+        await using (var cmd = Command(db, tx, "SELECT p.blob_id FROM parts p JOIN uploads u ON u.id = p.upload_id WHERE u.bucket_id = @id", ("@id", bucketId)))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct)) blobs.Add(r.GetString(0));
+        await ExecAsync(db, tx, "DELETE FROM uploads WHERE bucket_id = @id", ct, ("@id", bucketId));
         try
         {
-            return await ExecAsync(db, null,
-                "DELETE FROM buckets WHERE id = @id AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket_id = @id) " +
-                "AND NOT EXISTS (SELECT 1 FROM uploads WHERE bucket_id = @id)", ct, ("@id", bucketId)) == 1;
+            if (await ExecAsync(db, tx, "DELETE FROM buckets WHERE id = @id", ct, ("@id", bucketId)) != 1) return null;
+            await tx.CommitAsync(ct);
         }
         catch (SqliteException e) when (IsForeignKeyViolation(e))
         {
-            return false;
+            return null;
         }
+        return new WriteOutcome(blobs);
     }
 
     public async Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string ownerId, CancellationToken ct)

@@ -28,6 +28,7 @@ public sealed partial class SqliteMetadataStore
         Tags = NullableString(r, o + 14),
         Encryption = NullableString(r, o + 15),
         IsLatest = r.GetInt64(o + 16) != 0,
+        Checksum = r.IsDBNull(o + 17) ? null : new ObjectChecksum(r.GetString(o + 17), r.GetString(o + 18), r.GetString(o + 19)),
     };
 
     private static async Task<ObjectRecord> WithSegmentsAsync(SqliteConnection db, SqliteTransaction? tx, long objectId, ObjectRecord obj, CancellationToken ct)
@@ -38,10 +39,10 @@ public sealed partial class SqliteMetadataStore
 
     private static async Task<List<Segment>> ReadSegmentsAsync(SqliteConnection db, SqliteTransaction? tx, long objectId, CancellationToken ct)
     {
-        await using var cmd = Command(db, tx, "SELECT blob_id, size, part_number FROM object_segments WHERE object_id = @id ORDER BY seq", ("@id", objectId));
+        await using var cmd = Command(db, tx, "SELECT blob_id, size, part_number, checksum FROM object_segments WHERE object_id = @id ORDER BY seq", ("@id", objectId));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var segments = new List<Segment>();
-        while (await r.ReadAsync(ct)) segments.Add(new Segment(r.GetString(0), r.GetInt64(1), (int)r.GetInt64(2)));
+        while (await r.ReadAsync(ct)) segments.Add(new Segment(r.GetString(0), r.GetInt64(1), (int)r.GetInt64(2), NullableString(r, 3)));
         return segments;
     }
 
@@ -134,23 +135,25 @@ public sealed partial class SqliteMetadataStore
             ("@b", obj.BucketId), ("@key", key));
         var id = (long)(await ScalarAsync(db, tx,
             "INSERT INTO objects(bucket_id, key, version_id, is_latest, delete_marker, size, etag, last_modified, content_type, headers, " +
-            "storage_class, owner_id, blob_id, parts_count, acl, tags, encryption) VALUES " +
-            "(@b, @key, @v, 1, @dm, @size, @etag, @lm, @ct, @headers, @sc, @owner, @blob, @parts, @acl, @tags, @enc) RETURNING id",
+            "storage_class, owner_id, blob_id, parts_count, acl, tags, encryption, seq, checksum_algorithm, checksum_type, checksum) VALUES " +
+            "(@b, @key, @v, 1, @dm, @size, @etag, @lm, @ct, @headers, @sc, @owner, @blob, @parts, @acl, @tags, @enc, @seq, @ca, @cty, @cv) RETURNING id",
             ct, ("@b", obj.BucketId), ("@key", key), ("@v", obj.VersionId), ("@dm", obj.IsDeleteMarker ? 1 : 0), ("@size", obj.Size),
             ("@etag", obj.ETag), ("@lm", Millis(obj.LastModified)), ("@ct", obj.ContentType), ("@headers", HeadersJson(obj.Headers)),
             ("@sc", obj.StorageClass), ("@owner", obj.OwnerId), ("@blob", obj.BlobId), ("@parts", obj.PartsCount),
-            ("@acl", obj.Acl), ("@tags", obj.Tags), ("@enc", obj.Encryption)))!;
+            ("@acl", obj.Acl), ("@tags", obj.Tags), ("@enc", obj.Encryption), ("@seq", VersionIds.SequenceFor(obj.VersionId)),
+            ("@ca", obj.Checksum?.Algorithm), ("@cty", obj.Checksum?.Type), ("@cv", obj.Checksum?.Value)))!;
         if (obj.Segments is { } segments)
         {
             await using var insert = Command(db, tx,
-                "INSERT INTO object_segments(object_id, seq, blob_id, size, part_number) VALUES (@id, @seq, @blob, @size, @part)",
-                ("@id", id), ("@seq", 0), ("@blob", ""), ("@size", 0L), ("@part", 0));
+                "INSERT INTO object_segments(object_id, seq, blob_id, size, part_number, checksum) VALUES (@id, @seq, @blob, @size, @part, @sum)",
+                ("@id", id), ("@seq", 0), ("@blob", ""), ("@size", 0L), ("@part", 0), ("@sum", null));
             for (var i = 0; i < segments.Count; i++)
             {
                 insert.Parameters["@seq"].Value = i;
                 insert.Parameters["@blob"].Value = segments[i].BlobId;
                 insert.Parameters["@size"].Value = segments[i].Size;
                 insert.Parameters["@part"].Value = segments[i].PartNumber;
+                insert.Parameters["@sum"].Value = (object?)segments[i].Checksum ?? DBNull.Value;
                 await insert.ExecuteNonQueryAsync(ct);
             }
         }
@@ -193,7 +196,7 @@ public sealed partial class SqliteMetadataStore
             ("@b", bucketId), ("@key", keyBytes), ("@v", versionId));
         if (existing.IsLatest)
             await ExecAsync(db, tx,
-                "UPDATE objects SET is_latest = 1 WHERE id = (SELECT MAX(id) FROM objects WHERE bucket_id = @b AND key = @key)", ct,
+                PromoteNewestSql, ct,
                 ("@b", bucketId), ("@key", keyBytes));
         await tx.CommitAsync(ct);
         return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), existing.VersionId, existing.IsDeleteMarker);
@@ -226,15 +229,16 @@ public sealed partial class SqliteMetadataStore
             }
             else
             {
-                var markerRow = await ScalarAsync(db, null, "SELECT id FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v", ct,
-                    ("@b", bucketId), ("@key", km), ("@v", versionIdMarker));
-                if (markerRow is null) throw S3Errors.InvalidArgument("Invalid version id specified", "version-id-marker", versionIdMarker);
-                sql += " AND (key > @km OR (key = @km AND id < @mid))";
+                // The marker's version may have been deleted since the page that named it (clients page while they delete):
+                // its id still tells its place. Ids that carry no sequence number continue from the start of the key.
+                var markerSeq = await ScalarAsync(db, null, "SELECT seq FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v", ct,
+                    ("@b", bucketId), ("@key", km), ("@v", versionIdMarker)) as long? ?? VersionIds.SequenceOf(versionIdMarker);
+                sql += markerSeq is null ? " AND key >= @km" : " AND (key > @km OR (key = @km AND seq < @mseq))";
                 cmd.Parameters.AddWithValue("@km", km);
-                cmd.Parameters.AddWithValue("@mid", (long)markerRow);
+                if (markerSeq is not null) cmd.Parameters.AddWithValue("@mseq", markerSeq.Value);
             }
         }
-        cmd.CommandText = sql + " ORDER BY key, id DESC LIMIT @limit";
+        cmd.CommandText = sql + " ORDER BY key, seq DESC LIMIT @limit";
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<VersionListEntry>();
         while (await r.ReadAsync(ct))

@@ -23,6 +23,8 @@ public sealed partial class SqliteMetadataStore
         Acl = NullableString(r, 9),
         Tags = NullableString(r, 10),
         Encryption = NullableString(r, 11),
+        ChecksumAlgorithm = NullableString(r, 12),
+        ChecksumType = NullableString(r, 13),
     };
 
     public async Task CreateUploadAsync(UploadRecord u, CancellationToken ct)
@@ -31,11 +33,11 @@ public sealed partial class SqliteMetadataStore
         try
         {
             await ExecAsync(db, null,
-                "INSERT INTO uploads(upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption) " +
-                "VALUES (@uid, @b, @key, @init, @owner, @ct, @headers, @sc, @acl, @tags, @enc)",
+                "INSERT INTO uploads(upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption, " +
+                "checksum_algorithm, checksum_type) VALUES (@uid, @b, @key, @init, @owner, @ct, @headers, @sc, @acl, @tags, @enc, @ca, @cty)",
                 ct, ("@uid", u.UploadId), ("@b", u.BucketId), ("@key", KeyRange.Bytes(u.Key)), ("@init", Millis(u.Initiated)),
                 ("@owner", u.OwnerId), ("@ct", u.ContentType), ("@headers", HeadersJson(u.Headers)), ("@sc", u.StorageClass),
-                ("@acl", u.Acl), ("@tags", u.Tags), ("@enc", u.Encryption));
+                ("@acl", u.Acl), ("@tags", u.Tags), ("@enc", u.Encryption), ("@ca", u.ChecksumAlgorithm), ("@cty", u.ChecksumType));
         }
         catch (SqliteException e) when (IsForeignKeyViolation(e))
         {
@@ -61,11 +63,11 @@ public sealed partial class SqliteMetadataStore
             var old = await ScalarAsync(db, tx, "SELECT blob_id FROM parts WHERE upload_id = @u AND part_number = @n", ct,
                 ("@u", uploadPk), ("@n", part.PartNumber));
             await ExecAsync(db, tx,
-                "INSERT INTO parts(upload_id, part_number, blob_id, size, etag, last_modified) VALUES (@u, @n, @blob, @size, @etag, @lm) " +
+                "INSERT INTO parts(upload_id, part_number, blob_id, size, etag, last_modified, checksum) VALUES (@u, @n, @blob, @size, @etag, @lm, @sum) " +
                 "ON CONFLICT(upload_id, part_number) DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, " +
-                "etag = excluded.etag, last_modified = excluded.last_modified",
+                "etag = excluded.etag, last_modified = excluded.last_modified, checksum = excluded.checksum",
                 ct, ("@u", uploadPk), ("@n", part.PartNumber), ("@blob", part.BlobId), ("@size", part.Size), ("@etag", part.ETag),
-                ("@lm", Millis(part.LastModified)));
+                ("@lm", Millis(part.LastModified)), ("@sum", part.Checksum));
             await tx.CommitAsync(ct);
             return old is string s ? new WriteOutcome([s]) : WriteOutcome.Nothing;
         }
@@ -84,12 +86,12 @@ public sealed partial class SqliteMetadataStore
     private static async Task<List<PartRecord>> ReadPartsAsync(SqliteConnection db, SqliteTransaction? tx, long uploadPk, int after, int limit, CancellationToken ct)
     {
         await using var cmd = Command(db, tx,
-            "SELECT part_number, blob_id, size, etag, last_modified FROM parts WHERE upload_id = @u AND part_number > @after ORDER BY part_number LIMIT @limit",
+            "SELECT part_number, blob_id, size, etag, last_modified, checksum FROM parts WHERE upload_id = @u AND part_number > @after ORDER BY part_number LIMIT @limit",
             ("@u", uploadPk), ("@after", after), ("@limit", limit));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var parts = new List<PartRecord>();
         while (await r.ReadAsync(ct))
-            parts.Add(new PartRecord((int)r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), FromMillis(r.GetInt64(4))));
+            parts.Add(new PartRecord((int)r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), FromMillis(r.GetInt64(4)), NullableString(r, 5)));
         return parts;
     }
 

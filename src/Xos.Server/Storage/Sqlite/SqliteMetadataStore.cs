@@ -14,9 +14,13 @@ public sealed partial class SqliteMetadataStore : IMetadataStore
 {
     private const string ObjectColumns =
         "o.id, o.key, o.version_id, o.delete_marker, o.size, o.etag, o.last_modified, o.content_type, o.headers, " +
-        "o.storage_class, o.owner_id, o.blob_id, o.parts_count, o.acl, o.tags, o.encryption, o.is_latest";
+        "o.storage_class, o.owner_id, o.blob_id, o.parts_count, o.acl, o.tags, o.encryption, o.is_latest, " +
+        "o.checksum_algorithm, o.checksum_type, o.checksum";
+    /// <summary>After the latest version of @key in @b is removed, the newest remaining one becomes the latest.</summary>
+    private const string PromoteNewestSql =
+        "UPDATE objects SET is_latest = 1 WHERE id = (SELECT id FROM objects WHERE bucket_id = @b AND key = @key ORDER BY seq DESC LIMIT 1)";
     private const string UploadColumns =
-        "id, upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption";
+        "id, upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption, checksum_algorithm, checksum_type";
 
     private readonly string _connectionString;
 
@@ -40,12 +44,16 @@ public sealed partial class SqliteMetadataStore : IMetadataStore
         await using var db = await OpenAsync(ct);
         await ExecAsync(db, null, "PRAGMA journal_mode=WAL;", ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
-        await ExecAsync(db, tx, SqliteSchema.Create, ct);
-        var version = await ScalarAsync(db, tx, "SELECT MAX(version) FROM schema_version", ct);
-        if (version is null or DBNull)
-            await ExecAsync(db, tx, $"INSERT INTO schema_version(version) VALUES ({SqliteSchema.Version})", ct);
-        else if (Convert.ToInt32(version) > SqliteSchema.Version)
+        await ExecAsync(db, tx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);", ct);
+        var found = await ScalarAsync(db, tx, "SELECT MAX(version) FROM schema_version", ct);
+        var version = found is null or DBNull ? SqliteSchema.Version : Convert.ToInt32(found);
+        if (version > SqliteSchema.Version)
             throw new InvalidOperationException($"The metadata database has schema version {version}, newer than this server ({SqliteSchema.Version}).");
+        foreach (var (to, sql) in SqliteSchema.Migrations)
+            if (version < to) await ExecAsync(db, tx, sql, ct);
+        await ExecAsync(db, tx, SqliteSchema.Create, ct);
+        await ExecAsync(db, tx, "DELETE FROM schema_version", ct);
+        await ExecAsync(db, tx, $"INSERT INTO schema_version(version) VALUES ({SqliteSchema.Version})", ct);
         await tx.CommitAsync(ct);
     }
 

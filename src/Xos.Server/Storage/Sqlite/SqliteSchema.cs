@@ -7,7 +7,7 @@ namespace Xos.Server.Storage.Sqlite;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -80,11 +80,15 @@ internal static class SqliteSchema
             parts_count INTEGER NOT NULL,
             acl TEXT,
             tags TEXT,
-            encryption TEXT);
+            encryption TEXT,
+            seq INTEGER NOT NULL DEFAULT 0,
+            checksum_algorithm TEXT,
+            checksum_type TEXT,
+            checksum TEXT);
         CREATE UNIQUE INDEX IF NOT EXISTS objects_version ON objects(bucket_id, key, version_id);
         CREATE UNIQUE INDEX IF NOT EXISTS objects_latest ON objects(bucket_id, key) WHERE is_latest = 1;
         CREATE INDEX IF NOT EXISTS objects_blob ON objects(blob_id);
-        CREATE INDEX IF NOT EXISTS objects_versions ON objects(bucket_id, key, id DESC);
+        CREATE INDEX IF NOT EXISTS objects_seq ON objects(bucket_id, key, seq DESC);
 
         CREATE TABLE IF NOT EXISTS object_segments (
             object_id INTEGER NOT NULL REFERENCES objects(id) ON DELETE CASCADE,
@@ -92,6 +96,7 @@ internal static class SqliteSchema
             blob_id TEXT NOT NULL,
             size INTEGER NOT NULL,
             part_number INTEGER NOT NULL,
+            checksum TEXT,
             PRIMARY KEY (object_id, seq));
         CREATE INDEX IF NOT EXISTS object_segments_blob ON object_segments(blob_id);
 
@@ -107,7 +112,9 @@ internal static class SqliteSchema
             storage_class TEXT NOT NULL,
             acl TEXT,
             tags TEXT,
-            encryption TEXT);
+            encryption TEXT,
+            checksum_algorithm TEXT,
+            checksum_type TEXT);
         CREATE INDEX IF NOT EXISTS uploads_key ON uploads(bucket_id, key, upload_id);
 
         CREATE TABLE IF NOT EXISTS parts (
@@ -117,7 +124,25 @@ internal static class SqliteSchema
             size INTEGER NOT NULL,
             etag TEXT NOT NULL,
             last_modified INTEGER NOT NULL,
+            checksum TEXT,
             PRIMARY KEY (upload_id, part_number));
         CREATE INDEX IF NOT EXISTS parts_blob ON parts(blob_id);
         """;
+
+    /// <summary>Statements that bring a database of the version before each entry's to that version.</summary>
+    public static readonly (int Version, string Sql)[] Migrations =
+    [
+        (2, """
+            ALTER TABLE objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+            UPDATE objects SET seq = id;
+            ALTER TABLE objects ADD COLUMN checksum_algorithm TEXT;
+            ALTER TABLE objects ADD COLUMN checksum_type TEXT;
+            ALTER TABLE objects ADD COLUMN checksum TEXT;
+            DROP INDEX IF EXISTS objects_versions;
+            ALTER TABLE object_segments ADD COLUMN checksum TEXT;
+            ALTER TABLE uploads ADD COLUMN checksum_algorithm TEXT;
+            ALTER TABLE uploads ADD COLUMN checksum_type TEXT;
+            ALTER TABLE parts ADD COLUMN checksum TEXT;
+            """),
+    ];
 }
