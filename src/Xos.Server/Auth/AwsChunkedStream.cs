@@ -30,8 +30,9 @@ public sealed class ChunkSignatureChain(byte[] signingKey, string amzDate, strin
 
 /// <summary>
 /// Decodes an aws-chunked request body ("size;chunk-signature=...\r\n data \r\n ... 0\r\n trailers \r\n\r\n") as it streams,
-/// verifying each chunk's signature when signed and the trailing checksum when one is announced. A bad chunk fails the
-/// read that reaches its end, so the consumer never sees the end of a body that did not verify.
+/// verifying each chunk's signature when signed and collecting its trailers (a checksum trailer is verified by the
+/// ChecksumStream reading from this one). A bad chunk fails the read that reaches its end, so the consumer never sees the
+/// end of a body that did not verify.
 /// </summary>
 public sealed class AwsChunkedStream : ReadOnlyStream
 {
@@ -47,8 +48,7 @@ public sealed class AwsChunkedStream : ReadOnlyStream
     private long _total;
     private string? _chunkSignature;
     private IncrementalHash? _chunkHash;
-    private readonly NonCryptographicHashAlgorithm? _crc;
-    private readonly IncrementalHash? _checksumHash;
+    private readonly Dictionary<string, string> _trailers = new(StringComparer.OrdinalIgnoreCase);
     private State _state = State.Header;
 
     private enum State { Header, Data, DataEnd, Done }
@@ -61,13 +61,10 @@ public sealed class AwsChunkedStream : ReadOnlyStream
         _trailerChecksum = trailerChecksum?.Trim().ToLowerInvariant();
         _expectedLength = expectedLength;
         if (signatures is not null) _chunkHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        switch (_trailerChecksum)
-        {
-            case "x-amz-checksum-crc32": _crc = new Crc32(); break;
-            case "x-amz-checksum-sha256": _checksumHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256); break;
-            case "x-amz-checksum-sha1": _checksumHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1); break;
-        }
     }
+
+    /// <summary>The trailers that followed the last chunk (names lower-case), complete once the body has been read to its end.</summary>
+    public IReadOnlyDictionary<string, string> Trailers => _trailers;
 
     private static S3Exception Malformed() => new("IncompleteBody", 400, "The request body is not a valid aws-chunked encoding.");
 
@@ -104,8 +101,6 @@ public sealed class AwsChunkedStream : ReadOnlyStream
                     }
                     var data = destination.Span[..n];
                     _chunkHash?.AppendData(data);
-                    _crc?.Append(data);
-                    _checksumHash?.AppendData(data);
                     _chunkRemaining -= n;
                     _total += n;
                     if (_chunkRemaining == 0) _state = State.DataEnd;
@@ -168,13 +163,9 @@ public sealed class AwsChunkedStream : ReadOnlyStream
             if (trailerSignature is null) throw RequestAuthenticator.SignatureDoesNotMatch();
             _signatures.VerifyTrailer(string.Concat(trailers.Select(t => $"{t.Name}:{t.Value}\n")), trailerSignature);
         }
-        if (_trailerChecksum is null) return;
-        var provided = trailers.FirstOrDefault(t => t.Name == _trailerChecksum).Value
-                       ?? throw S3Errors.InvalidRequest($"The trailer {_trailerChecksum} was announced but not sent.");
-        // AWS encodes the CRC as its big-endian bytes; System.IO.Hashing returns them little-endian.
-        byte[]? actual = _crc is not null ? _crc.GetHashAndReset().Reverse().ToArray() : _checksumHash?.GetHashAndReset();
-        if (actual is not null && Convert.ToBase64String(actual) != provided)
-            throw new S3Exception("BadDigest", 400, $"The {_trailerChecksum["x-amz-checksum-".Length..].ToUpperInvariant()} you specified did not match the calculated checksum.");
+        foreach (var (name, value) in trailers) _trailers[name] = value;
+        if (_trailerChecksum is not null && !_trailers.ContainsKey(_trailerChecksum))
+            throw S3Errors.InvalidRequest($"The trailer {_trailerChecksum} was announced but not sent.");
     }
 
     /// <summary>Reads one CRLF-terminated line (without the CRLF) from the buffered input.</summary>
@@ -209,7 +200,6 @@ public sealed class AwsChunkedStream : ReadOnlyStream
         {
             ArrayPool<byte>.Shared.Return(_buffer);
             _chunkHash?.Dispose();
-            _checksumHash?.Dispose();
         }
         base.Dispose(disposing);
     }

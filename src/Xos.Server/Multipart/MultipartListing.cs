@@ -52,6 +52,11 @@ public static class MultipartListing
             w.Element("NextPartNumberMarker", shown.Count > 0 ? shown[^1].PartNumber : marker);
             w.Element("MaxParts", maxParts);
             w.Element("IsTruncated", truncated);
+            if (upload.ChecksumAlgorithm is { } algorithm)
+            {
+                w.Element("ChecksumAlgorithm", algorithm);
+                w.Element("ChecksumType", upload.ChecksumType ?? "");
+            }
             foreach (var p in shown)
             {
                 w.WriteStartElement("Part");
@@ -59,6 +64,8 @@ public static class MultipartListing
                 w.Element("LastModified", p.LastModified);
                 w.Element("ETag", ETags.Quote(p.ETag));
                 w.Element("Size", p.Size);
+                if (upload.ChecksumAlgorithm is { } partAlgorithm && p.Checksum is { } partChecksum)
+                    w.Element(Checksums.ChecksumAlgorithms.ElementName(partAlgorithm), partChecksum);
                 w.WriteEndElement();
             }
         });

@@ -1,3 +1,4 @@
+using Xos.Server.Checksums;
 using System.Security.Cryptography;
 using Xos.Server.Buckets;
 using Xos.Server.Hosting;
@@ -21,6 +22,7 @@ public static class MultipartUploads
         var owner = req.Identity?.OwnerId ?? bucket.OwnerId;
         var acl = await ctx.RequestedAclAsync(req, owner, bucket.OwnerId, ct);
         var tags = ObjectTagging.FromHeader(req);
+        var (checksumAlgorithm, checksumType) = MultipartChecksums.FromCreateRequest(req);
         var upload = new UploadRecord
         {
             UploadId = NewUploadId(),
@@ -34,9 +36,16 @@ public static class MultipartUploads
             ContentType = stored.ContentType,
             Headers = stored.Headers,
             StorageClass = stored.StorageClass,
+            ChecksumAlgorithm = checksumAlgorithm,
+            ChecksumType = checksumType,
         };
         await ctx.Store.CreateUploadAsync(upload, ct);
         ServerSideEncryption.WriteHeader(req, upload.Encryption);
+        if (checksumAlgorithm is not null)
+        {
+            req.Http.Response.Headers["x-amz-checksum-algorithm"] = checksumAlgorithm;
+            req.Http.Response.Headers["x-amz-checksum-type"] = checksumType;
+        }
         await S3Xml.WriteAsync(req.Http, 200, "InitiateMultipartUploadResult", w =>
         {
             w.Element("Bucket", bucket.Name);
@@ -56,24 +65,26 @@ public static class MultipartUploads
 
     public static async Task CompleteAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
-        var (bucket, upload) = await LoadUploadAsync(req, ctx, "s3:PutObject", ct);
-        var doc = await S3Xml.ReadBodyAsync(req, ct);
-        if (doc.Name.LocalName != "CompleteMultipartUpload") throw S3Errors.MalformedXml();
-        var requested = new List<(int PartNumber, string ETag)>();
-        foreach (var p in doc.Children("Part"))
+        var bucket = await ctx.AuthorizedBucketAsync(req, "s3:PutObject", ct);
+        var uploadId = req.Query("uploadId") ?? "";
+        var requested = await ReadCompletionAsync(req, ct);
+        var condition = ConditionalWrites.FromRequest(req);
+        ObjectRecord obj;
+        if (await ctx.Store.GetUploadAsync(bucket.Id, req.Key!, uploadId, ct) is not { } upload)
         {
-            if (!int.TryParse(p.ChildValue("PartNumber"), out var number) || p.ChildValue("ETag") is not { } etag) throw S3Errors.MalformedXml();
-            requested.Add((number, ETags.Unquote(etag)));
+            // A retried completion (the first answer was lost) gets the same answer while the object it made exists.
+            obj = await ctx.Store.GetCompletedUploadAsync(bucket.Id, req.Key!, uploadId, ct) ?? throw S3Errors.NoSuchUpload(uploadId);
         }
-        if (requested.Count == 0) throw S3Errors.MalformedXml();
-        for (var i = 1; i < requested.Count; i++)
-            if (requested[i].PartNumber <= requested[i - 1].PartNumber) throw S3Errors.InvalidPartOrder();
-
-        var versionId = BucketVersioning.VersionIdForWrite(bucket);
-        var (obj, outcome) = await ctx.Store.CompleteUploadAsync(upload, parts => Assemble(upload, parts, requested, req) with { VersionId = versionId }, ct);
+        else
+        {
+            var versionId = BucketVersioning.VersionIdForWrite(bucket);
+            var declared = MultipartChecksums.DeclaredObjectChecksum(req, upload);
+            (obj, var outcome) = await ctx.Store.CompleteUploadAsync(upload,
+                parts => Assemble(upload, parts, requested, declared) with { VersionId = versionId }, condition, ct);
+            ctx.Release(outcome);
+        }
         if (bucket.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = obj.VersionId;
         ServerSideEncryption.WriteHeader(req, obj.Encryption);
-        ctx.Release(outcome);
         var scheme = req.Http.Request.IsHttps ? "https" : "http";
         await S3Xml.WriteAsync(req.Http, 200, "CompleteMultipartUploadResult", w =>
         {
@@ -81,23 +92,58 @@ public static class MultipartUploads
             w.Element("Bucket", bucket.Name);
             w.Element("Key", obj.Key);
             w.Element("ETag", ETags.Quote(obj.ETag));
+            if (obj.Checksum is { } checksum)
+            {
+                w.Element(ChecksumAlgorithms.ElementName(checksum.Algorithm), checksum.Value);
+                w.Element("ChecksumType", checksum.Type);
+            }
         });
     }
 
+    /// <summary>A part named in CompleteMultipartUpload: its number, ETag and, when sent, its checksum in the upload's algorithm.</summary>
+    private readonly record struct RequestedPart(int PartNumber, string ETag, IReadOnlyDictionary<string, string> Checksums);
+
+    /// <summary>
+    /// The parts of the completion request in ascending order. A part number listed twice (a part re-sent while the list
+    /// was being built) counts once, with its last entry, as S3 does; a smaller number after a larger one is InvalidPartOrder.
+    /// </summary>
+    private static async Task<List<RequestedPart>> ReadCompletionAsync(S3Request req, CancellationToken ct)
+    {
+        var doc = await S3Xml.ReadBodyAsync(req, ct);
+        if (doc.Name.LocalName != "CompleteMultipartUpload") throw S3Errors.MalformedXml();
+        var requested = new List<RequestedPart>();
+        foreach (var p in doc.Children("Part"))
+        {
+            if (!int.TryParse(p.ChildValue("PartNumber"), out var number) || p.ChildValue("ETag") is not { } etag) throw S3Errors.MalformedXml();
+            var checksums = new Dictionary<string, string>();
+            foreach (var algorithm in ChecksumAlgorithms.All)
+                if (p.ChildValue(ChecksumAlgorithms.ElementName(algorithm)) is { } value) checksums[algorithm] = value.Trim();
+            var part = new RequestedPart(number, ETags.Unquote(etag), checksums);
+            if (requested.Count > 0 && number < requested[^1].PartNumber) throw S3Errors.InvalidPartOrder();
+            if (requested.Count > 0 && number == requested[^1].PartNumber) requested[^1] = part;
+            else requested.Add(part);
+        }
+        if (requested.Count == 0) throw S3Errors.MalformedXml();
+        return requested;
+    }
+
     /// <summary>Checks the requested parts against the stored ones and builds the object from them, without copying data.</summary>
-    private static ObjectRecord Assemble(UploadRecord upload, IReadOnlyList<PartRecord> stored, List<(int PartNumber, string ETag)> requested, S3Request req)
+    private static ObjectRecord Assemble(UploadRecord upload, IReadOnlyList<PartRecord> stored, List<RequestedPart> requested, string? declaredChecksum)
     {
         var byNumber = stored.ToDictionary(p => p.PartNumber);
         var segments = new List<Segment>(requested.Count);
         var etags = new List<string>(requested.Count);
+        var parts = new List<PartRecord>(requested.Count);
         long size = 0;
         for (var i = 0; i < requested.Count; i++)
         {
-            var (number, etag) = requested[i];
-            if (!byNumber.TryGetValue(number, out var part) || part.ETag != etag) throw S3Errors.InvalidPart();
+            var wanted = requested[i];
+            if (!byNumber.TryGetValue(wanted.PartNumber, out var part) || part.ETag != wanted.ETag) throw S3Errors.InvalidPart();
             if (i < requested.Count - 1 && part.Size < ServerOptions.MinPartSize) throw S3Errors.EntityTooSmall();
-            segments.Add(new Segment(part.BlobId, part.Size, part.PartNumber));
+            MultipartChecksums.CheckRequestedPart(upload, part, wanted.Checksums);
+            segments.Add(new Segment(part.BlobId, part.Size, part.PartNumber, part.Checksum));
             etags.Add(part.ETag);
+            parts.Add(part);
             size += part.Size;
         }
         return new ObjectRecord
@@ -116,6 +162,7 @@ public static class MultipartUploads
             Encryption = upload.Encryption,
             Segments = segments,
             PartsCount = segments.Count,
+            Checksum = MultipartChecksums.OfObject(upload, parts, declaredChecksum),
         };
     }
 

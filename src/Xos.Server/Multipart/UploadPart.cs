@@ -23,10 +23,14 @@ public static class UploadPart
         var length = PutObject.RequireContentLength(req, ServerOptions.MaxPartSize);
         var expectedMd5 = ContentMd5.Parse(req.Header("Content-MD5"));
         var encryption = Storage.Encryption.EncryptionInfo.FromJson(upload.Encryption);
+        var checksum = upload.ChecksumAlgorithm is { } algorithm ? RequestChecksums.Require(req, algorithm) : req.BodyChecksum;
         var (blob, md5, size) = await ServerSideEncryption.WriteAsync(ctx, req.Body, length, ServerOptions.MaxPartSize, encryption, partNumber, ct);
         var etag = ETags.FromMd5(md5);
-        await StoreAsync(ctx, upload, new PartRecord(partNumber, blob.BlobId, size, etag, DateTimeOffset.UtcNow), () => ContentMd5.Verify(expectedMd5, md5), ct);
+        var partChecksum = upload.ChecksumAlgorithm is not null ? checksum!.Value : null;
+        await StoreAsync(ctx, upload, new PartRecord(partNumber, blob.BlobId, size, etag, DateTimeOffset.UtcNow, partChecksum),
+            () => ContentMd5.Verify(expectedMd5, md5), ct);
         ServerSideEncryption.WriteHeader(req, upload.Encryption);
+        if (checksum is not null) req.Http.Response.Headers[Checksums.ChecksumAlgorithms.HeaderName(checksum.Algorithm)] = checksum.Value;
         req.Http.Response.Headers.ETag = ETags.Quote(etag);
         req.Http.Response.StatusCode = 200;
         req.Http.Response.ContentLength = 0;

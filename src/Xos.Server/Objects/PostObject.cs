@@ -95,7 +95,7 @@ public static class PostObject
                 Tags = null,
                 Encryption = encryption?.ToJson(),
             };
-            ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
+            ctx.Release(await ctx.Store.PutObjectAsync(record, null, ct));
         }
         catch
         {

@@ -17,6 +17,8 @@ public static class PutObject
         var tags = ObjectTagging.FromHeader(req);
         var length = RequireContentLength(req, ServerOptions.MaxObjectSize);
         var expectedMd5 = ContentMd5.Parse(req.Header("Content-MD5"));
+        var condition = ConditionalWrites.FromRequest(req);
+        await ConditionalWrites.CheckEarlyAsync(ctx, req, bucket, condition, ct);
 
         var encryption = ServerSideEncryption.NewKeyFor(ServerSideEncryption.RequestedAlgorithm(req, bucket), ctx);
         var (blob, md5, size) = await ServerSideEncryption.WriteAsync(ctx, req.Body, length, ServerOptions.MaxObjectSize, encryption, 0, ct);
@@ -39,9 +41,11 @@ public static class PutObject
                 Acl = acl,
                 Tags = tags,
                 Encryption = encryption?.ToJson(),
+                Checksum = ObjectChecksums.OfBody(req),
             };
-            ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
+            ctx.Release(await ctx.Store.PutObjectAsync(record, condition, ct));
             req.Http.Response.Headers.ETag = ETags.Quote(record.ETag);
+            ObjectChecksums.WriteHeaders(req, record.Checksum);
             ServerSideEncryption.WriteHeader(req, record.Encryption);
             if (bucket.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
             req.Http.Response.StatusCode = 200;
@@ -54,16 +58,24 @@ public static class PutObject
         }
     }
 
-    /// <summary>S3 needs the body's length up front (Content-Length, or x-amz-decoded-content-length for aws-chunked bodies).</summary>
-    public static long RequireContentLength(S3Request req, long max)
+    /// <summary>
+    /// The body's length (Content-Length, or x-amz-decoded-content-length for aws-chunked bodies); null for a body sent
+    /// with Transfer-Encoding: chunked and no length (a browser or a streaming HTTP client), which is stored as it arrives
+    /// up to <paramref name="max"/>, as Ceph RGW does.
+    /// </summary>
+    public static long? RequireContentLength(S3Request req, long max)
     {
         if (req.ContentLength is not { } length)
         {
             if (req.HttpRequest.ContentLength is null && req.Header("Transfer-Encoding") is null) return 0;
+            if (req.HttpRequest.ContentLength is null && IsChunkedTransfer(req)) return null;
             throw S3Errors.MissingContentLength();
         }
         if (length < 0) throw S3Errors.MissingContentLength();
         if (length > max) throw S3Errors.EntityTooLarge(max);
         return length;
     }
+
+    private static bool IsChunkedTransfer(S3Request req) =>
+        req.Header("Transfer-Encoding") is { } te && te.Split(',').Any(t => t.Trim().Equals("chunked", StringComparison.OrdinalIgnoreCase));
 }

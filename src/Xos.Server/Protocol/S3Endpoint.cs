@@ -33,6 +33,7 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
             }
             await BucketCors.ApplyToActualRequestAsync(req, ctx, ct);
             await authenticator.AuthenticateAsync(req, ct);
+            RequestChecksums.Attach(req);
             await S3Router.DispatchAsync(req, ctx, ct);
         }
         catch (S3Exception e)

@@ -22,6 +22,8 @@ public sealed class S3Request
     public Identity? Identity { get; set; }
     /// <summary>The request body after transfer decoding (aws-chunked) and payload verification.</summary>
     public Stream Body { get; set; } = Stream.Null;
+    /// <summary>The verifying stream of the body's declared flexible checksum (or of one the operation computes); null when none.</summary>
+    public Checksums.ChecksumStream? BodyChecksum { get; set; }
     /// <summary>The length of <see cref="Body"/> when known (x-amz-decoded-content-length or Content-Length).</summary>
     public long? ContentLength { get; set; }
 

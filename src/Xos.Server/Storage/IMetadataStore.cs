@@ -64,7 +64,7 @@ public interface IMetadataStore : IDisposable
     /// Makes the object the current version of its key. A version with the same id (the "null" version of
     /// unversioned and suspended buckets) is replaced; other versions stay, no longer latest.
     /// </summary>
-    Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, CancellationToken ct);
+    Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct);
     /// <summary>Replaces the ACL of the key's current (or given) version; false when there is none.</summary>
     Task<bool> SetObjectAclAsync(long bucketId, string key, string? versionId, string? acl, CancellationToken ct);
     /// <summary>Replaces the tags of the key's current (or given) version, leaving LastModified alone; false when there is none.</summary>
@@ -96,10 +96,12 @@ public interface IMetadataStore : IDisposable
     Task<IReadOnlyList<PartRecord>> ListPartsAsync(long uploadPk, int afterPartNumber, int limit, CancellationToken ct);
     /// <summary>
     /// Atomically reads the upload's parts, lets <paramref name="assemble"/> validate them and build the object,
-    /// stores the object and deletes the upload. Blobs of parts not used are returned for deletion.
+    /// stores the object (if <paramref name="condition"/> holds) and deletes the upload. Blobs of parts not used are returned for deletion.
     /// </summary>
     Task<(ObjectRecord Object, WriteOutcome Outcome)> CompleteUploadAsync(UploadRecord upload,
-        Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, CancellationToken ct);
+        Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, WriteCondition? condition, CancellationToken ct);
+    /// <summary>The version that CompleteMultipartUpload of <paramref name="uploadId"/> created, if it still exists (repeated completions answer with it).</summary>
+    Task<ObjectRecord?> GetCompletedUploadAsync(long bucketId, string key, string uploadId, CancellationToken ct);
     /// <summary>Deletes the upload and its parts; returns their blobs, or null when the upload did not exist.</summary>
     Task<WriteOutcome?> AbortUploadAsync(long uploadPk, CancellationToken ct);
     /// <summary>Uploads in (key, initiated, upload id) order after the (key, upload id) marker.</summary>

@@ -1,3 +1,5 @@
+using Xos.Server.Protocol;
+
 namespace Xos.Server.Storage;
 
 public sealed record BucketRecord(
@@ -56,6 +58,8 @@ public sealed record ObjectRecord
     public string? Tags { get; init; }
     public string? Encryption { get; init; }
     public ObjectChecksum? Checksum { get; init; }
+    /// <summary>The multipart upload this version was completed from; null for other writes.</summary>
+    public string? UploadId { get; init; }
 
     public static readonly IReadOnlyDictionary<string, string> EmptyHeaders = new Dictionary<string, string>();
 
@@ -106,3 +110,19 @@ public sealed record UserRecord(string Id, string Name, DateTimeOffset Created);
 
 /// <summary>A role that trusted users may assume through STS; its policy bounds what the temporary credentials may do.</summary>
 public sealed record RoleRecord(string Name, string Policy, IReadOnlyList<string> TrustedUsers, DateTimeOffset Created);
+
+/// <summary>
+/// The precondition of a conditional write (If-None-Match: * or If-Match: "etag" on PutObject and CompleteMultipartUpload),
+/// checked against the key's current version inside the write's transaction, so two racing writers cannot both pass.
+/// </summary>
+public sealed record WriteCondition(bool IfNoneMatchAny, string? IfMatchETag)
+{
+    /// <summary>Throws the error S3 answers when the condition does not hold for the current version (null: none, or a delete marker).</summary>
+    public void Check(string key, string? currentETag)
+    {
+        if (IfNoneMatchAny && currentETag is not null) throw S3Errors.PreconditionFailed("If-None-Match");
+        if (IfMatchETag is null) return;
+        if (currentETag is null) throw S3Errors.NoSuchKey(key);
+        if (!ETags.Matches(IfMatchETag, currentETag)) throw S3Errors.PreconditionFailed("If-Match");
+    }
+}

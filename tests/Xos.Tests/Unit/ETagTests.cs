@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Xos.Server.Objects;
+using Xos.Server.Protocol;
 
 namespace Xos.Tests.Unit;
 

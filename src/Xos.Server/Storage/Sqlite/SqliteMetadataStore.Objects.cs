@@ -29,6 +29,7 @@ public sealed partial class SqliteMetadataStore
         Encryption = NullableString(r, o + 15),
         IsLatest = r.GetInt64(o + 16) != 0,
         Checksum = r.IsDBNull(o + 17) ? null : new ObjectChecksum(r.GetString(o + 17), r.GetString(o + 18), r.GetString(o + 19)),
+        UploadId = NullableString(r, o + 20),
     };
 
     private static async Task<ObjectRecord> WithSegmentsAsync(SqliteConnection db, SqliteTransaction? tx, long objectId, ObjectRecord obj, CancellationToken ct)
@@ -94,12 +95,13 @@ public sealed partial class SqliteMetadataStore
         return await WithSegmentsAsync(db, tx, objectId, obj, ct);
     }
 
-    public async Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, CancellationToken ct)
+    public async Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         try
         {
+            await CheckConditionAsync(db, tx, obj.BucketId, obj.Key, condition, ct);
             var displaced = await ReplaceObjectAsync(db, tx, obj, ct);
             await tx.CommitAsync(ct);
             return new WriteOutcome(displaced);
@@ -108,6 +110,15 @@ public sealed partial class SqliteMetadataStore
         {
             throw S3Errors.NoSuchBucket("");
         }
+    }
+
+    /// <summary>Checks a conditional write against the key's current version, inside the write's transaction.</summary>
+    private static async Task CheckConditionAsync(SqliteConnection db, SqliteTransaction tx, long bucketId, string key, WriteCondition? condition, CancellationToken ct)
+    {
+        if (condition is null) return;
+        var etag = await ScalarAsync(db, tx, "SELECT etag FROM objects WHERE bucket_id = @b AND key = @key AND is_latest = 1 AND delete_marker = 0", ct,
+            ("@b", bucketId), ("@key", KeyRange.Bytes(key))) as string;
+        condition.Check(key, etag);
     }
 
     /// <summary>Removes the key's "null" version (returning its blobs) and inserts <paramref name="obj"/> as the latest.</summary>
@@ -135,13 +146,13 @@ public sealed partial class SqliteMetadataStore
             ("@b", obj.BucketId), ("@key", key));
         var id = (long)(await ScalarAsync(db, tx,
             "INSERT INTO objects(bucket_id, key, version_id, is_latest, delete_marker, size, etag, last_modified, content_type, headers, " +
-            "storage_class, owner_id, blob_id, parts_count, acl, tags, encryption, seq, checksum_algorithm, checksum_type, checksum) VALUES " +
-            "(@b, @key, @v, 1, @dm, @size, @etag, @lm, @ct, @headers, @sc, @owner, @blob, @parts, @acl, @tags, @enc, @seq, @ca, @cty, @cv) RETURNING id",
+            "storage_class, owner_id, blob_id, parts_count, acl, tags, encryption, seq, checksum_algorithm, checksum_type, checksum, upload_id) VALUES " +
+            "(@b, @key, @v, 1, @dm, @size, @etag, @lm, @ct, @headers, @sc, @owner, @blob, @parts, @acl, @tags, @enc, @seq, @ca, @cty, @cv, @upload) RETURNING id",
             ct, ("@b", obj.BucketId), ("@key", key), ("@v", obj.VersionId), ("@dm", obj.IsDeleteMarker ? 1 : 0), ("@size", obj.Size),
             ("@etag", obj.ETag), ("@lm", Millis(obj.LastModified)), ("@ct", obj.ContentType), ("@headers", HeadersJson(obj.Headers)),
             ("@sc", obj.StorageClass), ("@owner", obj.OwnerId), ("@blob", obj.BlobId), ("@parts", obj.PartsCount),
             ("@acl", obj.Acl), ("@tags", obj.Tags), ("@enc", obj.Encryption), ("@seq", VersionIds.SequenceFor(obj.VersionId)),
-            ("@ca", obj.Checksum?.Algorithm), ("@cty", obj.Checksum?.Type), ("@cv", obj.Checksum?.Value)))!;
+            ("@ca", obj.Checksum?.Algorithm), ("@cty", obj.Checksum?.Type), ("@cv", obj.Checksum?.Value), ("@upload", obj.UploadId)))!;
         if (obj.Segments is { } segments)
         {
             await using var insert = Command(db, tx,

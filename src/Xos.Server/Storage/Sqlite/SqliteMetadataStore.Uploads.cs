@@ -96,14 +96,15 @@ public sealed partial class SqliteMetadataStore
     }
 
     public async Task<(ObjectRecord Object, WriteOutcome Outcome)> CompleteUploadAsync(UploadRecord upload,
-        Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, CancellationToken ct)
+        Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, WriteCondition? condition, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         var exists = await ScalarAsync(db, tx, "SELECT 1 FROM uploads WHERE id = @u", ct, ("@u", upload.Id));
         if (exists is null) throw S3Errors.NoSuchUpload(upload.UploadId);
         var parts = await ReadPartsAsync(db, tx, upload.Id, 0, int.MaxValue, ct);
-        var obj = assemble(parts);
+        var obj = assemble(parts) with { UploadId = upload.UploadId };
+        await CheckConditionAsync(db, tx, upload.BucketId, upload.Key, condition, ct);
         List<string> displaced;
         try
         {
@@ -118,6 +119,15 @@ public sealed partial class SqliteMetadataStore
         var used = obj.BlobIds.ToHashSet();
         displaced.AddRange(parts.Select(p => p.BlobId).Where(b => !used.Contains(b)));
         return (obj, new WriteOutcome(displaced));
+    }
+
+    public async Task<ObjectRecord?> GetCompletedUploadAsync(long bucketId, string key, string uploadId, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, $"SELECT {ObjectColumns} FROM objects o WHERE o.bucket_id = @b AND o.key = @key AND o.upload_id = @u",
+            ("@b", bucketId), ("@key", KeyRange.Bytes(key)), ("@u", uploadId));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? ReadObject(r, bucketId) : null;
     }
 
     public async Task<WriteOutcome?> AbortUploadAsync(long uploadPk, CancellationToken ct)

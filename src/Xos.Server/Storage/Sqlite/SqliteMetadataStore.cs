@@ -15,7 +15,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore
     private const string ObjectColumns =
         "o.id, o.key, o.version_id, o.delete_marker, o.size, o.etag, o.last_modified, o.content_type, o.headers, " +
         "o.storage_class, o.owner_id, o.blob_id, o.parts_count, o.acl, o.tags, o.encryption, o.is_latest, " +
-        "o.checksum_algorithm, o.checksum_type, o.checksum";
+        "o.checksum_algorithm, o.checksum_type, o.checksum, o.upload_id";
     /// <summary>After the latest version of @key in @b is removed, the newest remaining one becomes the latest.</summary>
     private const string PromoteNewestSql =
         "UPDATE objects SET is_latest = 1 WHERE id = (SELECT id FROM objects WHERE bucket_id = @b AND key = @key ORDER BY seq DESC LIMIT 1)";

@@ -84,7 +84,8 @@ internal static class SqliteSchema
             seq INTEGER NOT NULL DEFAULT 0,
             checksum_algorithm TEXT,
             checksum_type TEXT,
-            checksum TEXT);
+            checksum TEXT,
+            upload_id TEXT);
         CREATE UNIQUE INDEX IF NOT EXISTS objects_version ON objects(bucket_id, key, version_id);
         CREATE UNIQUE INDEX IF NOT EXISTS objects_latest ON objects(bucket_id, key) WHERE is_latest = 1;
         CREATE INDEX IF NOT EXISTS objects_blob ON objects(blob_id);
@@ -138,6 +139,7 @@ internal static class SqliteSchema
             ALTER TABLE objects ADD COLUMN checksum_algorithm TEXT;
             ALTER TABLE objects ADD COLUMN checksum_type TEXT;
             ALTER TABLE objects ADD COLUMN checksum TEXT;
+            ALTER TABLE objects ADD COLUMN upload_id TEXT;
             DROP INDEX IF EXISTS objects_versions;
             ALTER TABLE object_segments ADD COLUMN checksum TEXT;
             ALTER TABLE uploads ADD COLUMN checksum_algorithm TEXT;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Xos.Server.Objects;
+namespace Xos.Server.Protocol;
 
 /// <summary>S3 entity tags: the hex MD5 of the data, or for multipart objects the MD5 of the part MD5s followed by "-N".</summary>
 public static class ETags
