@@ -168,4 +168,31 @@ public sealed class MultipartTests(XosFixture fixture)
             File.Delete(download);
         }
     }
+
+    [Fact]
+    public async Task ARetriedCompletionGetsTheSameAnswer()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        var init = await s3.InitiateMultipartUploadAsync(bucket, "again");
+        var part = await UploadAsync(s3, bucket, "again", init.UploadId, 1, Random(1000));
+        var request = new CompleteMultipartUploadRequest { BucketName = bucket, Key = "again", UploadId = init.UploadId, PartETags = [part] };
+        var first = await s3.CompleteMultipartUploadAsync(request);
+        var second = await s3.CompleteMultipartUploadAsync(request);
+        Assert.Equal(first.ETag, second.ETag);
+        await s3.DeleteObjectAsync(bucket, "again");
+        var gone = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.CompleteMultipartUploadAsync(request));
+        Assert.Equal("NoSuchUpload", gone.ErrorCode);
+    }
+
+    [Fact]
+    public async Task APartNumberListedTwiceCountsWithItsLastEntry()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        var init = await s3.InitiateMultipartUploadAsync(bucket, "dup");
+        var stale = await UploadAsync(s3, bucket, "dup", init.UploadId, 1, "BBBBBBBB"u8.ToArray());
+        var fresh = await UploadAsync(s3, bucket, "dup", init.UploadId, 1, "AAAAAAAA"u8.ToArray());
+        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = bucket, Key = "dup", UploadId = init.UploadId, PartETags = [stale, fresh] });
+        using var got = await s3.GetObjectAsync(bucket, "dup");
+        Assert.Equal("AAAAAAAA", await new StreamReader(got.ResponseStream).ReadToEndAsync());
+    }
 }

@@ -29,4 +29,50 @@ public sealed class SqliteStoreTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task ADatabaseOfSchemaVersion1IsMigratedKeepingItsVersionsInOrder()
+    {
+        var dir = Directory.CreateTempSubdirectory("xos-store-").FullName;
+        var path = Path.Combine(dir, "metadata.db");
+        try
+        {
+            await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+            {
+                await db.OpenAsync();
+                var cmd = db.CreateCommand();
+                cmd.CommandText = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Unit", "Fixtures", "metadata-schema-v1.sql")) + """
+                    INSERT INTO schema_version(version) VALUES (1);
+                    INSERT INTO buckets(id, name, owner_id, created, location, versioning) VALUES (1, 'old', 'owner', 0, '', 'Enabled');
+                    INSERT INTO objects(id, bucket_id, key, version_id, is_latest, delete_marker, size, etag, last_modified, content_type,
+                        storage_class, owner_id, blob_id, parts_count) VALUES
+                        (1, 1, CAST('k' AS BLOB), '0123456789abcdef0123456789abcdef', 0, 0, 1, 'e1', 0, 'text/plain', 'STANDARD', 'owner', 'b1', 0),
+                        (2, 1, CAST('k' AS BLOB), 'fedcba9876543210fedcba9876543210', 1, 0, 2, 'e2', 0, 'text/plain', 'STANDARD', 'owner', 'b2', 0);
+                    """;
+                await cmd.ExecuteNonQueryAsync();
+            }
+            using var store = new SqliteMetadataStore(path);
+            await store.InitializeAsync(default);
+            var bucket = (await store.GetBucketAsync("old", default))!;
+            var versions = await store.ListObjectVersionsAsync(bucket.Id, "", null, null, false, 10, default);
+            Assert.Equal(["fedcba9876543210fedcba9876543210", "0123456789abcdef0123456789abcdef"], versions.Select(v => v.VersionId));
+            // A version written after the migration is the newest, and deleting the latest promotes the next newest.
+            await store.PutObjectAsync(new Xos.Server.Storage.ObjectRecord
+            {
+                BucketId = bucket.Id, Key = "k", VersionId = Xos.Server.Storage.VersionIds.New(), Size = 3, ETag = "e3", BlobId = "b3", OwnerId = "owner",
+            }, null, default);
+            versions = await store.ListObjectVersionsAsync(bucket.Id, "", null, null, false, 10, default);
+            Assert.Equal(["e3", "e2", "e1"], versions.Select(v => v.ETag));
+            await store.DeleteObjectVersionAsync(bucket.Id, "k", versions[0].VersionId, default);
+            Assert.Equal("e2", (await store.GetObjectAsync(bucket.Id, "k", null, default))!.ETag);
+            // Paging continues after a marker whose version was deleted in between.
+            var page = await store.ListObjectVersionsAsync(bucket.Id, "", "k", versions[0].VersionId, false, 10, default);
+            Assert.Equal(["e2", "e1"], page.Select(v => v.ETag));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
