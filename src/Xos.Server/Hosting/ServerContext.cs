@@ -48,7 +48,7 @@ public sealed class ServerContext(ServerOptions options, IMetadataStore store, I
         var versionId = RequestedVersionId(req);
         var (bucket, obj) = await Store.GetBucketAndObjectAsync(req.Bucket!, req.Key!, versionId, ct);
         if (bucket is null) throw S3Errors.NoSuchBucket(req.Bucket!);
-        Authorizer.Authorize(req, bucket, versionId is null ? action : action + "Version", obj is { IsDeleteMarker: false } ? obj : null);
+        Authorizer.Authorize(req, bucket, versionId is null ? action : VersionAction(action), obj is { IsDeleteMarker: false } ? obj : null);
         if (obj is null)
             throw versionId is null ? S3Errors.NoSuchKey(req.Key!) : new S3Exception("NoSuchVersion", 404, "The specified version does not exist.",
                 ("Key", req.Key!), ("VersionId", versionId));
@@ -62,6 +62,13 @@ public sealed class ServerContext(ServerOptions options, IMetadataStore store, I
             throw S3Errors.MethodNotAllowed(req.Method);
         }
         return (bucket, obj);
+    }
+
+    /// <summary>The action on a named version: s3:GetObjectAcl becomes s3:GetObjectVersionAcl, s3:GetObject s3:GetObjectVersion.</summary>
+    public static string VersionAction(string action)
+    {
+        var at = action.IndexOf("Object", StringComparison.Ordinal);
+        return at < 0 ? action + "Version" : action.Insert(at + "Object".Length, "Version");
     }
 
     /// <summary>The ACL a write asks for in its x-amz-acl / x-amz-grant-* headers, as stored JSON; null for the default.</summary>

@@ -17,7 +17,7 @@ public static class S3Router
     ];
 
     private static readonly string[] UnimplementedObjectSubresources =
-        ["retention", "legal-hold", "restore", "select", "torrent", "attributes"];
+        ["retention", "legal-hold", "restore", "select", "torrent"];
 
     public static Task DispatchAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
@@ -103,6 +103,8 @@ public static class S3Router
                 _ => throw S3Errors.MethodNotAllowed(req.Method),
             };
         }
+        if (req.HasQuery("attributes"))
+            return req.Method == "GET" ? GetObjectAttributes.HandleAsync(req, ctx, ct) : throw S3Errors.MethodNotAllowed(req.Method);
         var isPart = req.HasQuery("uploadId") && req.HasQuery("partNumber");
         var isCopy = req.Header("x-amz-copy-source") is not null;
         return req.Method switch

@@ -126,6 +126,20 @@ public sealed class ChecksumTests(XosFixture fixture)
         Assert.Equal(type, done.ChecksumType?.Value);
         var head = await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = "mp", ChecksumMode = ChecksumMode.ENABLED });
         Assert.Equal(expected, ValueOf(algorithm, head.ChecksumCRC32, head.ChecksumCRC32C, head.ChecksumCRC64NVME, head.ChecksumSHA1, head.ChecksumSHA256));
+
+        var attributes = await s3.GetObjectAttributesAsync(new GetObjectAttributesRequest
+        {
+            BucketName = bucket, Key = "mp", MaxParts = 1, PartNumberMarker = 1,
+            ObjectAttributes = [ObjectAttributes.ETag, ObjectAttributes.Checksum, ObjectAttributes.ObjectParts, ObjectAttributes.StorageClass, ObjectAttributes.ObjectSize],
+        });
+        Assert.Equal(done.ETag.Trim('"'), attributes.ETag);
+        Assert.Equal(parts[0].Length + parts[1].Length, attributes.ObjectSize);
+        var c = attributes.Checksum;
+        Assert.Equal(expected, ValueOf(algorithm, c.ChecksumCRC32, c.ChecksumCRC32C, c.ChecksumCRC64NVME, c.ChecksumSHA1, c.ChecksumSHA256));
+        Assert.Equal(2, attributes.ObjectParts.TotalPartsCount);
+        var second = Assert.Single(attributes.ObjectParts.Parts);
+        Assert.Equal((2, (long)parts[1].Length), (second.PartNumber ?? 0, second.Size ?? 0));
+        Assert.Equal("STANDARD", attributes.StorageClass?.Value);
     }
 
     [Fact]
