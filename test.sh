@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: xunit unit and integration tests (real xos processes driven by AWSSDK.S3),
-# then the Node suite (the SDK guide's examples through aws-sdk v2), then awscli, s3cmd and boto3.
+# then the Node suite (the SDK guide's examples through aws-sdk v2), then awscli, s3cmd and boto3, then the ceph/s3-tests
+# that tests/conformance/must-pass.txt lists (when the suite is beside the project, as in CI).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -19,12 +20,16 @@ clients_log=$(mktemp)
 tests/clients/run.sh "$PWD/src/Xos.Server/bin/Release/net10.0/xos.dll" 2>&1 | tee "$clients_log"
 clients_status=${PIPESTATUS[0]}
 
+conformance_log=$(mktemp)
+tests/conformance/run.sh "$PWD/src/Xos.Server/bin/Release/net10.0/xos.dll" 2>&1 | tee "$conformance_log"
+conformance_status=${PIPESTATUS[0]}
+
 count() { grep -Eo "$1" "$2" | grep -Eo '[0-9]+' | tail -1; }
-passed=$(( $(count 'Passed: +[0-9]+' "$dotnet_log" || echo 0) + $(count '^# pass [0-9]+' "$node_log" || echo 0) + $(count 'clients: [0-9]+ passed' "$clients_log" || echo 0) ))
-failed=$(( $(count 'Failed: +[0-9]+' "$dotnet_log" || echo 0) + $(count '^# fail [0-9]+' "$node_log" || echo 0) + $(count 'passed, [0-9]+ failed' "$clients_log" || echo 0) ))
-rm -f "$dotnet_log" "$node_log" "$clients_log"
+passed=$(( $(count 'Passed: +[0-9]+' "$dotnet_log" || echo 0) + $(count '^# pass [0-9]+' "$node_log" || echo 0) + $(count 'clients: [0-9]+ passed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed' "$conformance_log" || echo 0) ))
+failed=$(( $(count 'Failed: +[0-9]+' "$dotnet_log" || echo 0) + $(count '^# fail [0-9]+' "$node_log" || echo 0) + $(count 'passed, [0-9]+ failed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed, [0-9]+ failed' "$conformance_log" || echo 0) ))
+rm -f "$dotnet_log" "$node_log" "$clients_log" "$conformance_log"
 
 echo
-echo "exit codes: dotnet $dotnet_status, node $node_status, clients $clients_status"
+echo "exit codes: dotnet $dotnet_status, node $node_status, clients $clients_status, conformance $conformance_status"
 echo "$passed passed, $failed failed"
-[ "$dotnet_status" -eq 0 ] && [ "$node_status" -eq 0 ] && [ "$clients_status" -eq 0 ] && [ "$failed" -eq 0 ]
+[ "$dotnet_status" -eq 0 ] && [ "$node_status" -eq 0 ] && [ "$clients_status" -eq 0 ] && [ "$conformance_status" -eq 0 ] && [ "$failed" -eq 0 ]

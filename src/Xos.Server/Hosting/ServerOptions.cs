@@ -16,6 +16,11 @@ public sealed record ServerOptions
     /// <summary>Region reported by GetBucketLocation for buckets created without a LocationConstraint.</summary>
     public string Region { get; init; } = "us-east-1";
     public bool JsonLogs { get; init; }
+    /// <summary>
+    /// Accept SSE-C keys over plain HTTP (--allow-insecure-sse-c, XOS_ALLOW_INSECURE_SSE_C=true). S3 refuses them,
+    /// since the key travels in the request; only for tests and local use.
+    /// </summary>
+    public bool AllowInsecureSseC { get; init; }
 
     public const long MaxObjectSize = 5L * 1024 * 1024 * 1024;
     public const long MaxPartSize = 5L * 1024 * 1024 * 1024;
@@ -62,6 +67,7 @@ public sealed record ServerOptions
             RootSecretKey = env("XOS_ROOT_SECRET_KEY"),
             Region = Flag("--region") ?? env("XOS_REGION") ?? o.Region,
             JsonLogs = args.Contains("--json-logs") || env("XOS_LOG_FORMAT") == "json",
+            AllowInsecureSseC = args.Contains("--allow-insecure-sse-c") || env("XOS_ALLOW_INSECURE_SSE_C") is "true" or "1",
         };
         return o;
     }

@@ -32,7 +32,7 @@ public static class MultipartUploads
             OwnerId = owner,
             Acl = acl,
             Tags = tags,
-            Encryption = ServerSideEncryption.NewKeyFor(ServerSideEncryption.RequestedAlgorithm(req, bucket), ctx)?.ToJson(),
+            Encryption = ServerSideEncryption.ForWrite(req, bucket, ctx)?.ToJson(),
             ContentType = stored.ContentType,
             Headers = stored.Headers,
             StorageClass = stored.StorageClass,

@@ -35,8 +35,9 @@ public static class CopyObject
 
         var owner = req.Identity?.OwnerId ?? target.OwnerId;
         var acl = await ctx.RequestedAclAsync(req, owner, target.OwnerId, ct);
-        var encryption = ServerSideEncryption.NewKeyFor(ServerSideEncryption.RequestedAlgorithm(req, target), ctx);
-        var (blob, md5, size) = await CopyDataAsync(ctx, source, 0, source.Size, encryption, 0, ct);
+        var sourceEncryption = CustomerKeys.Unlock(source.Encryption, CustomerKeys.FromRequest(req, ctx, CustomerKeys.CopySourcePrefix));
+        var encryption = ServerSideEncryption.ForWrite(req, target, ctx);
+        var (blob, md5, size) = await CopyDataAsync(ctx, source, sourceEncryption, 0, source.Size, encryption, 0, ct);
         try
         {
             var record = new ObjectRecord
@@ -76,15 +77,16 @@ public static class CopyObject
     /// Copies [offset, offset + length) of a stored object into a new blob: a plain byte copy when neither side is
     /// encrypted, otherwise decrypting and/or sealing with the target's key on the way.
     /// </summary>
-    public static async Task<(BlobWriteResult Blob, byte[] Md5, long Size)> CopyDataAsync(ServerContext ctx, ObjectRecord source, long offset, long length,
-        Storage.Encryption.EncryptionInfo? targetEncryption, int streamNumber, CancellationToken ct)
+    public static async Task<(BlobWriteResult Blob, byte[] Md5, long Size)> CopyDataAsync(ServerContext ctx, ObjectRecord source,
+        Storage.Encryption.EncryptionInfo? sourceEncryption, long offset, long length, Storage.Encryption.EncryptionInfo? targetEncryption, int streamNumber,
+        CancellationToken ct)
     {
-        if (source.Encryption is null && targetEncryption is null)
+        if (sourceEncryption is null && targetEncryption is null)
         {
             var copy = await ctx.Blobs.CopyAsync(CopySource.SegmentsOf(source), offset, length, ct);
             return (copy, copy.Md5, copy.Size);
         }
-        await using var plaintext = ServerSideEncryption.OpenPlaintext(ctx, source, offset, length);
+        await using var plaintext = ServerSideEncryption.OpenPlaintext(ctx, source, sourceEncryption, offset, length);
         return await ServerSideEncryption.WriteAsync(ctx, plaintext, length, length, targetEncryption, streamNumber, ct);
     }
 }

@@ -50,15 +50,16 @@ public static class GetObject
         }
 
         var (offset, length, partial) = SelectBytes(req, obj);
+        var encryption = CustomerKeys.Unlock(obj.Encryption, CustomerKeys.FromRequest(req, ctx));
         ObjectChecksums.WriteForRead(req, obj, int.TryParse(req.Query("partNumber"), out var part) ? part : null, ranged: req.Header("Range") is not null);
         response.StatusCode = partial ? 206 : 200;
         if (partial) response.Headers.ContentRange = $"bytes {offset}-{offset + length - 1}/{obj.Size}";
         response.ContentLength = length;
         if (HttpMethods.IsHead(req.Method) || length == 0) return;
 
-        if (obj.Encryption is not null)
+        if (encryption is not null)
         {
-            await using var plaintext = ServerSideEncryption.OpenPlaintext(ctx, obj, offset, length);
+            await using var plaintext = ServerSideEncryption.OpenPlaintext(ctx, obj, encryption, offset, length);
             await plaintext.CopyToAsync(response.Body, CopyBufferSize, ct);
             return;
         }

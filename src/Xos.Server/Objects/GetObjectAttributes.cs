@@ -21,6 +21,7 @@ public static class GetObjectAttributes
         var marker = ParseCount(req.Header("x-amz-part-number-marker"), "x-amz-part-number-marker", 0);
 
         var (bucket, obj) = await ctx.AuthorizedObjectAsync(req, "s3:GetObjectAttributes", ct);
+        CustomerKeys.Unlock(obj.Encryption, CustomerKeys.FromRequest(req, ctx));
         var h = req.Http.Response.Headers;
         h.LastModified = HttpDates.Format(obj.LastModified);
         if (bucket.VersioningConfigured) h["x-amz-version-id"] = obj.VersionId;

@@ -20,7 +20,7 @@ public static class PutObject
         var condition = ConditionalWrites.FromRequest(req);
         await ConditionalWrites.CheckEarlyAsync(ctx, req, bucket, condition, ct);
 
-        var encryption = ServerSideEncryption.NewKeyFor(ServerSideEncryption.RequestedAlgorithm(req, bucket), ctx);
+        var encryption = ServerSideEncryption.ForWrite(req, bucket, ctx);
         var (blob, md5, size) = await ServerSideEncryption.WriteAsync(ctx, req.Body, length, ServerOptions.MaxObjectSize, encryption, 0, ct);
         try
         {

@@ -13,11 +13,25 @@ public static class ServerSideEncryption
 {
     public const string Header = "x-amz-server-side-encryption";
 
+    /// <summary>
+    /// The encryption of a new object or upload: with the customer's key when the request supplies one (SSE-C),
+    /// else with a fresh data key under the algorithm the request asks for or the bucket's default; null when plain.
+    /// </summary>
+    public static EncryptionInfo? ForWrite(S3Request req, BucketRecord bucket, ServerContext ctx)
+    {
+        if (CustomerKeys.FromRequest(req, ctx) is { } customer)
+        {
+            if (req.Header(Header) is { } other)
+                throw S3Errors.InvalidArgument("Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
+                    Header, other);
+            return EncryptionInfo.CreateForCustomer(customer.Key);
+        }
+        return NewKeyFor(RequestedAlgorithm(req, bucket), ctx);
+    }
+
     /// <summary>The algorithm a write asks for, or else the bucket's default; null when the data stays plain.</summary>
     public static string? RequestedAlgorithm(S3Request req, BucketRecord bucket)
     {
-        if (req.Header("x-amz-server-side-encryption-customer-algorithm") is not null)
-            throw S3Errors.NotImplemented("Server-side encryption with customer-provided keys is not supported.");
         if (req.Header(Header) is not { } requested) return bucket.DefaultEncryption;
         if (!EncryptionInfo.IsSupported(requested))
             throw S3Errors.InvalidArgument("The encryption method specified is not supported", Header, requested);
@@ -29,7 +43,14 @@ public static class ServerSideEncryption
 
     public static void WriteHeader(S3Request req, string? encryptionJson)
     {
-        if (EncryptionInfo.FromJson(encryptionJson) is { } info) req.Http.Response.Headers[Header] = info.Algorithm;
+        if (EncryptionInfo.FromJson(encryptionJson) is not { } info) return;
+        if (!info.IsCustomerKey)
+        {
+            req.Http.Response.Headers[Header] = info.Algorithm;
+            return;
+        }
+        req.Http.Response.Headers[CustomerKeys.Prefix + "algorithm"] = info.Algorithm;
+        if (req.Header(CustomerKeys.Prefix + "key-MD5") is { } md5) req.Http.Response.Headers[CustomerKeys.Prefix + "key-MD5"] = md5;
     }
 
     /// <summary>
@@ -53,10 +74,9 @@ public static class ServerSideEncryption
     }
 
     /// <summary>The plaintext bytes [offset, offset + length) of a stored object, decrypting only the chunks they touch.</summary>
-    public static Stream OpenPlaintext(ServerContext ctx, ObjectRecord obj, long offset, long length)
+    public static Stream OpenPlaintext(ServerContext ctx, ObjectRecord obj, EncryptionInfo? encryption, long offset, long length)
     {
         var segments = CopySource.SegmentsOf(obj);
-        var encryption = EncryptionInfo.FromJson(obj.Encryption);
         if (encryption is null) return new SegmentRangeStream(ctx.Blobs, segments, offset, length);
         var opened = new List<EncryptedSegment>(segments.Count);
         try

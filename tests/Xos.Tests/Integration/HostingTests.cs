@@ -14,46 +14,14 @@ public sealed class HostingTests
     [Fact]
     public async Task ServesHttpsWhenACertificateIsConfigured()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "xos-tls-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
-        var pfx = Path.Combine(dir, "server.pfx");
-        using (var key = RSA.Create(2048))
-        {
-            var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            var san = new SubjectAlternativeNameBuilder();
-            san.AddDnsName("localhost");
-            san.AddIpAddress(IPAddress.Loopback);
-            request.CertificateExtensions.Add(san.Build());
-            using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-            await File.WriteAllBytesAsync(pfx, cert.Export(X509ContentType.Pfx, "pw"));
-        }
-        try
-        {
-            var port = XosProcess.FreePort();
-            await using var server = await XosProcess.StartAsync(port: port,
-                environment: new Dictionary<string, string> { ["XOS_TLS_CERT"] = pfx, ["XOS_TLS_CERT_PASSWORD"] = "pw" }, scheme: "https");
-            using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
-            using var http = new HttpClient(handler);
-            Assert.Equal("ok\n", await http.GetStringAsync($"https://127.0.0.1:{port}/health/live"));
-            using var s3 = new AmazonS3Client(new BasicAWSCredentials(XosProcess.AccessKey, XosProcess.SecretKey), new AmazonS3Config
-            {
-                ServiceURL = $"https://127.0.0.1:{port}", ForcePathStyle = true, AuthenticationRegion = "us-east-1", HttpClientFactory = new InsecureFactory(),
-            });
-            await s3.PutBucketAsync("tls-bucket");
-            await s3.PutObjectAsync(new PutObjectRequest { BucketName = "tls-bucket", Key = "k", ContentBody = "over tls" });
-            using var got = await s3.GetObjectAsync("tls-bucket", "k");
-            Assert.Equal("over tls", await new StreamReader(got.ResponseStream).ReadToEndAsync());
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private sealed class InsecureFactory : HttpClientFactory
-    {
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) =>
-            new(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
+        await using var tls = await TlsServer.StartAsync();
+        using var http = TlsServer.CreateHttpClient();
+        Assert.Equal("ok\n", await http.GetStringAsync($"https://127.0.0.1:{tls.Port}/health/live"));
+        using var s3 = tls.CreateClient();
+        await s3.PutBucketAsync("tls-bucket");
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = "tls-bucket", Key = "k", ContentBody = "over tls" });
+        using var got = await s3.GetObjectAsync("tls-bucket", "k");
+        Assert.Equal("over tls", await new StreamReader(got.ResponseStream).ReadToEndAsync());
     }
 
     [Fact]

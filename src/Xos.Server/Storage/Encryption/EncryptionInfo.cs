@@ -13,6 +13,42 @@ public sealed record EncryptionInfo(
     [property: JsonPropertyName("key")] string WrappedKey,
     [property: JsonPropertyName("kid")] string MasterKeyId)
 {
+    /// <summary>
+    /// SSE-C: the data key is wrapped by the customer's key, which is never stored; only this salted HMAC of it
+    /// ("salt.hmac", base64), to tell a wrong key from a right one.
+    /// </summary>
+    [JsonPropertyName("ckc")]
+    public string? CustomerKeyCheck { get; init; }
+
+    /// <summary>The customer's key for this request, once it has been checked against <see cref="CustomerKeyCheck"/>; never serialized.</summary>
+    [JsonIgnore]
+    public byte[]? CustomerKey { get; init; }
+
+    public bool IsCustomerKey => CustomerKeyCheck is not null;
+
+    /// <summary>A fresh data key wrapped by a customer-provided key (SSE-C, always AES-256).</summary>
+    public static EncryptionInfo CreateForCustomer(byte[] customerKey)
+    {
+        var dataKey = RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            var salt = RandomNumberGenerator.GetBytes(16);
+            var check = Convert.ToBase64String(salt) + "." + Convert.ToBase64String(HMACSHA256.HashData(salt, customerKey));
+            return new EncryptionInfo(Aes256, new MasterKey(customerKey).Wrap(dataKey), "") { CustomerKeyCheck = check, CustomerKey = customerKey };
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>True when <paramref name="customerKey"/> is the key this object was written with.</summary>
+    public bool IsCustomerKeyFor(byte[] customerKey)
+    {
+        if (CustomerKeyCheck?.Split('.') is not [var salt, var mac]) return false;
+        return CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(Convert.FromBase64String(salt), customerKey), Convert.FromBase64String(mac));
+    }
+
     public const string Aes256 = "AES256";
     public const string Sm4 = "SM4";
 
@@ -32,7 +68,13 @@ public sealed record EncryptionInfo(
         }
     }
 
-    public ChunkCipher OpenCipher(MasterKey master) => new(Algorithm, master.Unwrap(WrappedKey, MasterKeyId));
+    public ChunkCipher OpenCipher(MasterKey master)
+    {
+        if (!IsCustomerKey) return new ChunkCipher(Algorithm, master.Unwrap(WrappedKey, MasterKeyId));
+        if (CustomerKey is not { } customerKey) throw new InvalidOperationException("the customer's key was not supplied");
+        var wrapping = new MasterKey(customerKey);
+        return new ChunkCipher(Algorithm, wrapping.Unwrap(WrappedKey, wrapping.Id));
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this, EncryptionJson.Default.EncryptionInfo);
 
