@@ -125,7 +125,7 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
                 {
                     var expired = bucket.VersioningConfigured
                         ? await store.AddDeleteMarkerIfLatestAsync(bucket.Id, key, latest.RowId, Marker(bucket, latest), ct)
-                        : await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, latest.RowId, ct);
+                        : await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, latest.RowId, UnlockedVersion, ct);
                     if (expired is not null)
                     {
                         Release(expired.Outcome);
@@ -155,7 +155,7 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
             {
                 if (rule.NoncurrentExpirationDays is { } days && now >= Due(since, days) && newerNoncurrent >= (rule.NewerNoncurrentVersions ?? 0))
                 {
-                    if (await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, v.RowId, ct) is { } removed)
+                    if (await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, v.RowId, UnlockedVersion, ct) is { } removed)
                     {
                         Release(removed.Outcome);
                         changes++;
@@ -175,10 +175,13 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
         if (latest.IsLatest && latest.IsDeleteMarker && remaining == 1
             && rules.Any(r => r.ExpiredObjectDeleteMarker && r.Filter.Matches(key, [], 0)))
         {
-            if (await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, latest.RowId, ct) is not null) changes++;
+            if (await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, latest.RowId, UnlockedVersion, ct) is not null) changes++;
         }
         return changes;
     }
+
+    /// <summary>Lifecycle rules never remove a version that object lock protects (and never bypass governance).</summary>
+    private static bool UnlockedVersion(ObjectRecord version) => Objects.ObjectLock.MayDelete(version, bypassGovernance: false, DateTimeOffset.UtcNow);
 
     private static ObjectRecord Marker(BucketRecord bucket, VersionListEntry latest) => new()
     {

@@ -23,7 +23,7 @@ public static partial class BucketBasics
             if (location.Length > 0 && !RegionName().IsMatch(location)) throw S3Errors.InvalidLocationConstraint();
         }
         if (location == "us-east-1") location = "";
-        var (bucket, created) = await ctx.Store.CreateBucketAsync(req.Bucket!, caller.OwnerId, location, acl, ct);
+        var (bucket, created) = await ctx.Store.CreateBucketAsync(req.Bucket!, caller.OwnerId, location, acl, BucketObjectLock.FromCreateRequest(req), ct);
         if (!created)
             throw bucket.OwnerId == caller.OwnerId ? S3Errors.BucketAlreadyOwnedByYou(bucket.Name) : S3Errors.BucketAlreadyExists(bucket.Name);
         req.Http.Response.Headers.Location = "/" + bucket.Name;

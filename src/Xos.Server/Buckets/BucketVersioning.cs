@@ -38,6 +38,8 @@ public static class BucketVersioning
             return;
         }
         if (status is not ("Enabled" or "Suspended")) throw S3Errors.MalformedXml();
+        if (status == "Suspended" && bucket.ObjectLock is not null)
+            throw new S3Exception("InvalidBucketState", 409, "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.");
         await ctx.Store.SetBucketVersioningAsync(bucket.Id, status, ct);
         req.Http.Response.StatusCode = 200;
         req.Http.Response.ContentLength = 0;

@@ -23,6 +23,7 @@ public static class MultipartUploads
         var acl = await ctx.RequestedAclAsync(req, owner, bucket.OwnerId, ct);
         var tags = ObjectTagging.FromHeader(req);
         var (checksumAlgorithm, checksumType) = MultipartChecksums.FromCreateRequest(req);
+        var (retention, legalHold) = ObjectLock.ForWrite(req, bucket, DateTimeOffset.UtcNow);
         var upload = new UploadRecord
         {
             UploadId = NewUploadId(),
@@ -38,6 +39,8 @@ public static class MultipartUploads
             StorageClass = stored.StorageClass,
             ChecksumAlgorithm = checksumAlgorithm,
             ChecksumType = checksumType,
+            Retention = retention,
+            LegalHold = legalHold,
         };
         await ctx.Store.CreateUploadAsync(upload, ct);
         ServerSideEncryption.WriteHeader(req, upload.Encryption);
@@ -163,6 +166,8 @@ public static class MultipartUploads
             Segments = segments,
             PartsCount = segments.Count,
             Checksum = MultipartChecksums.OfObject(upload, parts, declaredChecksum),
+            Retention = upload.Retention,
+            LegalHold = upload.LegalHold,
         };
     }
 

@@ -12,19 +12,21 @@ public static class DeleteObject
     {
         var versionId = ServerContext.RequestedVersionId(req);
         var bucket = await ctx.AuthorizedBucketAsync(req, versionId is null ? "s3:DeleteObject" : "s3:DeleteObjectVersion", ct);
-        var result = await DeleteAsync(ctx, bucket, req.Key!, versionId, req.Identity?.OwnerId ?? bucket.OwnerId, ct);
+        var result = await DeleteAsync(req, ctx, bucket, req.Key!, versionId, ct);
         if (result.VersionId is not null) req.Http.Response.Headers["x-amz-version-id"] = result.VersionId;
         if (result.IsDeleteMarker) req.Http.Response.Headers["x-amz-delete-marker"] = "true";
         req.Http.Response.StatusCode = 204;
     }
 
     /// <summary>Deletes one key or version and frees its data; deleting what does not exist succeeds, as in S3.</summary>
-    public static async Task<DeleteOutcome> DeleteAsync(ServerContext ctx, BucketRecord bucket, string key, string? versionId, string callerId, CancellationToken ct)
+    public static async Task<DeleteOutcome> DeleteAsync(S3Request req, ServerContext ctx, BucketRecord bucket, string key, string? versionId, CancellationToken ct)
     {
+        var callerId = req.Identity?.OwnerId ?? bucket.OwnerId;
         DeleteOutcome result;
         if (versionId is not null)
         {
-            result = await ctx.Store.DeleteObjectVersionAsync(bucket.Id, key, versionId, ct)
+            var guard = bucket.ObjectLock is null ? null : ObjectLock.DeletionGuard(req, ctx, bucket);
+            result = await ctx.Store.DeleteObjectVersionAsync(bucket.Id, key, versionId, guard, ct)
                      ?? new DeleteOutcome(WriteOutcome.Nothing, versionId, false);
         }
         else

@@ -32,8 +32,16 @@ public static class DeleteObjects
                     key.Length == 0 ? "Object key must not be empty." : "Your key is too long"));
                 continue;
             }
-            var result = await DeleteObject.DeleteAsync(ctx, bucket, key, string.IsNullOrEmpty(versionId) ? null : versionId,
-                req.Identity?.OwnerId ?? bucket.OwnerId, ct);
+            Storage.DeleteOutcome result;
+            try
+            {
+                result = await DeleteObject.DeleteAsync(req, ctx, bucket, key, string.IsNullOrEmpty(versionId) ? null : versionId, ct);
+            }
+            catch (S3Exception e) when (e.Code == "AccessDenied")
+            {
+                outcomes.Add(new Outcome(key, versionId, e.Code, e.Message));
+                continue;
+            }
             outcomes.Add(versionId is null && result.IsDeleteMarker
                 ? new Outcome(key, null, null, null, true, result.VersionId)
                 : new Outcome(key, versionId, null, null, result.IsDeleteMarker));

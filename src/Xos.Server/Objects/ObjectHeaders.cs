@@ -19,8 +19,7 @@ public static class ObjectHeaders
     private static readonly string[] UnsupportedWriteHeaders =
     [
         "x-amz-server-side-encryption-aws-kms-key-id",
-        "x-amz-website-redirect-location", "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date",
-        "x-amz-object-lock-legal-hold",
+        "x-amz-website-redirect-location",
     ];
 
     public sealed record Stored(string ContentType, IReadOnlyDictionary<string, string> Headers, string StorageClass);
@@ -81,6 +80,7 @@ public static class ObjectHeaders
         h.ContentType = obj.ContentType;
         if (obj.StorageClass != "STANDARD") h["x-amz-storage-class"] = obj.StorageClass;
         ServerSideEncryption.WriteHeader(req, obj.Encryption);
+        ObjectLock.WriteHeaders(req, obj);
         if (obj.Tags is not null) h["x-amz-tagging-count"] = ObjectTagging.Count(obj.Tags).ToString();
         if (obj.PartsCount > 0 && req.HasQuery("partNumber")) h["x-amz-mp-parts-count"] = obj.PartsCount.ToString();
         foreach (var (name, value) in obj.Headers) h[name] = value;

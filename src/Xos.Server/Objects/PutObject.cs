@@ -21,6 +21,7 @@ public static class PutObject
         await ConditionalWrites.CheckEarlyAsync(ctx, req, bucket, condition, ct);
 
         var encryption = ServerSideEncryption.ForWrite(req, bucket, ctx);
+        var (retention, legalHold) = ObjectLock.ForWrite(req, bucket, DateTimeOffset.UtcNow);
         var (blob, md5, size) = await ServerSideEncryption.WriteAsync(ctx, req.Body, length, ServerOptions.MaxObjectSize, encryption, 0, ct);
         try
         {
@@ -42,6 +43,8 @@ public static class PutObject
                 Tags = tags,
                 Encryption = encryption?.ToJson(),
                 Checksum = ObjectChecksums.OfBody(req),
+                Retention = retention,
+                LegalHold = legalHold,
             };
             ctx.Release(await ctx.Store.PutObjectAsync(record, condition, ct));
             req.Http.Response.Headers.ETag = ETags.Quote(record.ETag);

@@ -12,12 +12,12 @@ public static class S3Router
     private static readonly string[] UnimplementedBucketSubresources =
     [
         "policyStatus", "website",
-        "logging", "notification", "replication", "object-lock", "ownershipControls", "publicAccessBlock", "accelerate",
+        "logging", "notification", "replication", "ownershipControls", "publicAccessBlock", "accelerate",
         "requestPayment", "analytics", "metrics", "inventory", "intelligent-tiering",
     ];
 
     private static readonly string[] UnimplementedObjectSubresources =
-        ["retention", "legal-hold", "restore", "select", "torrent"];
+        ["restore", "select", "torrent"];
 
     public static Task DispatchAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
@@ -43,6 +43,8 @@ public static class S3Router
 
         return req.Method switch
         {
+            "GET" when req.HasQuery("object-lock") => BucketObjectLock.GetAsync(req, ctx, ct),
+            "PUT" when req.HasQuery("object-lock") => BucketObjectLock.PutAsync(req, ctx, ct),
             "GET" when req.HasQuery("policy") => BucketPolicy.GetAsync(req, ctx, ct),
             "PUT" when req.HasQuery("policy") => BucketPolicy.PutAsync(req, ctx, ct),
             "DELETE" when req.HasQuery("policy") => BucketPolicy.DeleteAsync(req, ctx, ct),
@@ -100,6 +102,24 @@ public static class S3Router
                 "GET" => ObjectTagging.GetObjectTagsAsync(req, ctx, ct),
                 "PUT" => ObjectTagging.PutObjectTagsAsync(req, ctx, ct),
                 "DELETE" => ObjectTagging.DeleteObjectTagsAsync(req, ctx, ct),
+                _ => throw S3Errors.MethodNotAllowed(req.Method),
+            };
+        }
+        if (req.HasQuery("retention"))
+        {
+            return req.Method switch
+            {
+                "GET" => ObjectLock.GetRetentionAsync(req, ctx, ct),
+                "PUT" => ObjectLock.PutRetentionAsync(req, ctx, ct),
+                _ => throw S3Errors.MethodNotAllowed(req.Method),
+            };
+        }
+        if (req.HasQuery("legal-hold"))
+        {
+            return req.Method switch
+            {
+                "GET" => ObjectLock.GetLegalHoldAsync(req, ctx, ct),
+                "PUT" => ObjectLock.PutLegalHoldAsync(req, ctx, ct),
                 _ => throw S3Errors.MethodNotAllowed(req.Method),
             };
         }

@@ -41,7 +41,8 @@ public interface IMetadataStore : IDisposable
     // Buckets
     Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct);
     /// <summary>Creates the bucket; returns the existing record instead when the name is taken.</summary>
-    Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, CancellationToken ct);
+    /// <remarks>A bucket created with object lock (<paramref name="objectLock"/>, its configuration) starts versioned, in the same transaction.</remarks>
+    Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, string? objectLock, CancellationToken ct);
     /// <summary>
     /// Deletes the bucket if it holds no object version or delete marker, discarding its unfinished multipart uploads
     /// with it (as S3 does); returns the blobs of their parts, or null when the bucket is not empty or gone.
@@ -75,7 +76,13 @@ public interface IMetadataStore : IDisposable
     /// </summary>
     Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct);
     /// <summary>Permanently removes one version; the newest remaining version becomes the latest. Null when there is no such version.</summary>
-    Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, CancellationToken ct);
+    /// <remarks><paramref name="guard"/> sees the version inside the transaction and throws to refuse its deletion (object lock).</remarks>
+    Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, Action<ObjectRecord>? guard, CancellationToken ct);
+    /// <summary>
+    /// Changes the retention and legal hold of the key's latest (or given) version as <paramref name="change"/> decides from
+    /// the current ones, in one transaction; returns the changed version, the delete marker found, or null when there is none.
+    /// </summary>
+    Task<ObjectRecord?> UpdateObjectLockAsync(long bucketId, string key, string? versionId, Func<ObjectRecord, ObjectRecord> change, CancellationToken ct);
     /// <summary>
     /// Versions and delete markers in (key ascending, newest first) order, starting after the (key, version) marker,
     /// or after every key that starts with <paramref name="keyMarker"/> when <paramref name="skipKeyPrefix"/>.
@@ -113,7 +120,7 @@ public interface IMetadataStore : IDisposable
     /// <summary>Takes or renews a named lease for <paramref name="holder"/>; false while another holder's lease is unexpired.</summary>
     Task<bool> TryAcquireLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken ct);
     /// <summary>Removes one version only if it is still the row <paramref name="rowId"/> (not replaced meanwhile); promotes the next newest.</summary>
-    Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, CancellationToken ct);
+    Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, Func<ObjectRecord, bool>? mayDelete, CancellationToken ct);
     /// <summary>Adds <paramref name="marker"/> as the latest version only if row <paramref name="rowId"/> is still the latest.</summary>
     Task<DeleteOutcome?> AddDeleteMarkerIfLatestAsync(long bucketId, string key, long rowId, ObjectRecord marker, CancellationToken ct);
     /// <summary>Changes the storage class of row <paramref name="rowId"/> if it still exists.</summary>

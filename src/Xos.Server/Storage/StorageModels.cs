@@ -12,7 +12,8 @@ public sealed record BucketRecord(
     string Versioning = "",
     string? Lifecycle = null,
     string? DefaultEncryption = null,
-    string? Policy = null)
+    string? Policy = null,
+    string? ObjectLock = null)
 {
     /// <summary>Whether writes create new versions ("Enabled"), overwrite the "null" version ("Suspended" or never configured).</summary>
     public bool VersioningEnabled => Versioning == "Enabled";
@@ -60,12 +61,19 @@ public sealed record ObjectRecord
     public ObjectChecksum? Checksum { get; init; }
     /// <summary>The multipart upload this version was completed from; null for other writes.</summary>
     public string? UploadId { get; init; }
+    /// <summary>Object lock retention (GOVERNANCE or COMPLIANCE until a date); null when the version has none.</summary>
+    public ObjectRetention? Retention { get; init; }
+    /// <summary>Object lock legal hold: the version cannot be deleted while it is on.</summary>
+    public bool LegalHold { get; init; }
 
     public static readonly IReadOnlyDictionary<string, string> EmptyHeaders = new Dictionary<string, string>();
 
     /// <summary>Every blob that holds this object's data.</summary>
     public IEnumerable<string> BlobIds => BlobId is not null ? [BlobId] : Segments?.Select(s => s.BlobId) ?? [];
 }
+
+/// <summary>An object lock retention: the mode (GOVERNANCE or COMPLIANCE) and the date until which the version is protected.</summary>
+public sealed record ObjectRetention(string Mode, DateTimeOffset RetainUntil);
 
 /// <summary>A row of ListObjectVersions: a version or a delete marker.</summary>
 public readonly record struct VersionListEntry(long RowId, string Key, string VersionId, bool IsLatest, bool IsDeleteMarker,
@@ -95,6 +103,9 @@ public sealed record UploadRecord
     public string? ChecksumAlgorithm { get; init; }
     /// <summary>COMPOSITE or FULL_OBJECT (x-amz-checksum-type); null when no algorithm was chosen.</summary>
     public string? ChecksumType { get; init; }
+    /// <summary>The object lock retention and legal hold the completed object gets.</summary>
+    public ObjectRetention? Retention { get; init; }
+    public bool LegalHold { get; init; }
 }
 
 /// <summary>An uploaded part; <see cref="Checksum"/> is its base64 checksum in the upload's algorithm, when it has one.</summary>

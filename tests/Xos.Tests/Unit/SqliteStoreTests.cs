@@ -63,7 +63,7 @@ public sealed class SqliteStoreTests
             }, null, default);
             versions = await store.ListObjectVersionsAsync(bucket.Id, "", null, null, false, 10, default);
             Assert.Equal(["e3", "e2", "e1"], versions.Select(v => v.ETag));
-            await store.DeleteObjectVersionAsync(bucket.Id, "k", versions[0].VersionId, default);
+            await store.DeleteObjectVersionAsync(bucket.Id, "k", versions[0].VersionId, null, default);
             Assert.Equal("e2", (await store.GetObjectAsync(bucket.Id, "k", null, default))!.ETag);
             // Paging continues after a marker whose version was deleted in between.
             var page = await store.ListObjectVersionsAsync(bucket.Id, "", "k", versions[0].VersionId, false, 10, default);

@@ -32,7 +32,7 @@ public sealed partial class SqliteMetadataStore
         return changed == 1;
     }
 
-    public async Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, CancellationToken ct)
+    public async Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, Func<ObjectRecord, bool>? mayDelete, CancellationToken ct)
     {
         var keyBytes = KeyRange.Bytes(key);
         await using var db = await OpenWriterAsync(ct);
@@ -43,6 +43,7 @@ public sealed partial class SqliteMetadataStore
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             existing = await r.ReadAsync(ct) ? ReadObject(r, bucketId) : null;
         if (existing is null) return null;
+        if (mayDelete is not null && !mayDelete(existing)) return null;
         existing = await WithSegmentsAsync(db, tx, rowId, existing, ct);
         await ExecAsync(db, tx, "DELETE FROM objects WHERE id = @id", ct, ("@id", rowId));
         if (existing.IsLatest)

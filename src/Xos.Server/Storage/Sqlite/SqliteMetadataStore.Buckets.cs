@@ -31,19 +31,28 @@ public sealed partial class SqliteMetadataStore
     {
         await using var cmd = Command(db, tx,
             $"SELECT {BucketColumns}, (SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'encryption'), " +
-            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'policy') " +
+            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'policy'), " +
+            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'object-lock') " +
             "FROM buckets WHERE name = @name", ("@name", name));
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? ReadBucket(r) with { DefaultEncryption = NullableString(r, 7), Policy = NullableString(r, 8) } : null;
+        return await r.ReadAsync(ct)
+            ? ReadBucket(r) with { DefaultEncryption = NullableString(r, 7), Policy = NullableString(r, 8), ObjectLock = NullableString(r, 9) }
+            : null;
     }
 
-    public async Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, CancellationToken ct)
+    public async Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, string? objectLock,
+        CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         var inserted = await ExecAsync(db, tx,
-            "INSERT INTO buckets(name, owner_id, created, location, acl) VALUES (@name, @owner, @now, @loc, @acl) ON CONFLICT(name) DO NOTHING",
-            ct, ("@name", name), ("@owner", ownerId), ("@now", Millis(DateTimeOffset.UtcNow)), ("@loc", location), ("@acl", acl));
+            "INSERT INTO buckets(name, owner_id, created, location, acl, versioning) VALUES (@name, @owner, @now, @loc, @acl, @versioning) " +
+            "ON CONFLICT(name) DO NOTHING",
+            ct, ("@name", name), ("@owner", ownerId), ("@now", Millis(DateTimeOffset.UtcNow)), ("@loc", location), ("@acl", acl),
+            ("@versioning", objectLock is null ? "" : "Enabled"));
+        if (inserted == 1 && objectLock is not null)
+            await ExecAsync(db, tx, "INSERT INTO bucket_settings(bucket_id, name, value) SELECT id, 'object-lock', @value FROM buckets WHERE name = @name", ct,
+                ("@value", objectLock), ("@name", name));
         var bucket = await GetBucketAsync(db, tx, name, ct) ?? throw new InvalidOperationException("bucket vanished inside its transaction");
         await tx.CommitAsync(ct);
         return (bucket, inserted == 1);

@@ -30,6 +30,8 @@ public sealed partial class SqliteMetadataStore
         IsLatest = r.GetInt64(o + 16) != 0,
         Checksum = r.IsDBNull(o + 17) ? null : new ObjectChecksum(r.GetString(o + 17), r.GetString(o + 18), r.GetString(o + 19)),
         UploadId = NullableString(r, o + 20),
+        Retention = r.IsDBNull(o + 21) ? null : new ObjectRetention(r.GetString(o + 21), FromMillis(r.GetInt64(o + 22))),
+        LegalHold = r.GetInt64(o + 23) != 0,
     };
 
     private static async Task<ObjectRecord> WithSegmentsAsync(SqliteConnection db, SqliteTransaction? tx, long objectId, ObjectRecord obj, CancellationToken ct)
@@ -112,6 +114,21 @@ public sealed partial class SqliteMetadataStore
         }
     }
 
+    public async Task<ObjectRecord?> UpdateObjectLockAsync(long bucketId, string key, string? versionId, Func<ObjectRecord, ObjectRecord> change, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var existing = await GetVersionAsync(db, tx, bucketId, key, versionId, ct);
+        if (existing is null || existing.IsDeleteMarker) return existing;
+        var changed = change(existing);
+        await ExecAsync(db, tx, "UPDATE objects SET lock_mode = @mode, lock_until = @until, legal_hold = @hold " +
+                                "WHERE bucket_id = @b AND key = @key AND version_id = @v", ct,
+            ("@mode", changed.Retention?.Mode), ("@until", changed.Retention is { } r ? Millis(r.RetainUntil) : null), ("@hold", changed.LegalHold ? 1 : 0),
+            ("@b", bucketId), ("@key", KeyRange.Bytes(key)), ("@v", existing.VersionId));
+        await tx.CommitAsync(ct);
+        return changed;
+    }
+
     /// <summary>Checks a conditional write against the key's current version, inside the write's transaction.</summary>
     private static async Task CheckConditionAsync(SqliteConnection db, SqliteTransaction tx, long bucketId, string key, WriteCondition? condition, CancellationToken ct)
     {
@@ -146,13 +163,15 @@ public sealed partial class SqliteMetadataStore
             ("@b", obj.BucketId), ("@key", key));
         var id = (long)(await ScalarAsync(db, tx,
             "INSERT INTO objects(bucket_id, key, version_id, is_latest, delete_marker, size, etag, last_modified, content_type, headers, " +
-            "storage_class, owner_id, blob_id, parts_count, acl, tags, encryption, seq, checksum_algorithm, checksum_type, checksum, upload_id) VALUES " +
-            "(@b, @key, @v, 1, @dm, @size, @etag, @lm, @ct, @headers, @sc, @owner, @blob, @parts, @acl, @tags, @enc, @seq, @ca, @cty, @cv, @upload) RETURNING id",
+            "storage_class, owner_id, blob_id, parts_count, acl, tags, encryption, seq, checksum_algorithm, checksum_type, checksum, upload_id, " +
+            "lock_mode, lock_until, legal_hold) VALUES (@b, @key, @v, 1, @dm, @size, @etag, @lm, @ct, @headers, @sc, @owner, @blob, @parts, @acl, @tags, @enc, " +
+            "@seq, @ca, @cty, @cv, @upload, @lmode, @luntil, @hold) RETURNING id",
             ct, ("@b", obj.BucketId), ("@key", key), ("@v", obj.VersionId), ("@dm", obj.IsDeleteMarker ? 1 : 0), ("@size", obj.Size),
             ("@etag", obj.ETag), ("@lm", Millis(obj.LastModified)), ("@ct", obj.ContentType), ("@headers", HeadersJson(obj.Headers)),
             ("@sc", obj.StorageClass), ("@owner", obj.OwnerId), ("@blob", obj.BlobId), ("@parts", obj.PartsCount),
             ("@acl", obj.Acl), ("@tags", obj.Tags), ("@enc", obj.Encryption), ("@seq", VersionIds.SequenceFor(obj.VersionId)),
-            ("@ca", obj.Checksum?.Algorithm), ("@cty", obj.Checksum?.Type), ("@cv", obj.Checksum?.Value), ("@upload", obj.UploadId)))!;
+            ("@ca", obj.Checksum?.Algorithm), ("@cty", obj.Checksum?.Type), ("@cv", obj.Checksum?.Value), ("@upload", obj.UploadId),
+            ("@lmode", obj.Retention?.Mode), ("@luntil", obj.Retention is { } retention ? Millis(retention.RetainUntil) : null), ("@hold", obj.LegalHold ? 1 : 0)))!;
         if (obj.Segments is { } segments)
         {
             await using var insert = Command(db, tx,
@@ -196,13 +215,14 @@ public sealed partial class SqliteMetadataStore
         return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), null, false);
     }
 
-    public async Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, CancellationToken ct)
+    public async Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, Action<ObjectRecord>? guard, CancellationToken ct)
     {
         var keyBytes = KeyRange.Bytes(key);
         await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
         var existing = await GetVersionAsync(db, tx, bucketId, key, versionId, ct);
         if (existing is null) return null;
+        guard?.Invoke(existing);
         await ExecAsync(db, tx, "DELETE FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v", ct,
             ("@b", bucketId), ("@key", keyBytes), ("@v", versionId));
         if (existing.IsLatest)

@@ -25,6 +25,8 @@ public sealed partial class SqliteMetadataStore
         Encryption = NullableString(r, 11),
         ChecksumAlgorithm = NullableString(r, 12),
         ChecksumType = NullableString(r, 13),
+        Retention = r.IsDBNull(14) ? null : new ObjectRetention(r.GetString(14), FromMillis(r.GetInt64(15))),
+        LegalHold = r.GetInt64(16) != 0,
     };
 
     public async Task CreateUploadAsync(UploadRecord u, CancellationToken ct)
@@ -34,10 +36,12 @@ public sealed partial class SqliteMetadataStore
         {
             await ExecAsync(db, null,
                 "INSERT INTO uploads(upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption, " +
-                "checksum_algorithm, checksum_type) VALUES (@uid, @b, @key, @init, @owner, @ct, @headers, @sc, @acl, @tags, @enc, @ca, @cty)",
+                "checksum_algorithm, checksum_type, lock_mode, lock_until, legal_hold) " +
+                "VALUES (@uid, @b, @key, @init, @owner, @ct, @headers, @sc, @acl, @tags, @enc, @ca, @cty, @lmode, @luntil, @hold)",
                 ct, ("@uid", u.UploadId), ("@b", u.BucketId), ("@key", KeyRange.Bytes(u.Key)), ("@init", Millis(u.Initiated)),
                 ("@owner", u.OwnerId), ("@ct", u.ContentType), ("@headers", HeadersJson(u.Headers)), ("@sc", u.StorageClass),
-                ("@acl", u.Acl), ("@tags", u.Tags), ("@enc", u.Encryption), ("@ca", u.ChecksumAlgorithm), ("@cty", u.ChecksumType));
+                ("@acl", u.Acl), ("@tags", u.Tags), ("@enc", u.Encryption), ("@ca", u.ChecksumAlgorithm), ("@cty", u.ChecksumType),
+                ("@lmode", u.Retention?.Mode), ("@luntil", u.Retention is { } r ? Millis(r.RetainUntil) : null), ("@hold", u.LegalHold ? 1 : 0));
         }
         catch (SqliteException e) when (IsForeignKeyViolation(e))
         {

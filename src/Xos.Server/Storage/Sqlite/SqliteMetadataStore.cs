@@ -15,12 +15,12 @@ public sealed partial class SqliteMetadataStore : IMetadataStore
     private const string ObjectColumns =
         "o.id, o.key, o.version_id, o.delete_marker, o.size, o.etag, o.last_modified, o.content_type, o.headers, " +
         "o.storage_class, o.owner_id, o.blob_id, o.parts_count, o.acl, o.tags, o.encryption, o.is_latest, " +
-        "o.checksum_algorithm, o.checksum_type, o.checksum, o.upload_id";
+        "o.checksum_algorithm, o.checksum_type, o.checksum, o.upload_id, o.lock_mode, o.lock_until, o.legal_hold";
     /// <summary>After the latest version of @key in @b is removed, the newest remaining one becomes the latest.</summary>
     private const string PromoteNewestSql =
         "UPDATE objects SET is_latest = 1 WHERE id = (SELECT id FROM objects WHERE bucket_id = @b AND key = @key ORDER BY seq DESC LIMIT 1)";
     private const string UploadColumns =
-        "id, upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption, checksum_algorithm, checksum_type";
+        "id, upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption, checksum_algorithm, checksum_type, lock_mode, lock_until, legal_hold";
 
     private readonly string _connectionString;
 

@@ -85,7 +85,10 @@ internal static class SqliteSchema
             checksum_algorithm TEXT,
             checksum_type TEXT,
             checksum TEXT,
-            upload_id TEXT);
+            upload_id TEXT,
+            lock_mode TEXT,
+            lock_until INTEGER,
+            legal_hold INTEGER NOT NULL DEFAULT 0);
         CREATE UNIQUE INDEX IF NOT EXISTS objects_version ON objects(bucket_id, key, version_id);
         CREATE UNIQUE INDEX IF NOT EXISTS objects_latest ON objects(bucket_id, key) WHERE is_latest = 1;
         CREATE INDEX IF NOT EXISTS objects_blob ON objects(blob_id);
@@ -115,7 +118,10 @@ internal static class SqliteSchema
             tags TEXT,
             encryption TEXT,
             checksum_algorithm TEXT,
-            checksum_type TEXT);
+            checksum_type TEXT,
+            lock_mode TEXT,
+            lock_until INTEGER,
+            legal_hold INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX IF NOT EXISTS uploads_key ON uploads(bucket_id, key, upload_id);
 
         CREATE TABLE IF NOT EXISTS parts (
@@ -140,10 +146,16 @@ internal static class SqliteSchema
             ALTER TABLE objects ADD COLUMN checksum_type TEXT;
             ALTER TABLE objects ADD COLUMN checksum TEXT;
             ALTER TABLE objects ADD COLUMN upload_id TEXT;
+            ALTER TABLE objects ADD COLUMN lock_mode TEXT;
+            ALTER TABLE objects ADD COLUMN lock_until INTEGER;
+            ALTER TABLE objects ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0;
             DROP INDEX IF EXISTS objects_versions;
             ALTER TABLE object_segments ADD COLUMN checksum TEXT;
             ALTER TABLE uploads ADD COLUMN checksum_algorithm TEXT;
             ALTER TABLE uploads ADD COLUMN checksum_type TEXT;
+            ALTER TABLE uploads ADD COLUMN lock_mode TEXT;
+            ALTER TABLE uploads ADD COLUMN lock_until INTEGER;
+            ALTER TABLE uploads ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE parts ADD COLUMN checksum TEXT;
             """),
     ];
