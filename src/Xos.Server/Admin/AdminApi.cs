@@ -94,6 +94,22 @@ public sealed class AdminApi(AdminService admin, RequestAuthenticator authentica
                 await admin.RemoveRoleAsync(name, ct);
                 http.Response.StatusCode = 204;
                 return;
+            case ["kms", "keys"] when method == "GET":
+                await WriteAsync(http, 200, await admin.ListKmsKeysAsync(ct), AdminJson.Default.IReadOnlyListKmsKeySummary);
+                return;
+            case ["kms", "keys"] when method == "POST":
+            {
+                var body = await ReadAsync(req, ct);
+                var key = await admin.AddKmsKeyAsync(body.Name ?? throw new AdminException("name is required"), body.Algorithm, ct);
+                await WriteAsync(http, 200, key, AdminJson.Default.KmsKeySummary);
+                return;
+            }
+            case ["kms", "keys", var keyId, var action] when method == "POST" && action is "enable" or "disable" or "rotate":
+            {
+                var key = action == "rotate" ? await admin.RotateKmsKeyAsync(keyId, ct) : await admin.SetKmsKeyEnabledAsync(keyId, action == "enable", ct);
+                await WriteAsync(http, 200, key, AdminJson.Default.KmsKeySummary);
+                return;
+            }
             default:
                 throw new AdminException($"no admin operation {method} {http.Request.Path}", 404);
         }

@@ -15,12 +15,15 @@ public static class AdminCommand
           xos admin [--data DIR] role add NAME --policy FILE.json --trust USER [--trust USER ...] [--json]
           xos admin [--data DIR] role list [--json]
           xos admin [--data DIR] role remove NAME
+          xos admin [--data DIR] kms create KEY_ID [--algorithm AES256|SM4] [--json]
+          xos admin [--data DIR] kms list [--json]
+          xos admin [--data DIR] kms disable|enable|rotate KEY_ID [--json]
         """;
 
     public static async Task<int> RunAsync(string[] args)
     {
         var rest = new List<string>();
-        string? data = null, accessKey = null, secretKey = null, policyFile = null;
+        string? data = null, accessKey = null, secretKey = null, policyFile = null, algorithm = null;
         var trust = new List<string>();
         var json = false;
         for (var i = 0; i < args.Length; i++)
@@ -35,6 +38,7 @@ public static class AdminCommand
                     case "--secret-key": secretKey = Next(); break;
                     case "--policy": policyFile = Next(); break;
                     case "--trust": trust.Add(Next()); break;
+                    case "--algorithm": algorithm = Next(); break;
                     case "--json": json = true; break;
                     default: rest.Add(args[i]); break;
                 }
@@ -55,7 +59,8 @@ public static class AdminCommand
         Directory.CreateDirectory(options.DataDirectory);
         var root = RootCredentials.LoadOrCreate(options);
         using var store = await MetadataBootstrap.OpenAsync(options, root, CancellationToken.None);
-        var admin = new AdminService(store, root.UserId);
+        var master = Storage.Encryption.MasterKey.LoadOrCreate(options.DataDirectory, Environment.GetEnvironmentVariable("XOS_MASTER_KEY"));
+        var admin = new AdminService(store, root.UserId, new Kms.KeyService(store, master));
         var ct = CancellationToken.None;
         string Arg(int n) => rest.Count > n ? rest[n] : throw new AdminException("missing NAME; usage:\n" + Usage);
 
@@ -96,6 +101,20 @@ public static class AdminCommand
                     await admin.RemoveRoleAsync(Arg(2), ct);
                     Console.WriteLine($"removed role {rest[2]}");
                     break;
+                case ("kms", "create"):
+                    PrintKmsKey(await admin.AddKmsKeyAsync(Arg(2), algorithm, ct), json);
+                    break;
+                case ("kms", "list"):
+                    var keys = await admin.ListKmsKeysAsync(ct);
+                    if (json) Console.WriteLine(JsonSerializer.Serialize(keys, AdminJson.Default.IReadOnlyListKmsKeySummary));
+                    else foreach (var k in keys) PrintKmsKey(k, false);
+                    break;
+                case ("kms", "disable" or "enable"):
+                    PrintKmsKey(await admin.SetKmsKeyEnabledAsync(Arg(2), rest[1] == "enable", ct), json);
+                    break;
+                case ("kms", "rotate"):
+                    PrintKmsKey(await admin.RotateKmsKeyAsync(Arg(2), ct), json);
+                    break;
                 default:
                     Console.Error.WriteLine("usage:\n" + Usage);
                     return 2;
@@ -113,6 +132,10 @@ public static class AdminCommand
             return 1;
         }
     }
+
+    private static void PrintKmsKey(KmsKeySummary key, bool json) =>
+        Console.WriteLine(json ? JsonSerializer.Serialize(key, AdminJson.Default.KmsKeySummary)
+            : $"{key.Id,-32} {key.Algorithm,-6} {(key.Enabled ? "enabled" : "disabled"),-8} version {key.CurrentVersion}");
 
     private static void PrintKey(CreatedKey key, bool json)
     {

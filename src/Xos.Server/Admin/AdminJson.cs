@@ -9,10 +9,12 @@ namespace Xos.Server.Admin;
 [JsonSerializable(typeof(RoleSummary))]
 [JsonSerializable(typeof(IReadOnlyList<RoleSummary>))]
 [JsonSerializable(typeof(AdminRequest))]
+[JsonSerializable(typeof(KmsKeySummary))]
+[JsonSerializable(typeof(IReadOnlyList<KmsKeySummary>))]
 [JsonSerializable(typeof(AdminError))]
 internal sealed partial class AdminJson : JsonSerializerContext;
 
 /// <summary>The body of admin API POSTs: which fields apply depends on the resource.</summary>
-public sealed record AdminRequest(string? Name, string? AccessKey, string? SecretKey, string? Policy, List<string>? Trust);
+public sealed record AdminRequest(string? Name, string? AccessKey, string? SecretKey, string? Policy, List<string>? Trust, string? Algorithm = null);
 
 public sealed record AdminError(string Code, string Message);

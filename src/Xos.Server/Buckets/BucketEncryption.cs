@@ -5,7 +5,28 @@ using Xos.Server.Storage.Encryption;
 
 namespace Xos.Server.Buckets;
 
-/// <summary>Put/Get/DeleteBucketEncryption: the algorithm (AES256 or SM4) new objects are encrypted with by default.</summary>
+/// <summary>
+/// A bucket's default encryption: AES256 or SM4 under the master key, or aws:kms with a key of the key service.
+/// Stored as the bare algorithm name, or as JSON when it names a KMS key or a bucket key.
+/// </summary>
+public sealed record DefaultEncryption(string Algorithm, string? KmsKeyId = null, bool BucketKeyEnabled = false)
+{
+    public static DefaultEncryption? Parse(string? stored) => stored switch
+    {
+        null => null,
+        ['{', ..] => System.Text.Json.JsonSerializer.Deserialize(stored, DefaultEncryptionJson.Default.DefaultEncryption),
+        _ => new DefaultEncryption(stored),
+    };
+
+    public string Serialize() => KmsKeyId is null && !BucketKeyEnabled
+        ? Algorithm
+        : System.Text.Json.JsonSerializer.Serialize(this, DefaultEncryptionJson.Default.DefaultEncryption);
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(DefaultEncryption))]
+internal sealed partial class DefaultEncryptionJson : System.Text.Json.Serialization.JsonSerializerContext;
+
+/// <summary>Put/Get/DeleteBucketEncryption: how new objects are encrypted by default.</summary>
 public static class BucketEncryption
 {
     public const string SettingName = "encryption";
@@ -17,10 +38,16 @@ public static class BucketEncryption
         if (doc.Name.LocalName != "ServerSideEncryptionConfiguration") throw S3Errors.MalformedXml();
         var rules = doc.Children("Rule").ToList();
         if (rules.Count != 1) throw S3Errors.MalformedXml();
-        var algorithm = rules[0].Child("ApplyServerSideEncryptionByDefault")?.ChildValue("SSEAlgorithm") ?? throw S3Errors.MalformedXml();
-        if (!EncryptionInfo.IsSupported(algorithm))
+        var byDefault = rules[0].Child("ApplyServerSideEncryptionByDefault") ?? throw S3Errors.MalformedXml();
+        var algorithm = byDefault.ChildValue("SSEAlgorithm") ?? throw S3Errors.MalformedXml();
+        if (!EncryptionInfo.IsSupported(algorithm) && algorithm != ServerSideEncryption.Kms)
             throw S3Errors.InvalidArgument("The encryption method specified is not supported", "SSEAlgorithm", algorithm);
-        await ctx.Store.SetBucketSettingAsync(bucket.Id, SettingName, algorithm, ct);
+        var keyId = byDefault.ChildValue("KMSMasterKeyID");
+        if (keyId is not null && algorithm != ServerSideEncryption.Kms)
+            throw S3Errors.InvalidArgument("a KMSMasterKeyID is only valid with SSEAlgorithm aws:kms", "KMSMasterKeyID", keyId);
+        var bucketKey = rules[0].ChildValue("BucketKeyEnabled") == "true";
+        var config = new DefaultEncryption(algorithm, string.IsNullOrEmpty(keyId) ? null : keyId, bucketKey);
+        await ctx.Store.SetBucketSettingAsync(bucket.Id, SettingName, config.Serialize(), ct);
         req.Http.Response.StatusCode = 200;
         req.Http.Response.ContentLength = 0;
     }
@@ -28,15 +55,16 @@ public static class BucketEncryption
     public static async Task GetAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
         var bucket = await ctx.AuthorizedBucketAsync(req, "s3:GetEncryptionConfiguration", ct);
-        var algorithm = bucket.DefaultEncryption ?? throw new S3Exception("ServerSideEncryptionConfigurationNotFoundError", 404,
+        var config = DefaultEncryption.Parse(bucket.DefaultEncryption) ?? throw new S3Exception("ServerSideEncryptionConfigurationNotFoundError", 404,
             "The server side encryption configuration was not found", ("BucketName", bucket.Name));
         await S3Xml.WriteAsync(req.Http, 200, "ServerSideEncryptionConfiguration", w =>
         {
             w.WriteStartElement("Rule");
             w.WriteStartElement("ApplyServerSideEncryptionByDefault");
-            w.Element("SSEAlgorithm", algorithm);
+            w.Element("SSEAlgorithm", config.Algorithm);
+            if (config.KmsKeyId is not null) w.Element("KMSMasterKeyID", config.KmsKeyId);
             w.WriteEndElement();
-            w.Element("BucketKeyEnabled", false);
+            w.Element("BucketKeyEnabled", config.BucketKeyEnabled);
             w.WriteEndElement();
         });
     }

@@ -11,6 +11,8 @@ namespace Xos.Server.Hosting;
 public sealed class ServerContext(ServerOptions options, IMetadataStore store, IBlobStore blobs, Authorizer authorizer, ILogger logger,
     LifecycleOptions lifecycle, MasterKey masterKey, RequestAuthenticator authenticator)
 {
+    /// <summary>The built-in key service behind SSE-KMS.</summary>
+    public Kms.KeyService Kms { get; } = new(store, masterKey);
     /// <summary>For requests that carry their signature in the body (POST uploads).</summary>
     public RequestAuthenticator Authenticator { get; } = authenticator;
     /// <summary>Wraps the data key of every encrypted object.</summary>

@@ -50,13 +50,14 @@ public static class ServerHost
         builder.Services.AddSingleton<Authorizer>();
         var lifecycle = LifecycleOptions.FromEnvironment(Environment.GetEnvironmentVariable);
         builder.Services.AddSingleton(lifecycle);
+        var masterKey = MasterKey.LoadOrCreate(options.DataDirectory, Environment.GetEnvironmentVariable("XOS_MASTER_KEY"));
         builder.Services.AddSingleton(sp => new ServerContext(options, store, blobs, sp.GetRequiredService<Authorizer>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Xos"), lifecycle,
-            MasterKey.LoadOrCreate(options.DataDirectory, Environment.GetEnvironmentVariable("XOS_MASTER_KEY")),
-            sp.GetRequiredService<RequestAuthenticator>()));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Xos"), lifecycle, masterKey, sp.GetRequiredService<RequestAuthenticator>()));
         builder.Services.AddSingleton<S3Endpoint>();
         builder.Services.AddSingleton(root);
-        builder.Services.AddSingleton(new AdminService(store, root.UserId));
+        var admin = new AdminService(store, root.UserId, new Kms.KeyService(store, masterKey));
+        await admin.ProvisionKmsKeysAsync(Environment.GetEnvironmentVariable("XOS_KMS_KEYS"), CancellationToken.None);
+        builder.Services.AddSingleton(admin);
         builder.Services.AddSingleton<AdminApi>();
         builder.Services.AddHostedService<OrphanBlobSweeper>();
         builder.Services.AddHostedService<LifecycleWorker>();

@@ -33,7 +33,7 @@ public static class MultipartUploads
             OwnerId = owner,
             Acl = acl,
             Tags = tags,
-            Encryption = ServerSideEncryption.ForWrite(req, bucket, ctx)?.ToJson(),
+            Encryption = (await ServerSideEncryption.ForWriteAsync(req, bucket, ctx, ct))?.ToJson(),
             ContentType = stored.ContentType,
             Headers = stored.Headers,
             StorageClass = stored.StorageClass,
@@ -80,6 +80,9 @@ public static class MultipartUploads
         }
         else
         {
+            // An SSE-C upload is completed only by who holds its key, as S3 requires.
+            if (Storage.Encryption.EncryptionInfo.FromJson(upload.Encryption) is { IsCustomerKey: true })
+                await ServerSideEncryption.UnlockAsync(req, ctx, upload.Encryption, ct);
             var versionId = BucketVersioning.VersionIdForWrite(bucket);
             var declared = MultipartChecksums.DeclaredObjectChecksum(req, upload);
             (obj, var outcome) = await ctx.Store.CompleteUploadAsync(upload,

@@ -22,7 +22,7 @@ public static class UploadPart
         var (_, upload) = await MultipartUploads.LoadUploadAsync(req, ctx, "s3:PutObject", ct);
         var length = PutObject.RequireContentLength(req, ServerOptions.MaxPartSize);
         var expectedMd5 = ContentMd5.Parse(req.Header("Content-MD5"));
-        var encryption = CustomerKeys.Unlock(upload.Encryption, CustomerKeys.FromRequest(req, ctx));
+        var encryption = await ServerSideEncryption.UnlockAsync(req, ctx, upload.Encryption, ct);
         var checksum = upload.ChecksumAlgorithm is { } algorithm ? RequestChecksums.Require(req, algorithm) : req.BodyChecksum;
         var (blob, md5, size) = await ServerSideEncryption.WriteAsync(ctx, req.Body, length, ServerOptions.MaxPartSize, encryption, partNumber, ct);
         var etag = ETags.FromMd5(md5);
@@ -43,9 +43,9 @@ public static class UploadPart
         var (_, source) = await CopySource.LoadAsync(req, ctx, ct);
         var (offset, length) = CopyRange(req.Header("x-amz-copy-source-range"), source.Size);
         if (length > ServerOptions.MaxPartSize) throw S3Errors.EntityTooLarge(ServerOptions.MaxPartSize);
-        var sourceEncryption = CustomerKeys.Unlock(source.Encryption, CustomerKeys.FromRequest(req, ctx, CustomerKeys.CopySourcePrefix));
+        var sourceEncryption = await ServerSideEncryption.UnlockAsync(req, ctx, source.Encryption, ct, CustomerKeys.CopySourcePrefix);
         var (blob, md5, size) = await CopyObject.CopyDataAsync(ctx, source, sourceEncryption, offset, length,
-            CustomerKeys.Unlock(upload.Encryption, CustomerKeys.FromRequest(req, ctx)), partNumber, ct);
+            await ServerSideEncryption.UnlockAsync(req, ctx, upload.Encryption, ct), partNumber, ct);
         var part = new PartRecord(partNumber, blob.BlobId, size, ETags.FromMd5(md5), DateTimeOffset.UtcNow);
         ServerSideEncryption.WriteHeader(req, upload.Encryption);
         await StoreAsync(ctx, upload, part, null, ct);

@@ -35,8 +35,8 @@ public static class CopyObject
 
         var owner = req.Identity?.OwnerId ?? target.OwnerId;
         var acl = await ctx.RequestedAclAsync(req, owner, target.OwnerId, ct);
-        var sourceEncryption = CustomerKeys.Unlock(source.Encryption, CustomerKeys.FromRequest(req, ctx, CustomerKeys.CopySourcePrefix));
-        var encryption = ServerSideEncryption.ForWrite(req, target, ctx);
+        var sourceEncryption = await ServerSideEncryption.UnlockAsync(req, ctx, source.Encryption, ct, CustomerKeys.CopySourcePrefix);
+        var encryption = await ServerSideEncryption.ForWriteAsync(req, target, ctx, ct);
         var (blob, md5, size) = await CopyDataAsync(ctx, source, sourceEncryption, 0, source.Size, encryption, 0, ct);
         try
         {

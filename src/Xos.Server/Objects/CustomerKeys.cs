@@ -75,7 +75,7 @@ public static class CustomerKeys
             throw S3Errors.InvalidRequest("The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.");
         if (!info.IsCustomerKeyFor(supplied.Key))
             throw new S3Exception("InvalidArgument", 400, "The provided encryption parameters did not match the ones used originally.");
-        return info with { CustomerKey = supplied.Key };
+        return info with { UnwrappingKey = supplied.Key };
     }
 
     public static void WriteHeaders(S3Request req, CustomerKey key)

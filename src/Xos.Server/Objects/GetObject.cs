@@ -50,7 +50,7 @@ public static class GetObject
         }
 
         var (offset, length, partial) = SelectBytes(req, obj);
-        var encryption = CustomerKeys.Unlock(obj.Encryption, CustomerKeys.FromRequest(req, ctx));
+        var encryption = await ServerSideEncryption.UnlockAsync(req, ctx, obj.Encryption, ct);
         ObjectChecksums.WriteForRead(req, obj, int.TryParse(req.Query("partNumber"), out var part) ? part : null, ranged: req.Header("Range") is not null);
         response.StatusCode = partial ? 206 : 200;
         if (partial) response.Headers.ContentRange = $"bytes {offset}-{offset + length - 1}/{obj.Size}";

@@ -18,7 +18,6 @@ public static class ObjectHeaders
     /// <summary>Request headers for features that are not implemented yet; refused so that no caller believes they took effect.</summary>
     private static readonly string[] UnsupportedWriteHeaders =
     [
-        "x-amz-server-side-encryption-aws-kms-key-id",
         "x-amz-website-redirect-location",
     ];
 

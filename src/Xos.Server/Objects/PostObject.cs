@@ -70,7 +70,7 @@ public static class PostObject
         var sse = fields.GetValueOrDefault("x-amz-server-side-encryption");
         if (sse is not null && !Storage.Encryption.EncryptionInfo.IsSupported(sse))
             throw S3Errors.InvalidArgument("The encryption method specified is not supported", ServerSideEncryption.Header, sse);
-        var encryption = ServerSideEncryption.NewKeyFor(sse ?? bucket.DefaultEncryption, ctx);
+        var encryption = ServerSideEncryption.NewKeyFor(sse ?? Buckets.DefaultEncryption.Parse(bucket.DefaultEncryption)?.Algorithm, ctx);
 
         var max = Math.Min(policy?.MaxLength ?? ServerOptions.MaxObjectSize, ServerOptions.MaxObjectSize);
         var (blob, md5, size) = await ServerSideEncryption.WriteAsync(ctx, file.Body, null, max, encryption, 0, ct);

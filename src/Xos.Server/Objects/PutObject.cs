@@ -20,7 +20,7 @@ public static class PutObject
         var condition = ConditionalWrites.FromRequest(req);
         await ConditionalWrites.CheckEarlyAsync(ctx, req, bucket, condition, ct);
 
-        var encryption = ServerSideEncryption.ForWrite(req, bucket, ctx);
+        var encryption = await ServerSideEncryption.ForWriteAsync(req, bucket, ctx, ct);
         var (retention, legalHold) = ObjectLock.ForWrite(req, bucket, DateTimeOffset.UtcNow);
         var (blob, md5, size) = await ServerSideEncryption.WriteAsync(ctx, req.Body, length, ServerOptions.MaxObjectSize, encryption, 0, ct);
         try

@@ -13,11 +13,17 @@ public static class ServerSideEncryption
 {
     public const string Header = "x-amz-server-side-encryption";
 
+    public const string Kms = "aws:kms";
+    private const string KmsKeyHeader = "x-amz-server-side-encryption-aws-kms-key-id";
+    private const string ContextHeader = "x-amz-server-side-encryption-context";
+    private const string BucketKeyHeader = "x-amz-server-side-encryption-bucket-key-enabled";
+
     /// <summary>
-    /// The encryption of a new object or upload: with the customer's key when the request supplies one (SSE-C),
-    /// else with a fresh data key under the algorithm the request asks for or the bucket's default; null when plain.
+    /// The encryption of a new object or upload: with the customer's key when the request supplies one (SSE-C), with a
+    /// key of the key service for aws:kms (SSE-KMS), else with a fresh data key under the algorithm the request asks
+    /// for or the bucket's default; null when the data stays plain.
     /// </summary>
-    public static EncryptionInfo? ForWrite(S3Request req, BucketRecord bucket, ServerContext ctx)
+    public static async Task<EncryptionInfo?> ForWriteAsync(S3Request req, BucketRecord bucket, ServerContext ctx, CancellationToken ct)
     {
         if (CustomerKeys.FromRequest(req, ctx) is { } customer)
         {
@@ -26,13 +32,52 @@ public static class ServerSideEncryption
                     Header, other);
             return EncryptionInfo.CreateForCustomer(customer.Key);
         }
+        var requested = req.Header(Header);
+        if (requested != Kms && req.Header(KmsKeyHeader) is { } orphanKey)
+            throw S3Errors.InvalidArgument($"{KmsKeyHeader} is only valid with {Header}: {Kms}", KmsKeyHeader, orphanKey);
+        if (requested == Kms)
+        {
+            var bucketKey = string.Equals(req.Header(BucketKeyHeader), "true", StringComparison.OrdinalIgnoreCase);
+            return await ctx.Kms.NewDataKeyAsync(req.Header(KmsKeyHeader), EncryptionContext(req, bucket), bucketKey, ct);
+        }
+        if (requested is null && Buckets.DefaultEncryption.Parse(bucket.DefaultEncryption) is { Algorithm: Kms } byDefault)
+            return await ctx.Kms.NewDataKeyAsync(byDefault.KmsKeyId, EncryptionContext(req, bucket), byDefault.BucketKeyEnabled, ct);
         return NewKeyFor(RequestedAlgorithm(req, bucket), ctx);
+    }
+
+    /// <summary>x-amz-server-side-encryption-context (base64 of a JSON object of strings), else S3's default: the object's ARN.</summary>
+    private static string EncryptionContext(S3Request req, BucketRecord bucket)
+    {
+        if (req.Header(ContextHeader) is not { } encoded)
+            return System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["aws:s3:arn"] = $"arn:aws:s3:::{bucket.Name}/{req.Key}" },
+                StorageJson.Default.DictionaryStringString);
+        try
+        {
+            var json = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
+            System.Text.Json.JsonSerializer.Deserialize(json, StorageJson.Default.DictionaryStringString);
+            return json;
+        }
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
+        {
+            throw S3Errors.InvalidArgument("The encryption context must be base64 of a JSON object of strings.", ContextHeader, encoded);
+        }
+    }
+
+    /// <summary>
+    /// The encryption of a stored object or upload, ready to decrypt: SSE-C needs the key the request supplies under
+    /// <paramref name="prefix"/>, SSE-KMS an enabled key of the key service.
+    /// </summary>
+    public static async Task<EncryptionInfo?> UnlockAsync(S3Request req, ServerContext ctx, string? encryptionJson, CancellationToken ct,
+        string prefix = CustomerKeys.Prefix)
+    {
+        var info = CustomerKeys.Unlock(encryptionJson, CustomerKeys.FromRequest(req, ctx, prefix));
+        return info is { IsKms: true } ? await ctx.Kms.UnlockAsync(info, ct) : info;
     }
 
     /// <summary>The algorithm a write asks for, or else the bucket's default; null when the data stays plain.</summary>
     public static string? RequestedAlgorithm(S3Request req, BucketRecord bucket)
     {
-        if (req.Header(Header) is not { } requested) return bucket.DefaultEncryption;
+        if (req.Header(Header) is not { } requested) return Buckets.DefaultEncryption.Parse(bucket.DefaultEncryption)?.Algorithm;
         if (!EncryptionInfo.IsSupported(requested))
             throw S3Errors.InvalidArgument("The encryption method specified is not supported", Header, requested);
         return requested;
@@ -44,6 +89,13 @@ public static class ServerSideEncryption
     public static void WriteHeader(S3Request req, string? encryptionJson)
     {
         if (EncryptionInfo.FromJson(encryptionJson) is not { } info) return;
+        if (info.IsKms)
+        {
+            req.Http.Response.Headers[Header] = Kms;
+            req.Http.Response.Headers[KmsKeyHeader] = info.KmsKeyId;
+            if (info.BucketKeyEnabled) req.Http.Response.Headers[BucketKeyHeader] = "true";
+            return;
+        }
         if (!info.IsCustomerKey)
         {
             req.Http.Response.Headers[Header] = info.Algorithm;

@@ -38,6 +38,16 @@ public interface IMetadataStore : IDisposable
     Task<IReadOnlyList<RoleRecord>> ListRolesAsync(CancellationToken ct);
     Task<bool> DeleteRoleAsync(string name, CancellationToken ct);
 
+    // Key service
+    /// <summary>Creates a key with its first version; false when the id is taken.</summary>
+    Task<bool> CreateKmsKeyAsync(string id, string algorithm, string wrappedMaterial, CancellationToken ct);
+    Task<KmsKeyRecord?> GetKmsKeyAsync(string id, CancellationToken ct);
+    Task<IReadOnlyList<KmsKeyRecord>> ListKmsKeysAsync(CancellationToken ct);
+    /// <summary>Enables or disables a key; false when there is no such key.</summary>
+    Task<bool> SetKmsKeyEnabledAsync(string id, bool enabled, CancellationToken ct);
+    /// <summary>Adds a new current version of the key's material; returns its number, or null when there is no such key.</summary>
+    Task<int?> RotateKmsKeyAsync(string id, string wrappedMaterial, CancellationToken ct);
+
     // Buckets
     Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct);
     /// <summary>Creates the bucket; returns the existing record instead when the name is taken.</summary>

@@ -137,3 +137,10 @@ public sealed record WriteCondition(bool IfNoneMatchAny, string? IfMatchETag)
         if (!ETags.Matches(IfMatchETag, currentETag)) throw S3Errors.PreconditionFailed("If-Match");
     }
 }
+
+/// <summary>
+/// A key of the built-in key service (SSE-KMS): its cipher (AES256 or SM4), whether it may be used, and its versions'
+/// key material, each wrapped by the master key. Rotation adds a version; objects keep the version that wrapped them.
+/// </summary>
+public sealed record KmsKeyRecord(string Id, string Algorithm, bool Enabled, DateTimeOffset Created, int CurrentVersion,
+    IReadOnlyDictionary<int, string> WrappedMaterial);

@@ -86,7 +86,7 @@ public sealed class CustomerKeyTests
         await using var tls = await TlsServer.StartAsync();
         using var s3 = tls.CreateClient();
         await s3.PutBucketAsync("ssec-mp");
-        var (key, _) = NewKey();
+        var (key, md5) = NewKey();
         var (otherKey, _) = NewKey();
         var init = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
         {
@@ -106,7 +106,16 @@ public sealed class CustomerKeyTests
                 BucketName = "ssec-mp", Key = "mp", UploadId = init.UploadId, PartNumber = i + 1, InputStream = new MemoryStream(parts[i]),
                 ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256, ServerSideEncryptionCustomerProvidedKey = key,
             })).ETag));
-        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = "ssec-mp", Key = "mp", UploadId = init.UploadId, PartETags = etags });
+        // Only who holds the key may complete the upload.
+        var anonymous = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = "ssec-mp", Key = "mp", UploadId = init.UploadId, PartETags = etags,
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, anonymous.StatusCode);
+        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = "ssec-mp", Key = "mp", UploadId = init.UploadId, PartETags = etags, SSECustomerAlgorithm = "AES256", SSECustomerKey = key, SSECustomerKeyMD5 = md5,
+        });
         using var got = await s3.GetObjectAsync(new GetObjectRequest
         {
             BucketName = "ssec-mp", Key = "mp", ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256, ServerSideEncryptionCustomerProvidedKey = key,

@@ -20,11 +20,47 @@ public sealed record EncryptionInfo(
     [JsonPropertyName("ckc")]
     public string? CustomerKeyCheck { get; init; }
 
-    /// <summary>The customer's key for this request, once it has been checked against <see cref="CustomerKeyCheck"/>; never serialized.</summary>
+    /// <summary>SSE-KMS: the key of the key service, and the version of it, that wrapped the data key.</summary>
+    [JsonPropertyName("kms")]
+    public string? KmsKeyId { get; init; }
+    [JsonPropertyName("kv")]
+    public int KmsKeyVersion { get; init; }
+    /// <summary>SSE-KMS: the encryption context (JSON), bound to the wrapped data key as associated data.</summary>
+    [JsonPropertyName("ctx")]
+    public string? KmsContext { get; init; }
+    [JsonPropertyName("bke")]
+    public bool BucketKeyEnabled { get; init; }
+
+    /// <summary>
+    /// The key that unwraps the data key for this request, when it is not the master key: the customer's key (once checked
+    /// against <see cref="CustomerKeyCheck"/>) or the key service's key material. Never serialized.
+    /// </summary>
     [JsonIgnore]
-    public byte[]? CustomerKey { get; init; }
+    public byte[]? UnwrappingKey { get; init; }
 
     public bool IsCustomerKey => CustomerKeyCheck is not null;
+    public bool IsKms => KmsKeyId is not null;
+
+    /// <summary>The associated data the data key is wrapped with.</summary>
+    private string WrapContext => IsKms ? "xos-kms:" + KmsContext : MasterKey.DataKeyContext;
+
+    /// <summary>A fresh data key wrapped by a version of a key service key (SSE-KMS).</summary>
+    public static EncryptionInfo CreateForKms(string algorithm, byte[] keyMaterial, string keyId, int keyVersion, string context, bool bucketKey)
+    {
+        var dataKey = RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            var info = new EncryptionInfo(algorithm, "", "")
+            {
+                KmsKeyId = keyId, KmsKeyVersion = keyVersion, KmsContext = context, BucketKeyEnabled = bucketKey, UnwrappingKey = keyMaterial,
+            };
+            return info with { WrappedKey = new MasterKey(keyMaterial).Wrap(dataKey, info.WrapContext) };
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
 
     /// <summary>A fresh data key wrapped by a customer-provided key (SSE-C, always AES-256).</summary>
     public static EncryptionInfo CreateForCustomer(byte[] customerKey)
@@ -34,7 +70,7 @@ public sealed record EncryptionInfo(
         {
             var salt = RandomNumberGenerator.GetBytes(16);
             var check = Convert.ToBase64String(salt) + "." + Convert.ToBase64String(HMACSHA256.HashData(salt, customerKey));
-            return new EncryptionInfo(Aes256, new MasterKey(customerKey).Wrap(dataKey), "") { CustomerKeyCheck = check, CustomerKey = customerKey };
+            return new EncryptionInfo(Aes256, new MasterKey(customerKey).Wrap(dataKey), "") { CustomerKeyCheck = check, UnwrappingKey = customerKey };
         }
         finally
         {
@@ -70,10 +106,10 @@ public sealed record EncryptionInfo(
 
     public ChunkCipher OpenCipher(MasterKey master)
     {
-        if (!IsCustomerKey) return new ChunkCipher(Algorithm, master.Unwrap(WrappedKey, MasterKeyId));
-        if (CustomerKey is not { } customerKey) throw new InvalidOperationException("the customer's key was not supplied");
-        var wrapping = new MasterKey(customerKey);
-        return new ChunkCipher(Algorithm, wrapping.Unwrap(WrappedKey, wrapping.Id));
+        if (!IsCustomerKey && !IsKms) return new ChunkCipher(Algorithm, master.Unwrap(WrappedKey, MasterKeyId));
+        if (UnwrappingKey is not { } key) throw new InvalidOperationException("the key that unwraps this object's data key was not supplied");
+        var wrapping = new MasterKey(key);
+        return new ChunkCipher(Algorithm, wrapping.Unwrap(WrappedKey, wrapping.Id, WrapContext));
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, EncryptionJson.Default.EncryptionInfo);
@@ -127,23 +163,26 @@ public sealed class MasterKey
         return new MasterKey(key);
     }
 
-    public string Wrap(byte[] dataKey)
+    public const string DataKeyContext = "xos-data-key";
+
+    /// <summary>Seals <paramref name="dataKey"/> with AES-256-GCM under this key, bound to <paramref name="context"/>.</summary>
+    public string Wrap(byte[] dataKey, string context = DataKeyContext)
     {
         var nonce = RandomNumberGenerator.GetBytes(12);
         var sealedKey = new byte[12 + dataKey.Length + 16];
         nonce.CopyTo(sealedKey, 0);
         using var aes = new AesGcm(_key, 16);
-        aes.Encrypt(nonce, dataKey, sealedKey.AsSpan(12, dataKey.Length), sealedKey.AsSpan(12 + dataKey.Length, 16), "xos-data-key"u8);
+        aes.Encrypt(nonce, dataKey, sealedKey.AsSpan(12, dataKey.Length), sealedKey.AsSpan(12 + dataKey.Length, 16), System.Text.Encoding.UTF8.GetBytes(context));
         return Convert.ToBase64String(sealedKey);
     }
 
-    public byte[] Unwrap(string wrapped, string keyId)
+    public byte[] Unwrap(string wrapped, string keyId, string context = DataKeyContext)
     {
         if (keyId != Id) throw new CryptographicException($"object was encrypted under master key {keyId}, not the configured {Id}");
         var sealedKey = Convert.FromBase64String(wrapped);
         var dataKey = new byte[sealedKey.Length - 28];
         using var aes = new AesGcm(_key, 16);
-        aes.Decrypt(sealedKey.AsSpan(0, 12), sealedKey.AsSpan(12, dataKey.Length), sealedKey.AsSpan(12 + dataKey.Length, 16), dataKey, "xos-data-key"u8);
+        aes.Decrypt(sealedKey.AsSpan(0, 12), sealedKey.AsSpan(12, dataKey.Length), sealedKey.AsSpan(12 + dataKey.Length, 16), dataKey, System.Text.Encoding.UTF8.GetBytes(context));
         return dataKey;
     }
 }

@@ -57,6 +57,20 @@ internal static class SqliteSchema
             value TEXT NOT NULL,
             PRIMARY KEY (bucket_id, name));
 
+        CREATE TABLE IF NOT EXISTS kms_keys (
+            id TEXT PRIMARY KEY,
+            algorithm TEXT NOT NULL,
+            enabled INTEGER NOT NULL,
+            created INTEGER NOT NULL,
+            current_version INTEGER NOT NULL);
+
+        CREATE TABLE IF NOT EXISTS kms_key_versions (
+            key_id TEXT NOT NULL REFERENCES kms_keys(id),
+            version INTEGER NOT NULL,
+            material TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            PRIMARY KEY (key_id, version));
+
         CREATE TABLE IF NOT EXISTS leases (
             name TEXT PRIMARY KEY,
             holder TEXT NOT NULL,
