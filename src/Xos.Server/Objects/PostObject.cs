@@ -46,6 +46,11 @@ public static class PostObject
         }
         if (file is null) throw S3Errors.InvalidArgument("POST requires exactly one file upload per request.", "file", "0");
 
+        // The policy's conditions see the key as it will be stored, with ${filename} already replaced.
+        var key = (fields.GetValueOrDefault("key") ?? throw S3Errors.InvalidArgument("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", "key", ""))
+            .Replace("${filename}", Path.GetFileName(fileName), StringComparison.Ordinal);
+        fields["key"] = key;
+
         var identity = await ctx.Authenticator.VerifyPostPolicyAsync(fields, ct);
         PostPolicy? policy = null;
         if (identity is not null)
@@ -53,11 +58,11 @@ public static class PostObject
             policy = PostPolicy.Parse(fields["policy"]);
             policy.Check(fields, bucket.Name, DateTimeOffset.UtcNow);
         }
+        else if (fields.ContainsKey("policy") || fields.ContainsKey("awsaccesskeyid") || fields.ContainsKey("x-amz-credential"))
+            throw S3Errors.InvalidArgument("Bucket POST must contain a field named 'Signature'.  If it is specified, please check the order of the fields.", "Signature", "");
         req.Identity = identity;
-
-        var key = (fields.GetValueOrDefault("key") ?? throw S3Errors.InvalidArgument("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", "key", ""))
-            .Replace("${filename}", Path.GetFileName(fileName), StringComparison.Ordinal);
         ObjectKeys.Validate(key);
+        var tags = fields.GetValueOrDefault("tagging") is { } tagging ? ObjectTagging.FromXml(tagging) : null;
         ctx.Authorizer.Authorize(req, bucket, "s3:PutObject", null, key);
 
         var owner = identity?.OwnerId ?? bucket.OwnerId;
@@ -92,7 +97,7 @@ public static class PostObject
                 OwnerId = owner,
                 BlobId = blob.BlobId,
                 Acl = acl,
-                Tags = null,
+                Tags = tags,
                 Encryption = encryption?.ToJson(),
             };
             ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
