@@ -180,4 +180,28 @@ public sealed class PolicyTests(XosFixture fixture)
             """ }));
         Assert.Equal(("MalformedPolicy", HttpStatusCode.BadRequest), (e.ErrorCode, e.StatusCode));
     }
+
+    [Fact]
+    public async Task PolicyStatusIsPublicForPublicPoliciesAndAcls()
+    {
+        var (s3, bucket) = await NewBucketAsync();
+        async Task<bool?> IsPublic() => (await s3.GetBucketPolicyStatusAsync(new GetBucketPolicyStatusRequest { BucketName = bucket })).PolicyStatus.IsPublic;
+        Assert.False(await IsPublic());
+        string ListPolicy(string condition) => $$"""
+            {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::{{bucket}}"{{condition}}}]}
+            """;
+        await s3.PutBucketPolicyAsync(new PutBucketPolicyRequest { BucketName = bucket, Policy = ListPolicy(
+            ""","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/32"}}""") });
+        Assert.False(await IsPublic());
+        await s3.PutBucketPolicyAsync(new PutBucketPolicyRequest { BucketName = bucket, Policy = ListPolicy("") });
+        Assert.True(await IsPublic());
+        await s3.DeleteBucketPolicyAsync(new DeleteBucketPolicyRequest { BucketName = bucket });
+        await s3.PutBucketAclAsync(new PutBucketAclRequest { BucketName = bucket, ACL = S3CannedACL.AuthenticatedRead });
+        Assert.True(await IsPublic());
+
+        var user = await XosAdmin.AddUserAsync(fixture.Server, "fay-" + Guid.NewGuid().ToString("N")[..6]);
+        using var fay = fixture.Server.CreateClient(user.AccessKey, user.SecretKey);
+        var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => fay.GetBucketPolicyStatusAsync(new GetBucketPolicyStatusRequest { BucketName = bucket }));
+        Assert.Equal(HttpStatusCode.Forbidden, e.StatusCode);
+    }
 }

@@ -177,6 +177,22 @@ public sealed class PolicyDocument
         return Wildcard.Match(bucketPart, bucket, ignoreCase: false);
     }
 
+    /// <summary>Condition keys that tie a statement to fixed callers or networks, so that a "*" principal is not the public.</summary>
+    private static readonly string[] RestrictingKeys =
+    [
+        "aws:SourceIp", "aws:SourceArn", "aws:SourceAccount", "aws:SourceOwner", "aws:SourceVpc", "aws:SourceVpce",
+        "aws:PrincipalAccount", "aws:PrincipalArn", "aws:PrincipalOrgID", "aws:userid", "aws:username",
+    ];
+
+    /// <summary>
+    /// Whether the policy grants anything to everyone, as S3's PolicyStatus judges it: an Allow for the "*" principal
+    /// whose conditions, if any, do not pin the caller with one of <see cref="RestrictingKeys"/>.
+    /// </summary>
+    public bool IsPublic => Statements.Any(s =>
+        s.Allow && !s.NotPrincipal && s.Principals is { } principals && principals.Contains("*")
+        && !s.Conditions.Any(c => c.Operator != "Null" && !c.Operator.Contains("Not", StringComparison.Ordinal)
+                                  && RestrictingKeys.Contains(c.Key, StringComparer.OrdinalIgnoreCase)));
+
     public PolicyDecision Evaluate(PolicyRequest request)
     {
         var allowed = false;

@@ -110,4 +110,12 @@ public sealed class PolicyConditionTests
         Assert.Equal(PolicyDecision.Allow, p.Evaluate(new PolicyRequest(Alice, "s3:GetObject", "arn:aws:s3:::media/k", Ctx())));
         Assert.Equal(PolicyDecision.Deny, p.Evaluate(new PolicyRequest(new PolicyCaller(false, "bob", "bob-id"), "s3:GetObject", "arn:aws:s3:::media/k", Ctx())));
     }
+
+    [Theory]
+    [InlineData("""{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::media"}""", true)]
+    [InlineData("""{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::media/*","Condition":{"StringLike":{"aws:Referer":"http://x/*"}}}""", true)]
+    [InlineData("""{"Effect":"Allow","Principal":"*","Action":"s3:ListBucket","Resource":"arn:aws:s3:::media","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/32"}}}""", false)]
+    [InlineData("""{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::s3tenant1:root"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::media"}""", false)]
+    [InlineData("""{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::media"}""", false)]
+    public void PublicPolicies(string statement, bool isPublic) => Assert.Equal(isPublic, Policy(statement).IsPublic);
 }
