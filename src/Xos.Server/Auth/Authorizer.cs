@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Microsoft.AspNetCore.WebUtilities;
 using Xos.Server.Auth.Acls;
 using Xos.Server.Auth.Policies;
 using Xos.Server.Objects;
@@ -10,8 +11,9 @@ namespace Xos.Server.Auth;
 
 /// <summary>
 /// Decides whether the caller may perform an IAM action on a bucket or object. An explicit Deny in the bucket policy
-/// wins; then the bucket owner, an Allow in the bucket policy, or a grant in the bucket's ACL (bucket-level actions)
-/// or the object's ACL (object reads and ACL access) lets the request through; anything else is AccessDenied.
+/// wins; then an Allow in the bucket policy, the bucket owner (except on objects other accounts wrote), or a grant in
+/// the bucket's ACL (bucket-level actions) or the object's ACL (object reads and ACL access) lets the request through;
+/// anything else is AccessDenied.
 /// </summary>
 public sealed class Authorizer
 {
@@ -62,13 +64,19 @@ public sealed class Authorizer
         var decision = bucket.Policy is { } policy ? EvaluatePolicy(req, bucket, policy, action, obj, key ?? req.Key) : PolicyDecision.NotApplicable;
         // The owner can always read and replace the policy, so a careless Deny cannot lock them out of their bucket.
         if (decision == PolicyDecision.Deny && !(isOwner && action.EndsWith("BucketPolicy", StringComparison.Ordinal))) throw S3Errors.AccessDenied();
-        if (isOwner || decision == PolicyDecision.Allow) return;
-        if (!AclGrants.TryGetValue(action, out var grant)) throw S3Errors.AccessDenied();
+        if (decision == PolicyDecision.Allow) return;
+        var aclGoverned = AclGrants.TryGetValue(action, out var grant);
+        // With ACLs in force (S3's ObjectWriter ownership) an object written by another account is its writer's: the
+        // bucket owner reads it, or its ACL, only through the grants of the object's ACL.
+        var othersObject = aclGoverned && grant.Level == Level.Object && obj is not null && obj.OwnerId != bucket.OwnerId;
+        if (isOwner && !othersObject) return;
+        if (!aclGoverned) throw S3Errors.AccessDenied();
         if (grant.Level == Level.Object)
         {
             if (obj is null)
             {
                 if (AccessControlList.FromJson(bucket.Acl, bucket.OwnerId).Allows(caller, AclPermission.Read)) return;
+                if (bucket.Policy is { } json && MayListKey(req, bucket, json, key ?? req.Key)) return;
                 throw S3Errors.AccessDenied();
             }
             if (caller is not null && caller.OwnerId == obj.OwnerId) return;
@@ -77,6 +85,21 @@ public sealed class Authorizer
         }
         if (AccessControlList.FromJson(bucket.Acl, bucket.OwnerId).Allows(caller, grant.Permission)) return;
         throw S3Errors.AccessDenied();
+    }
+
+    /// <summary>
+    /// Whether the bucket policy lets the caller list the missing key's name (s3:ListBucket with s3:prefix set to the
+    /// key), in which case S3 may tell them the key does not exist (404) rather than 403.
+    /// </summary>
+    private bool MayListKey(S3Request req, BucketRecord bucket, string policyJson, string? key)
+    {
+        if (key is null) return false;
+        var caller = req.Identity;
+        var context = Context(req, null);
+        context["s3:prefix"] = [key];
+        var request = new PolicyRequest(new PolicyCaller(caller is null, caller?.DisplayName, caller?.OwnerId), "s3:ListBucket",
+            ResourceArn(bucket, "s3:ListBucket", null), context);
+        return Parsed(policyJson, bucket.Name).Evaluate(request) == PolicyDecision.Allow;
     }
 
     private readonly ConcurrentDictionary<string, PolicyDocument> _parsedPolicies = new();
@@ -131,6 +154,14 @@ public sealed class Authorizer
         return Parsed(policyJson, bucket.Name).Evaluate(request);
     }
 
+    /// <summary>Request headers that are condition keys of the same name under "s3:".</summary>
+    private static readonly string[] HeaderKeys =
+    [
+        "x-amz-acl", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control",
+        "x-amz-content-sha256", "x-amz-metadata-directive", "x-amz-storage-class", "x-amz-server-side-encryption",
+        "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-customer-algorithm",
+    ];
+
     /// <summary>The condition keys a policy can test, taken from the request.</summary>
     private static Dictionary<string, string[]> Context(S3Request req, ObjectRecord? obj)
     {
@@ -156,11 +187,16 @@ public sealed class Authorizer
         Add("s3:prefix", req.Query("prefix"));
         Add("s3:delimiter", req.Query("delimiter"));
         Add("s3:max-keys", req.Query("max-keys"));
-        Add("s3:x-amz-acl", req.Header("x-amz-acl"));
-        Add("s3:x-amz-content-sha256", req.Header("x-amz-content-sha256"));
-        Add("s3:x-amz-server-side-encryption", req.Header("x-amz-server-side-encryption"));
-        Add("s3:x-amz-storage-class", req.Header("x-amz-storage-class"));
+        foreach (var header in HeaderKeys) Add("s3:" + header, req.Header(header));
+        if (req.Header("x-amz-copy-source") is { } copySource)
+            context["s3:x-amz-copy-source"] = [Uri.UnescapeDataString(copySource.Trim()).TrimStart('/')];
         Add("s3:VersionId", req.Query("versionId"));
+        if (req.Header("x-amz-tagging") is { } tagging)
+        {
+            var requested = QueryHelpers.ParseQuery(tagging.StartsWith('?') ? tagging : "?" + tagging);
+            foreach (var (tagKey, values) in requested) context["s3:RequestObjectTag/" + tagKey] = [values.ToString()];
+            context["s3:RequestObjectTagKeys"] = requested.Keys.ToArray();
+        }
         if (obj?.Tags is { } tags)
             foreach (var tag in ObjectTagging.FromJson(tags)) context["s3:ExistingObjectTag/" + tag.Key] = [tag.Value];
         return context;

@@ -1,4 +1,5 @@
 using System.Text;
+using Xos.Server.Auth.Acls;
 using Xos.Server.Auth.Policies;
 using Xos.Server.Hosting;
 using Xos.Server.Protocol;
@@ -30,6 +31,19 @@ public static class BucketPolicy
         req.Http.Response.ContentType = "application/json";
         req.Http.Response.ContentLength = bytes.Length;
         await req.Http.Response.Body.WriteAsync(bytes, ct);
+    }
+
+    /// <summary>
+    /// GetBucketPolicyStatus: public when the policy allows everyone something (see <see cref="PolicyDocument.IsPublic"/>)
+    /// or the bucket's ACL grants AllUsers or AuthenticatedUsers, S3's two public groups.
+    /// </summary>
+    public static async Task GetStatusAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    {
+        var bucket = await ctx.AuthorizedBucketAsync(req, "s3:GetBucketPolicyStatus", ct);
+        var publicPolicy = bucket.Policy is { } json && PolicyDocument.Parse(json, bucket.Name).IsPublic;
+        var publicAcl = AccessControlList.FromJson(bucket.Acl, bucket.OwnerId).Grants
+            .Any(g => g.Grantee.GroupUri is Grantee.AllUsers or Grantee.AuthenticatedUsers);
+        await S3Xml.WriteAsync(req.Http, 200, "PolicyStatus", w => w.Element("IsPublic", publicPolicy || publicAcl ? "true" : "false"));
     }
 
     public static async Task DeleteAsync(S3Request req, ServerContext ctx, CancellationToken ct)

@@ -19,11 +19,12 @@ public static class CustomerKeys
     public sealed record CustomerKey(byte[] Key, string Md5);
 
     /// <summary>The key the request supplies under <paramref name="prefix"/>, validated as S3 validates it; null when it supplies none.</summary>
-    public static CustomerKey? FromRequest(S3Request req, ServerContext ctx, string prefix = Prefix)
+    public static CustomerKey? FromRequest(S3Request req, ServerContext ctx, string prefix = Prefix, Func<string, string?>? fields = null)
     {
-        var algorithm = req.Header(prefix + "algorithm");
-        var keyText = req.Header(prefix + "key");
-        var md5Text = req.Header(prefix + "key-MD5");
+        var field = fields ?? req.Header;
+        var algorithm = field(prefix + "algorithm");
+        var keyText = field(prefix + "key");
+        var md5Text = field(prefix + "key-MD5") ?? field(prefix + "key-md5");
         if (algorithm is null && keyText is null && md5Text is null) return null;
         if (algorithm is null)
             throw S3Errors.InvalidArgument("Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.",

@@ -50,6 +50,23 @@ public static class ObjectTagging
         return tags.Count == 0 ? null : ToJson(Validate(tags, MaxObjectTags));
     }
 
+    /// <summary>A Tagging XML document given outside a request body (the tagging field of a POST upload), as stored JSON.</summary>
+    public static string? FromXml(string xml)
+    {
+        XElement doc;
+        try
+        {
+            using var reader = System.Xml.XmlReader.Create(new StringReader(xml), new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Prohibit, XmlResolver = null });
+            doc = XElement.Load(reader);
+        }
+        catch (System.Xml.XmlException)
+        {
+            throw S3Errors.MalformedXml();
+        }
+        var tags = Validate(ParseTagging(doc), MaxObjectTags);
+        return tags.Count == 0 ? null : ToJson(tags);
+    }
+
     public static string ToJson(List<Tag> tags) => JsonSerializer.Serialize(tags, TagJson.Default.ListTag);
 
     public static List<Tag> FromJson(string? json) => json is null ? [] : JsonSerializer.Deserialize(json, TagJson.Default.ListTag)!;

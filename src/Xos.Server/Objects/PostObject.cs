@@ -46,6 +46,11 @@ public static class PostObject
         }
         if (file is null) throw S3Errors.InvalidArgument("POST requires exactly one file upload per request.", "file", "0");
 
+        // The policy's conditions see the key as it will be stored, with ${filename} already replaced.
+        var key = (fields.GetValueOrDefault("key") ?? throw S3Errors.InvalidArgument("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", "key", ""))
+            .Replace("${filename}", Path.GetFileName(fileName), StringComparison.Ordinal);
+        fields["key"] = key;
+
         var identity = await ctx.Authenticator.VerifyPostPolicyAsync(fields, ct);
         PostPolicy? policy = null;
         if (identity is not null)
@@ -53,11 +58,11 @@ public static class PostObject
             policy = PostPolicy.Parse(fields["policy"]);
             policy.Check(fields, bucket.Name, DateTimeOffset.UtcNow);
         }
+        else if (fields.ContainsKey("policy") || fields.ContainsKey("awsaccesskeyid") || fields.ContainsKey("x-amz-credential"))
+            throw S3Errors.InvalidArgument("Bucket POST must contain a field named 'Signature'.  If it is specified, please check the order of the fields.", "Signature", "");
         req.Identity = identity;
-
-        var key = (fields.GetValueOrDefault("key") ?? throw S3Errors.InvalidArgument("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", "key", ""))
-            .Replace("${filename}", Path.GetFileName(fileName), StringComparison.Ordinal);
         ObjectKeys.Validate(key);
+        var tags = fields.GetValueOrDefault("tagging") is { } tagging ? ObjectTagging.FromXml(tagging) : null;
         ctx.Authorizer.Authorize(req, bucket, "s3:PutObject", null, key);
 
         var owner = identity?.OwnerId ?? bucket.OwnerId;
@@ -67,13 +72,12 @@ public static class PostObject
             if (name.StartsWith("x-amz-meta-", StringComparison.Ordinal)) headers[name] = value;
         foreach (var (field, header) in new[] { ("cache-control", "Cache-Control"), ("content-disposition", "Content-Disposition"), ("content-encoding", "Content-Encoding"), ("expires", "Expires") })
             if (fields.GetValueOrDefault(field) is { } value) headers[header] = value;
-        var sse = fields.GetValueOrDefault("x-amz-server-side-encryption");
-        if (sse is not null && !Storage.Encryption.EncryptionInfo.IsSupported(sse))
-            throw S3Errors.InvalidArgument("The encryption method specified is not supported", ServerSideEncryption.Header, sse);
-        var encryption = ServerSideEncryption.NewKeyFor(sse ?? Buckets.DefaultEncryption.Parse(bucket.DefaultEncryption)?.Algorithm, ctx);
+        var encryption = await ServerSideEncryption.ForWriteAsync(req, bucket, ctx, ct, name => fields.GetValueOrDefault(name), key);
 
         var max = Math.Min(policy?.MaxLength ?? ServerOptions.MaxObjectSize, ServerOptions.MaxObjectSize);
-        var (blob, md5, size) = await ServerSideEncryption.WriteAsync(ctx, file.Body, null, max, encryption, 0, ct);
+        var checksum = PostChecksum(fields, file.Body);
+        if (checksum is not null) req.Http.Response.RegisterForDispose(checksum);
+        var (blob, md5, size) = await ServerSideEncryption.WriteAsync(ctx, (Stream?)checksum ?? file.Body, null, max, encryption, 0, ct);
         ObjectRecord record;
         try
         {
@@ -92,8 +96,9 @@ public static class PostObject
                 OwnerId = owner,
                 BlobId = blob.BlobId,
                 Acl = acl,
-                Tags = null,
+                Tags = tags,
                 Encryption = encryption?.ToJson(),
+                Checksum = checksum is null ? null : new ObjectChecksum(checksum.Algorithm, ObjectChecksums.FullObject, checksum.Value),
             };
             ctx.Release(await ctx.Store.PutObjectAsync(record, null, ct));
         }
@@ -150,5 +155,19 @@ public static class PostObject
             buffer.Write(chunk, 0, n);
         }
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>An x-amz-checksum-ALGORITHM form field: the file is verified against it as it streams; null when the form has none.</summary>
+    private static Checksums.ChecksumStream? PostChecksum(IReadOnlyDictionary<string, string> fields, Stream file)
+    {
+        Checksums.ChecksumStream? stream = null;
+        foreach (var algorithm in Checksums.ChecksumAlgorithms.All)
+        {
+            if (fields.GetValueOrDefault(Checksums.ChecksumAlgorithms.HeaderName(algorithm)) is not { } value) continue;
+            if (stream is not null) throw S3Errors.InvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+            var expected = value.Trim();
+            stream = new Checksums.ChecksumStream(file, algorithm, () => expected);
+        }
+        return stream;
     }
 }

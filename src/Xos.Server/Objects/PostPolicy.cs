@@ -24,6 +24,14 @@ public sealed class PostPolicy
 
     private static S3Exception Denied(string why) => S3Errors.AccessDenied("Invalid according to Policy: " + why);
 
+    private static S3Exception Invalid(string why) => new("InvalidPolicyDocument", 400, "Invalid Policy: " + why);
+
+    /// <summary>ISO 8601 in UTC or with an offset, as AWS requires of "expiration" ("2007-12-01T12:00:00.000Z").</summary>
+    private static readonly string[] ExpirationFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", "yyyy-MM-dd'T'HH:mm:sszzz", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz",
+    ];
+
     public static PostPolicy Parse(string base64)
     {
         JsonDocument doc;
@@ -33,40 +41,49 @@ public sealed class PostPolicy
         }
         catch (Exception e) when (e is FormatException or JsonException)
         {
-            throw S3Errors.InvalidArgument("Invalid Policy: Invalid JSON.", "policy", "");
+            throw Invalid("Invalid JSON.");
         }
         using (doc)
         {
             var root = doc.RootElement;
-            if (!root.TryGetProperty("expiration", out var exp) || exp.ValueKind != JsonValueKind.String
-                || !DateTimeOffset.TryParse(exp.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expiration))
-                throw S3Errors.InvalidArgument("Invalid Policy: Policy missing expiration.", "policy", "");
+            if (root.ValueKind != JsonValueKind.Object) throw Invalid("Invalid JSON.");
+            if (!root.TryGetProperty("expiration", out var exp) || exp.ValueKind != JsonValueKind.String) throw Invalid("Policy missing expiration.");
+            if (!DateTimeOffset.TryParseExact(exp.GetString(), ExpirationFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expiration))
+                throw Invalid($"Invalid 'expiration' value: '{exp.GetString()}'");
             var policy = new PostPolicy(expiration);
-            if (!root.TryGetProperty("conditions", out var conditions) || conditions.ValueKind != JsonValueKind.Array)
-                throw S3Errors.InvalidArgument("Invalid Policy: Policy missing conditions.", "policy", "");
+            if (!root.TryGetProperty("conditions", out var conditions) || conditions.ValueKind != JsonValueKind.Array) throw Invalid("Policy missing conditions.");
             foreach (var c in conditions.EnumerateArray())
             {
                 if (c.ValueKind == JsonValueKind.Object)
                 {
-                    foreach (var p in c.EnumerateObject()) policy._conditions.Add(("eq", p.Name.ToLowerInvariant(), p.Value.ToString()));
+                    var properties = c.EnumerateObject().ToList();
+                    if (properties.Count != 1) throw Invalid("Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.");
+                    policy._conditions.Add(("eq", properties[0].Name.ToLowerInvariant(), properties[0].Value.ToString()));
                     continue;
                 }
-                if (c.ValueKind != JsonValueKind.Array || c.GetArrayLength() != 3) throw S3Errors.InvalidArgument("Invalid Policy: Invalid Condition.", "policy", "");
-                var op = c[0].GetString()?.ToLowerInvariant();
+                if (c.ValueKind != JsonValueKind.Array || c.GetArrayLength() != 3) throw Invalid("Invalid Condition.");
+                var op = Text(c[0]).ToLowerInvariant();
                 if (op == "content-length-range")
                 {
-                    policy.MinLength = c[1].ValueKind == JsonValueKind.Number ? c[1].GetInt64() : long.Parse(c[1].GetString()!, CultureInfo.InvariantCulture);
-                    policy.MaxLength = c[2].ValueKind == JsonValueKind.Number ? c[2].GetInt64() : long.Parse(c[2].GetString()!, CultureInfo.InvariantCulture);
+                    policy.MinLength = Length(c[1]);
+                    policy.MaxLength = Length(c[2]);
                     continue;
                 }
-                if (op is not ("eq" or "starts-with")) throw S3Errors.InvalidArgument($"Invalid Policy: Invalid condition operator {op}.", "policy", "");
-                var field = c[1].GetString() ?? "";
-                if (!field.StartsWith('$')) throw S3Errors.InvalidArgument("Invalid Policy: Condition field must start with '$'.", "policy", "");
-                policy._conditions.Add((op, field[1..].ToLowerInvariant(), c[2].GetString() ?? ""));
+                if (op is not ("eq" or "starts-with")) throw Invalid($"Invalid condition operator {op}.");
+                var field = Text(c[1]);
+                if (!field.StartsWith('$')) throw Invalid("Condition field must start with '$'.");
+                policy._conditions.Add((op, field[1..].ToLowerInvariant(), Text(c[2])));
             }
             return policy;
         }
     }
+
+    private static string Text(JsonElement e) => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Invalid("Invalid Condition.");
+
+    private static long Length(JsonElement e) =>
+        e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var n) ? n
+        : e.ValueKind == JsonValueKind.String && long.TryParse(e.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out n) ? n
+        : throw Invalid("Invalid content-length-range.");
 
     /// <summary>Checks expiration and every condition against the form fields (names lowercased), and that no field goes unmentioned.</summary>
     public void Check(IReadOnlyDictionary<string, string> fields, string bucket, DateTimeOffset now)
@@ -81,7 +98,9 @@ public sealed class PostPolicy
         }
         foreach (var field in fields.Keys)
         {
-            if (Exempt.Contains(field) || field.StartsWith("x-ignore-", StringComparison.Ordinal)) continue;
+            // The body's checksum describes the file, not the form, and is verified against it; S3 exempts it too.
+            if (Exempt.Contains(field) || field.StartsWith("x-ignore-", StringComparison.Ordinal)
+                || field.StartsWith("x-amz-checksum-", StringComparison.Ordinal)) continue;
             if (!_conditions.Any(c => c.Field == field)) throw Denied($"Extra input fields: {field}");
         }
     }

@@ -23,33 +23,40 @@ public static class ServerSideEncryption
     /// key of the key service for aws:kms (SSE-KMS), else with a fresh data key under the algorithm the request asks
     /// for or the bucket's default; null when the data stays plain.
     /// </summary>
-    public static async Task<EncryptionInfo?> ForWriteAsync(S3Request req, BucketRecord bucket, ServerContext ctx, CancellationToken ct)
+    /// <param name="fields">Where the encryption headers are read: the request's headers, or a POST form's fields.</param>
+    public static async Task<EncryptionInfo?> ForWriteAsync(S3Request req, BucketRecord bucket, ServerContext ctx, CancellationToken ct,
+        Func<string, string?>? fields = null, string? key = null)
     {
-        if (CustomerKeys.FromRequest(req, ctx) is { } customer)
+        var field = fields ?? req.Header;
+        key ??= req.Key;
+        if (CustomerKeys.FromRequest(req, ctx, CustomerKeys.Prefix, field) is { } customer)
         {
-            if (req.Header(Header) is { } other)
+            if (field(Header) is { } other)
                 throw S3Errors.InvalidArgument("Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
                     Header, other);
             return EncryptionInfo.CreateForCustomer(customer.Key);
         }
-        var requested = req.Header(Header);
-        if (requested != Kms && req.Header(KmsKeyHeader) is { } orphanKey)
+        var requested = field(Header);
+        if (requested != Kms && field(KmsKeyHeader) is { } orphanKey)
             throw S3Errors.InvalidArgument($"{KmsKeyHeader} is only valid with {Header}: {Kms}", KmsKeyHeader, orphanKey);
         if (requested == Kms)
         {
-            var bucketKey = string.Equals(req.Header(BucketKeyHeader), "true", StringComparison.OrdinalIgnoreCase);
-            return await ctx.Kms.NewDataKeyAsync(req.Header(KmsKeyHeader), EncryptionContext(req, bucket), bucketKey, ct);
+            var bucketKey = string.Equals(field(BucketKeyHeader), "true", StringComparison.OrdinalIgnoreCase);
+            return await ctx.Kms.NewDataKeyAsync(field(KmsKeyHeader), EncryptionContext(field, bucket, key), bucketKey, ct);
         }
-        if (requested is null && Buckets.DefaultEncryption.Parse(bucket.DefaultEncryption) is { Algorithm: Kms } byDefault)
-            return await ctx.Kms.NewDataKeyAsync(byDefault.KmsKeyId, EncryptionContext(req, bucket), byDefault.BucketKeyEnabled, ct);
-        return NewKeyFor(RequestedAlgorithm(req, bucket), ctx);
+        var byDefault = Buckets.DefaultEncryption.Parse(bucket.DefaultEncryption);
+        if (requested is null && byDefault is { Algorithm: Kms })
+            return await ctx.Kms.NewDataKeyAsync(byDefault.KmsKeyId, EncryptionContext(field, bucket, key), byDefault.BucketKeyEnabled, ct);
+        if (requested is not null && !EncryptionInfo.IsSupported(requested))
+            throw S3Errors.InvalidArgument("The encryption method specified is not supported", Header, requested);
+        return NewKeyFor(requested ?? byDefault?.Algorithm, ctx);
     }
 
     /// <summary>x-amz-server-side-encryption-context (base64 of a JSON object of strings), else S3's default: the object's ARN.</summary>
-    private static string EncryptionContext(S3Request req, BucketRecord bucket)
+    private static string EncryptionContext(Func<string, string?> field, BucketRecord bucket, string? key)
     {
-        if (req.Header(ContextHeader) is not { } encoded)
-            return System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["aws:s3:arn"] = $"arn:aws:s3:::{bucket.Name}/{req.Key}" },
+        if (field(ContextHeader) is not { } encoded)
+            return System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["aws:s3:arn"] = $"arn:aws:s3:::{bucket.Name}/{key}" },
                 StorageJson.Default.DictionaryStringString);
         try
         {
@@ -72,15 +79,6 @@ public static class ServerSideEncryption
     {
         var info = CustomerKeys.Unlock(encryptionJson, CustomerKeys.FromRequest(req, ctx, prefix));
         return info is { IsKms: true } ? await ctx.Kms.UnlockAsync(info, ct) : info;
-    }
-
-    /// <summary>The algorithm a write asks for, or else the bucket's default; null when the data stays plain.</summary>
-    public static string? RequestedAlgorithm(S3Request req, BucketRecord bucket)
-    {
-        if (req.Header(Header) is not { } requested) return Buckets.DefaultEncryption.Parse(bucket.DefaultEncryption)?.Algorithm;
-        if (!EncryptionInfo.IsSupported(requested))
-            throw S3Errors.InvalidArgument("The encryption method specified is not supported", Header, requested);
-        return requested;
     }
 
     public static EncryptionInfo? NewKeyFor(string? algorithm, ServerContext ctx) =>

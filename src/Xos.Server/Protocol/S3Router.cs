@@ -11,7 +11,7 @@ public static class S3Router
     /// <summary>Bucket sub-resources that later features implement; until then they are refused, never faked.</summary>
     private static readonly string[] UnimplementedBucketSubresources =
     [
-        "policyStatus", "website",
+        "website",
         "logging", "notification", "replication", "ownershipControls", "publicAccessBlock", "accelerate",
         "requestPayment", "analytics", "metrics", "inventory", "intelligent-tiering",
     ];
@@ -45,6 +45,7 @@ public static class S3Router
         {
             "GET" when req.HasQuery("object-lock") => BucketObjectLock.GetAsync(req, ctx, ct),
             "PUT" when req.HasQuery("object-lock") => BucketObjectLock.PutAsync(req, ctx, ct),
+            "GET" when req.HasQuery("policyStatus") => BucketPolicy.GetStatusAsync(req, ctx, ct),
             "GET" when req.HasQuery("policy") => BucketPolicy.GetAsync(req, ctx, ct),
             "PUT" when req.HasQuery("policy") => BucketPolicy.PutAsync(req, ctx, ct),
             "DELETE" when req.HasQuery("policy") => BucketPolicy.DeleteAsync(req, ctx, ct),

@@ -5,7 +5,8 @@ namespace Xos.Server.Auth.Policies;
 
 /// <summary>
 /// The Condition operators of IAM policies. Values of one key are OR'ed; keys and operators are AND'ed by the caller.
-/// A key missing from the request makes the condition false, except for the ...IfExists forms and Null.
+/// A key missing from the request makes the condition false, except for the ...IfExists forms, the negated operators
+/// (StringNotEquals, StringNotLike, ArnNotLike...: nothing to mismatch), ForAllValues (an empty set) and Null, as IAM documents.
 /// </summary>
 public static class PolicyConditions
 {
@@ -46,8 +47,8 @@ public static class PolicyConditions
             return wantsNull != present;
         }
         var (qualifier, op, ifExists) = Split(condition.Operator);
-        if (!present) return ifExists || qualifier == "ForAllValues";
         var negated = op.Contains("Not", StringComparison.Ordinal);
+        if (!present) return ifExists || qualifier == "ForAllValues" || (negated && qualifier == "");
         var positive = negated ? op.Replace("Not", "", StringComparison.Ordinal) : op;
         bool AnyMatch(string value) => condition.Values.Any(expected => Compare(positive, value, expected));
         return qualifier switch

@@ -97,7 +97,13 @@ public sealed class PolicyDocument
             if (s.TryGetProperty("Principal", out _) || s.TryGetProperty("NotPrincipal", out _)) throw Malformed("Policy document should not specify a principal.");
         }
         else if (s.TryGetProperty("Principal", out var p)) principals = ParsePrincipal(p);
-        else if (s.TryGetProperty("NotPrincipal", out var np)) { principals = ParsePrincipal(np); notPrincipal = true; }
+        else if (s.TryGetProperty("NotPrincipal", out var np))
+        {
+            // "Allow everyone except X" grants access to every principal nobody listed, anonymous included: refused as RGW does.
+            if (effect == "Allow") throw Malformed("Invalid principal in policy: NotPrincipal can only be used with Deny");
+            principals = ParsePrincipal(np);
+            notPrincipal = true;
+        }
         else throw Malformed("Missing required field Principal");
 
         var (actions, notAction) = s.TryGetProperty("Action", out var a) ? (Strings(a, "Action"), false)
@@ -136,8 +142,15 @@ public sealed class PolicyDocument
         var list = new List<string>();
         foreach (var kind in p.EnumerateObject())
         {
-            if (kind.Name is not ("AWS" or "CanonicalUser")) throw Malformed("Invalid principal in policy");
-            list.AddRange(Strings(kind.Value, "Principal").Select(v => kind.Name == "CanonicalUser" ? "canonical:" + v : v));
+            // Service principals (logging.s3.amazonaws.com, ...) are valid but name no XOS user, so they match no caller.
+            var prefix = kind.Name switch
+            {
+                "AWS" => "",
+                "CanonicalUser" => "canonical:",
+                "Service" => "service:",
+                _ => throw Malformed("Invalid principal in policy"),
+            };
+            list.AddRange(Strings(kind.Value, "Principal").Select(v => prefix + v));
         }
         return list;
     }
@@ -163,6 +176,22 @@ public sealed class PolicyDocument
         var bucketPart = slash < 0 ? rest : rest[..slash];
         return Wildcard.Match(bucketPart, bucket, ignoreCase: false);
     }
+
+    /// <summary>Condition keys that tie a statement to fixed callers or networks, so that a "*" principal is not the public.</summary>
+    private static readonly string[] RestrictingKeys =
+    [
+        "aws:SourceIp", "aws:SourceArn", "aws:SourceAccount", "aws:SourceOwner", "aws:SourceVpc", "aws:SourceVpce",
+        "aws:PrincipalAccount", "aws:PrincipalArn", "aws:PrincipalOrgID", "aws:userid", "aws:username",
+    ];
+
+    /// <summary>
+    /// Whether the policy grants anything to everyone, as S3's PolicyStatus judges it: an Allow for the "*" principal
+    /// whose conditions, if any, do not pin the caller with one of <see cref="RestrictingKeys"/>.
+    /// </summary>
+    public bool IsPublic => Statements.Any(s =>
+        s.Allow && !s.NotPrincipal && s.Principals is { } principals && principals.Contains("*")
+        && !s.Conditions.Any(c => c.Operator != "Null" && !c.Operator.Contains("Not", StringComparison.Ordinal)
+                                  && RestrictingKeys.Contains(c.Key, StringComparer.OrdinalIgnoreCase)));
 
     public PolicyDecision Evaluate(PolicyRequest request)
     {
@@ -190,7 +219,7 @@ public sealed class PolicyDocument
     private static bool PrincipalMatches(string principal, PolicyCaller caller)
     {
         if (principal == "*") return true;
-        if (caller.Anonymous) return false;
+        if (caller.Anonymous || principal.StartsWith("service:", StringComparison.Ordinal)) return false;
         if (principal.StartsWith("canonical:", StringComparison.Ordinal)) return principal["canonical:".Length..] == caller.CanonicalId;
         if (principal == caller.CanonicalId) return true;
         // arn:aws:iam::user/NAME, arn:aws:iam:::user/NAME, arn:aws:iam::ACCOUNT:user/NAME; NAME may be "*".
