@@ -30,7 +30,9 @@ public sealed class AdminApi(AdminService admin, RequestAuthenticator authentica
         {
             var req = S3Request.Parse(http, requestId, options.Domains);
             await authenticator.AuthenticateAsync(req, ct);
-            if (req.Identity?.OwnerId != root.UserId) throw new AdminException("the admin API needs the root credentials", 403);
+            // Temporary credentials never administer, even root's: a role session would otherwise escape its policies.
+            if (req.Identity is not { Session: null } caller || caller.OwnerId != root.UserId)
+                throw new AdminException("the admin API needs the root credentials", 403);
             var path = http.Request.Path.Value![Prefix.Length..].Trim('/');
             var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
             await RouteAsync(http, req, parts, ct);

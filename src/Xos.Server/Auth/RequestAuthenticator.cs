@@ -31,6 +31,11 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
 
     private static S3Exception Expired() => S3Errors.AccessDenied("Request has expired");
 
+    /// <summary>S3 answers an X-Amz-Expires outside 0..604800 with 403, as it answers an expired URL.</summary>
+    private static S3Exception ExpiresOutOfRange(string message) => new("AuthorizationQueryParametersError", 403, message);
+
+    private static S3Exception InvalidDate() => S3Errors.AccessDenied("AWS authentication requires a valid Date or x-amz-date header");
+
     public async Task AuthenticateAsync(S3Request req, CancellationToken ct)
     {
         var authorization = req.Header("Authorization");
@@ -61,6 +66,28 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
     private static DateTimeOffset? ParseAmzDate(string? text) =>
         text is not null && DateTimeOffset.TryParseExact(text, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
+
+    /// <summary>
+    /// The time a header-signed request claims: x-amz-date when sent (an invalid one is refused, never replaced by
+    /// Date, since the signature may cover only x-amz-date), else Date. Times before the epoch are invalid; a wrong
+    /// day-of-week name is ignored, as S3 does, so a well-formed but distant date is answered as skewed.
+    /// </summary>
+    private static DateTimeOffset RequestTime(S3Request req, bool isoAmzDate)
+    {
+        var amzDate = req.Header("x-amz-date");
+        var time = amzDate is not null
+            ? (isoAmzDate ? ParseAmzDate(amzDate.Trim()) : null) ?? ParseHttpDate(amzDate)
+            : ParseHttpDate(req.Header("Date"));
+        if (time is not { } t || t < DateTimeOffset.UnixEpoch) throw InvalidDate();
+        return t;
+    }
+
+    private static DateTimeOffset? ParseHttpDate(string? text)
+    {
+        if (HttpDates.Parse(text) is { } t) return t;
+        var comma = text?.IndexOf(',') ?? -1;
+        return comma is > 0 and <= 9 ? HttpDates.Parse(text![(comma + 1)..]) : null;
+    }
 
     private sealed record Credential(string AccessKey, string Date, string Region, string Service)
     {
@@ -103,12 +130,13 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
         if (!fields.TryGetValue("Credential", out var credentialText) || !fields.TryGetValue("SignedHeaders", out var signedHeaders)
             || !fields.TryGetValue("Signature", out var signature))
             throw HeaderMalformed("The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.");
+        RequireSorted(signedHeaders);
         var credential = ParseCredential(credentialText)
                          ?? throw HeaderMalformed($"The authorization header is malformed; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
-        var amzDateText = req.Header("x-amz-date");
-        var requestTime = ParseAmzDate(amzDateText) ?? HttpDates.Parse(req.Header("Date"))
-                          ?? throw S3Errors.AccessDenied("AWS authentication requires a valid Date or x-amz-date header");
-        amzDateText ??= requestTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var requestTime = RequestTime(req, isoAmzDate: true);
+        var amzDateText = req.Header("x-amz-date")?.Trim() is { } sent && ParseAmzDate(sent) is not null
+            ? sent
+            : requestTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         if (!amzDateText.StartsWith(credential.Date, StringComparison.Ordinal))
             throw HeaderMalformed($"The authorization header is malformed; Invalid credential date \"{credential.Date}\". This date is not the same as X-Amz-Date: \"{amzDateText[..Math.Min(8, amzDateText.Length)]}\".");
         CheckSkew(requestTime);
@@ -131,6 +159,17 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
 
         req.Identity = IdentityFor(key, req.Header("x-amz-security-token"));
         if (!bodyHashed) AttachPayload(req, payloadHash, new ChunkSignatureChain(signingKey, amzDateText, credential.Scope, expected));
+    }
+
+    /// <summary>
+    /// SigV4 lists the signed headers sorted; S3 computes the canonical request in that order, so a list in another
+    /// order can never match what S3 signs (Ceph RGW refuses it the same way).
+    /// </summary>
+    private static void RequireSorted(string signedHeaders)
+    {
+        var names = signedHeaders.Split(';');
+        for (var i = 1; i < names.Length; i++)
+            if (string.CompareOrdinal(names[i - 1], names[i]) >= 0) throw SignatureDoesNotMatch();
     }
 
     private static List<(string Name, string Value)> CanonicalHeaders(S3Request req, string signedHeaders)
@@ -203,8 +242,10 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
             throw QueryError("Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
         var credential = ParseCredential(credentialText) ?? throw QueryError("Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
         var signedAt = ParseAmzDate(dateText) ?? throw QueryError("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
-        if (!int.TryParse(expiresText, out var expires) || expires < 0) throw QueryError("X-Amz-Expires should be a number");
-        if (expires > 604800) throw QueryError("X-Amz-Expires must be less than a week (in seconds) that is; 604800");
+        RequireSorted(signedHeaders);
+        if (!long.TryParse(expiresText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var expires)) throw QueryError("X-Amz-Expires should be a number");
+        if (expires < 0) throw ExpiresOutOfRange("X-Amz-Expires must be non-negative");
+        if (expires > 604800) throw ExpiresOutOfRange("X-Amz-Expires must be less than a week (in seconds) that is; the given X-Amz-Expires must be less than 604800 seconds");
         var now = time.GetUtcNow();
         if (signedAt - now > MaxSkew) throw S3Errors.AccessDenied("Request is not valid yet");
         if (now > signedAt.AddSeconds(expires)) throw Expired();
@@ -261,14 +302,13 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
         if (colon <= 0) throw S3Errors.InvalidArgument("AWS authorization header is invalid.  Expected AwsAccessKeyId:signature", "Authorization", authorization);
         var accessKey = body[..colon];
         var signature = body[(colon + 1)..];
-        var amzDate = req.Header("x-amz-date");
-        var requestTime = HttpDates.Parse(amzDate) ?? HttpDates.Parse(req.Header("Date"))
-                          ?? throw S3Errors.AccessDenied("AWS authentication requires a valid Date or x-amz-date header");
-        CheckSkew(requestTime);
+        CheckSkew(RequestTime(req, isoAmzDate: false));
         var key = await FindAsync(accessKey, ct);
         var amzHeaders = SigV2.CanonicalizedAmzHeaders(AmzHeaders(req));
-        var dateLine = amzDate is not null ? "" : req.Header("Date") ?? "";
-        VerifyV2(req, key, signature, dateLine, amzHeaders);
+        // With x-amz-date the Date line is empty; botocore still signs the Date header it sends beside it.
+        var date = req.Header("Date") ?? "";
+        string[] dateLines = req.Header("x-amz-date") is null ? [date] : ["", date];
+        VerifyV2(req, key, signature, dateLines, amzHeaders);
         req.Identity = IdentityFor(key, req.Header("x-amz-security-token"));
     }
 
@@ -284,18 +324,27 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
         var headers = AmzHeaders(req).ToList();
         if (token is not null && headers.All(h => !h.Key.Equals("x-amz-security-token", StringComparison.OrdinalIgnoreCase)))
             headers.Add(new("x-amz-security-token", token));
-        VerifyV2(req, key, signature, expiresText!, SigV2.CanonicalizedAmzHeaders(headers));
+        VerifyV2(req, key, signature, [expiresText!], SigV2.CanonicalizedAmzHeaders(headers));
         req.Identity = IdentityFor(key, token ?? req.Header("x-amz-security-token"));
     }
 
     private static IEnumerable<KeyValuePair<string, string>> AmzHeaders(S3Request req) =>
         req.HttpRequest.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? "")));
 
-    /// <summary>Checks the V2 signature over the resource as sent, then over the decoded resource (clients differ in which they sign).</summary>
-    private static void VerifyV2(S3Request req, AccessKeyRecord key, string signature, string dateLine, string amzHeaders)
+    /// <summary>
+    /// Checks the V2 signature over the resource as sent, then over the decoded resource (clients differ in which they
+    /// sign). A path-style bucket request may sign its resource as "/bucket/" (botocore does) though it sends "/bucket".
+    /// </summary>
+    private static void VerifyV2(S3Request req, AccessKeyRecord key, string signature, IReadOnlyList<string> dateLines, string amzHeaders)
     {
         var vhost = req.VirtualHosted ? req.Bucket : null;
-        foreach (var path in new[] { req.RawPath, SigV4.PercentDecode(req.RawPath) }.Distinct())
+        var paths = new List<string> { req.RawPath, SigV4.PercentDecode(req.RawPath) };
+        if (!req.VirtualHosted && req.Bucket is not null && req.Key is null && !req.RawPath.EndsWith('/')) paths.Add(req.RawPath + "/");
+        // botocore 1.29 (Debian's python3-botocore) signs path-style sub-resource requests over its URI template,
+        // whose query it then repeats ("/bucket?cors?cors").
+        if (!req.VirtualHosted && req.RawQuery.Length > 0) paths.Add(req.RawPath + "?" + req.RawQuery.Split('&')[0]);
+        foreach (var dateLine in dateLines.Distinct())
+        foreach (var path in paths.Distinct())
         {
             var toSign = SigV2.StringToSign(req.Method, req.Header("Content-MD5") ?? "", req.Header("Content-Type") ?? "", dateLine, amzHeaders,
                 SigV2.CanonicalizedResource(vhost, path, req.RawQuery));

@@ -45,6 +45,8 @@ public sealed class S3BenchClient : IDisposable
         headers.Add(("x-amz-content-sha256", "UNSIGNED-PAYLOAD"));
         headers.Add(("x-amz-date", amzDate));
         if (serverSideEncryption is not null) headers.Add(("x-amz-server-side-encryption", serverSideEncryption));
+        // SigV4 requires the signed headers sorted; servers such as Ceph RGW refuse any other order.
+        headers.Sort((x, y) => string.CompareOrdinal(x.Item1, y.Item1));
         var signedHeaders = string.Join(';', headers.Select(h => h.Item1));
         var canonical = SigV4.CanonicalRequest(method.Method, SigV4.CanonicalUri(path), SigV4.CanonicalQuery(query), headers, signedHeaders, "UNSIGNED-PAYLOAD");
         var scope = $"{date}/{_options.Region}/s3/aws4_request";

@@ -30,7 +30,7 @@ public static class S3Router
     private static Task DispatchServiceAsync(S3Request req, ServerContext ctx, CancellationToken ct) => req.Method switch
     {
         "GET" => ListBuckets.HandleAsync(req, ctx, ct),
-        "POST" => Sts.AssumeRole.HandleAsync(req, ctx, ct),
+        "POST" => Sts.StsEndpoint.HandleAsync(req, ctx, ct),
         _ => throw S3Errors.MethodNotAllowed(req.Method),
     };
 

@@ -13,8 +13,8 @@ namespace Xos.Tests.Unit;
 /// </summary>
 public sealed class SignatureVectorTests
 {
-    private const string AccessKey = "AKIAIOSFODNN7EXAMPLE";
-    private const string Secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    internal const string AccessKey = "AKIAIOSFODNN7EXAMPLE";
+    internal const string Secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
     private static readonly string[] Domains = ["s3.amazonaws.com"];
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
@@ -28,7 +28,7 @@ public sealed class SignatureVectorTests
             ValueTask.FromResult(accessKey == AccessKey ? new AccessKeyRecord(AccessKey, secret, "owner-id", "owner") : null);
     }
 
-    private static S3Request Request(string method, string host, string target, (string, string)[] headers, byte[]? body = null)
+    internal static S3Request Request(string method, string host, string target, (string, string)[] headers, byte[]? body = null)
     {
         var http = new DefaultHttpContext();
         http.Request.Method = method;
@@ -43,7 +43,7 @@ public sealed class SignatureVectorTests
         return S3Request.Parse(http, "test", Domains);
     }
 
-    private static RequestAuthenticator Authenticator(DateTimeOffset now, string secret = Secret) => new(new Keys(secret), new FixedTime(now));
+    internal static RequestAuthenticator Authenticator(DateTimeOffset now, string secret = Secret) => new(new Keys(secret), new FixedTime(now));
 
     private static readonly DateTimeOffset May24 = new(2013, 5, 24, 0, 0, 0, TimeSpan.Zero);
 
@@ -134,7 +134,7 @@ public sealed class SignatureVectorTests
         var target = PresignedTarget.Replace("X-Amz-Expires=86400", "X-Amz-Expires=604801");
         var req = Request("GET", "examplebucket.s3.amazonaws.com", target, [("Host", "examplebucket.s3.amazonaws.com")]);
         var e = await Assert.ThrowsAsync<S3Exception>(() => Authenticator(May24).AuthenticateAsync(req, default));
-        Assert.Equal("AuthorizationQueryParametersError", e.Code);
+        Assert.Equal(("AuthorizationQueryParametersError", 403), (e.Code, e.Status));
     }
 
     private static (string, string)[] ChunkedHeaders() =>

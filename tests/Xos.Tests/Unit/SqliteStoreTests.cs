@@ -22,6 +22,11 @@ public sealed class SqliteStoreTests
             Assert.NotNull(live?.Temporary);
             // The role does not exist: the session is granted nothing rather than everything.
             Assert.Contains("\"Deny\"", live!.Temporary!.Grant.RolePolicy);
+
+            // A session without a role (GetSessionToken) has no policy of its own.
+            await store.CreateSessionAsync("XOSTUSER", "secret", "00", "user-1", "", "alice", null, DateTimeOffset.UtcNow.AddHours(1), default);
+            var grant = (await store.FindAccessKeyAsync("XOSTUSER", default))!.Temporary!.Grant;
+            Assert.Equal((false, null, null), (grant.IsRoleSession, grant.RolePolicy, grant.SessionPolicy));
         }
         finally
         {

@@ -40,8 +40,11 @@ public sealed partial class SqliteMetadataStore
         await using var sr = await session.ExecuteReaderAsync(ct);
         if (!await sr.ReadAsync(ct)) return null;
         // A role removed after the session began grants nothing: its policy is then the empty policy.
-        var grant = new SessionGrant(sr.GetString(5), sr.GetString(6), NullableString(sr, 9) ?? """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}""",
-            NullableString(sr, 7), FromMillis(sr.GetInt64(8)));
+        // Sessions without a role (GetSessionToken) have no policy of their own.
+        var roleName = sr.GetString(5);
+        var rolePolicy = roleName.Length == 0 ? null
+            : NullableString(sr, 9) ?? """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}""";
+        var grant = new SessionGrant(roleName, sr.GetString(6), rolePolicy, NullableString(sr, 7), FromMillis(sr.GetInt64(8)));
         return new AccessKeyRecord(sr.GetString(0), sr.GetString(1), sr.GetString(2), sr.GetString(3), new TemporaryKey(sr.GetString(4), grant));
     }
 
