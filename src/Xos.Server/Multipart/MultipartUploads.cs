@@ -71,7 +71,7 @@ public static class MultipartUploads
 
         var versionId = BucketVersioning.VersionIdForWrite(bucket);
         var (obj, outcome) = await ctx.Store.CompleteUploadAsync(upload, parts => Assemble(upload, parts, requested, req) with { VersionId = versionId }, ct);
-        if (bucket.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = obj.VersionId;
+        if (bucket.VersioningEnabled) req.Http.Response.Headers["x-amz-version-id"] = obj.VersionId;
         ServerSideEncryption.WriteHeader(req, obj.Encryption);
         ctx.Release(outcome);
         var scheme = req.Http.Request.IsHttps ? "https" : "http";

@@ -58,13 +58,16 @@ public static class ObjectHeaders
                 ("Size", metadataBytes.ToString()), ("MaxSizeAllowed", MaxUserMetadataBytes.ToString()));
         foreach (var name in StoredContentHeaders)
             if (req.Header(name) is { } v) headers[name] = v;
-        // "aws-chunked" describes how this request's body was sent, not the object: S3 drops it.
+        // "aws-chunked" describes how this request's body was sent, not the object: S3 drops it and keeps the rest verbatim.
         if (headers.TryGetValue("Content-Encoding", out var encoding))
         {
-            var kept = string.Join(",", encoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Where(e => !e.Equals("aws-chunked", StringComparison.OrdinalIgnoreCase)));
-            if (kept.Length == 0) headers.Remove("Content-Encoding");
-            else headers["Content-Encoding"] = kept;
+            var codings = encoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (codings.Any(e => e.Equals("aws-chunked", StringComparison.OrdinalIgnoreCase)))
+            {
+                var kept = string.Join(", ", codings.Where(e => !e.Equals("aws-chunked", StringComparison.OrdinalIgnoreCase)));
+                if (kept.Length == 0) headers.Remove("Content-Encoding");
+                else headers["Content-Encoding"] = kept;
+            }
         }
         var contentType = req.Header("Content-Type");
         if (string.IsNullOrWhiteSpace(contentType)) contentType = "application/octet-stream";
@@ -83,7 +86,7 @@ public static class ObjectHeaders
         ServerSideEncryption.WriteHeader(req, obj.Encryption);
         if (obj.Tags is not null) h["x-amz-tagging-count"] = ObjectTagging.Count(obj.Tags).ToString();
         if (obj.PartsCount > 0 && req.HasQuery("partNumber")) h["x-amz-mp-parts-count"] = obj.PartsCount.ToString();
-        foreach (var (name, value) in obj.Headers) h[name] = value;
+        foreach (var (name, value) in obj.Headers) h[name] = IsUserMetadata(name) ? MetadataHeaderValue(value) : value;
         Override(req, "response-content-type", "Content-Type");
         Override(req, "response-content-language", "Content-Language");
         Override(req, "response-expires", "Expires");
@@ -91,6 +94,15 @@ public static class ObjectHeaders
         Override(req, "response-content-disposition", "Content-Disposition");
         Override(req, "response-content-encoding", "Content-Encoding");
     }
+
+    private static bool IsUserMetadata(string name) => name.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// User metadata is sent back as Latin-1 bytes (what HTTP clients decode headers as); a value with characters beyond
+    /// Latin-1 is RFC 2047 encoded, as S3 does for metadata it cannot return verbatim.
+    /// </summary>
+    public static string MetadataHeaderValue(string value) =>
+        value.All(c => c <= '\u00FF') ? value : "=?UTF-8?B?" + Convert.ToBase64String(Encoding.UTF8.GetBytes(value)) + "?=";
 
     private static void Override(S3Request req, string query, string header)
     {

@@ -43,7 +43,7 @@ public static class PutObject
             ctx.Release(await ctx.Store.PutObjectAsync(record, ct));
             req.Http.Response.Headers.ETag = ETags.Quote(record.ETag);
             ServerSideEncryption.WriteHeader(req, record.Encryption);
-            if (bucket.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
+            if (bucket.VersioningEnabled) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
             req.Http.Response.StatusCode = 200;
             req.Http.Response.ContentLength = 0;
         }
