@@ -33,6 +33,7 @@ public static class GetObject
 
     private static async Task ServeAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
+        ObjectHeaders.RejectEncryptionHeadersOnRead(req);
         var (bucket, obj) = await ctx.AuthorizedObjectAsync(req, "s3:GetObject", ct);
 
         var status = EvaluateConditions(req, obj);
@@ -158,10 +159,10 @@ public static class GetObject
                 throw S3Errors.InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", partNumberText);
             if (obj.Segments is null || obj.PartsCount == 0)
             {
-                if (partNumber != 1) throw new S3Exception("InvalidPartNumber", 416, "The requested partnumber is not satisfiable");
+                if (partNumber != 1) throw new S3Exception("InvalidPartNumber", 400, "The requested partnumber is not satisfiable");
                 return (0, obj.Size, false);
             }
-            if (partNumber > obj.Segments.Count) throw new S3Exception("InvalidPartNumber", 416, "The requested partnumber is not satisfiable");
+            if (partNumber > obj.Segments.Count) throw new S3Exception("InvalidPartNumber", 400, "The requested partnumber is not satisfiable");
             var start = obj.Segments.Take(partNumber - 1).Sum(s => s.Size);
             return (start, obj.Segments[partNumber - 1].Size, true);
         }

@@ -27,6 +27,11 @@ public static class ObjectHeaders
 
     public static void RejectUnsupported(S3Request req)
     {
+        // A customer key without its algorithm must not leave the object stored in plain text.
+        if (req.Header("x-amz-server-side-encryption-customer-algorithm") is null
+            && (req.Header("x-amz-server-side-encryption-customer-key") is not null || req.Header("x-amz-server-side-encryption-customer-key-md5") is not null))
+            throw S3Errors.InvalidArgument("Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.",
+                "x-amz-server-side-encryption", "null");
         foreach (var name in UnsupportedWriteHeaders)
             if (req.Header(name) is not null)
                 throw S3Errors.NotImplemented($"The {name} header is not supported yet.");
@@ -72,6 +77,14 @@ public static class ObjectHeaders
         var contentType = req.Header("Content-Type");
         if (string.IsNullOrWhiteSpace(contentType)) contentType = "application/octet-stream";
         return new Stored(contentType, headers, StorageClassFrom(req));
+    }
+
+    /// <summary>GET and HEAD name no server-side encryption: S3 refuses the write-only headers there.</summary>
+    public static void RejectEncryptionHeadersOnRead(S3Request req)
+    {
+        foreach (var name in (string[])["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"])
+            if (req.Header(name) is { } value)
+                throw S3Errors.InvalidArgument($"The {name} header is not valid on GET and HEAD requests", name, value);
     }
 
     /// <summary>Writes the object's headers, applying the response-* query overrides of GetObject.</summary>
