@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
-using Xos.Server.Background;
 using Xos.Server.Buckets;
 using Xos.Server.Hosting;
 using Xos.Server.Protocol;
@@ -40,9 +38,7 @@ public static class GetObject
         var response = req.Http.Response;
         ObjectHeaders.WriteResponse(req, obj);
         if (bucket.VersioningConfigured) response.Headers["x-amz-version-id"] = obj.VersionId;
-        if (bucket.Lifecycle is { } lifecycle && obj.IsLatest
-            && LifecycleWorker.ExpirationHeader(JsonSerializer.Deserialize(lifecycle, LifecycleJson.Default.ListLifecycleRule)!, obj, ctx.Lifecycle.Day) is { } expiration)
-            response.Headers["x-amz-expiration"] = expiration;
+        ObjectHeaders.WriteExpiration(req, ctx, bucket, obj);
         if (status == 304)
         {
             response.StatusCode = 304;

@@ -1,4 +1,8 @@
 using System.Text;
+using System.Text.Json;
+using Xos.Server.Background;
+using Xos.Server.Buckets;
+using Xos.Server.Hosting;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
 
@@ -77,6 +81,14 @@ public static class ObjectHeaders
         var contentType = req.Header("Content-Type");
         if (string.IsNullOrWhiteSpace(contentType)) contentType = "application/octet-stream";
         return new Stored(contentType, headers, StorageClassFrom(req));
+    }
+
+    /// <summary>x-amz-expiration on PUT, GET and HEAD of the current version when an expiration rule covers it.</summary>
+    public static void WriteExpiration(S3Request req, ServerContext ctx, BucketRecord bucket, ObjectRecord obj)
+    {
+        if (bucket.Lifecycle is { } lifecycle && obj.IsLatest
+            && LifecycleWorker.ExpirationHeader(JsonSerializer.Deserialize(lifecycle, LifecycleJson.Default.ListLifecycleRule)!, obj, ctx.Lifecycle.Day) is { } expiration)
+            req.Http.Response.Headers["x-amz-expiration"] = expiration;
     }
 
     /// <summary>GET and HEAD name no server-side encryption: S3 refuses the write-only headers there.</summary>

@@ -44,6 +44,7 @@ public static class PutObject
             req.Http.Response.Headers.ETag = ETags.Quote(record.ETag);
             ServerSideEncryption.WriteHeader(req, record.Encryption);
             if (bucket.VersioningEnabled) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
+            ObjectHeaders.WriteExpiration(req, ctx, bucket, record);
             req.Http.Response.StatusCode = 200;
             req.Http.Response.ContentLength = 0;
         }

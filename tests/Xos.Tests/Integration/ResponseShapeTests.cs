@@ -262,6 +262,25 @@ public sealed class ResponseShapeTests(XosFixture fixture)
     }
 
     [Fact]
+    public async Task PutAndHeadAnnounceExpirationAtTheMidnightRuleDaysAfterCreation()
+    {
+        using var s3 = fixture.Server.CreateClient();
+        var bucket = await NewBucketAsync(s3);
+        await s3.PutLifecycleConfigurationAsync(new PutLifecycleConfigurationRequest
+        {
+            BucketName = bucket,
+            Configuration = new LifecycleConfiguration { Rules = [new LifecycleRule { Id = "tmp", Status = LifecycleRuleStatus.Enabled,
+                Filter = new LifecycleFilter { Prefix = "tmp/" }, Expiration = new LifecycleRuleExpiration { Days = 2 } }] },
+        });
+        var put = await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "tmp/x", ContentBody = "x" });
+        var head = await s3.GetObjectMetadataAsync(bucket, "tmp/x");
+        var expected = head.LastModified!.Value.ToUniversalTime().Date.AddDays(3);
+        Assert.Equal(("tmp", expected), (put.Expiration.RuleId, put.Expiration.ExpiryDate.ToUniversalTime()));
+        Assert.Equal(("tmp", expected), (head.Expiration.RuleId, head.Expiration.ExpiryDate.ToUniversalTime()));
+        Assert.Null((await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "kept", ContentBody = "x" })).Expiration);
+    }
+
+    [Fact]
     public async Task PartNumberBeyondThePartsIsInvalidPartNumber()
     {
         using var s3 = fixture.Server.CreateClient();

@@ -31,10 +31,13 @@ public sealed partial class SqliteMetadataStore
     {
         await using var cmd = Command(db, tx,
             $"SELECT {BucketColumns}, (SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'encryption'), " +
-            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'policy') " +
+            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'policy'), " +
+            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'lifecycle') " +
             "FROM buckets WHERE name = @name", ("@name", name));
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? ReadBucket(r) with { DefaultEncryption = NullableString(r, 7), Policy = NullableString(r, 8) } : null;
+        return await r.ReadAsync(ct)
+            ? ReadBucket(r) with { DefaultEncryption = NullableString(r, 7), Policy = NullableString(r, 8), Lifecycle = NullableString(r, 9) }
+            : null;
     }
 
     public async Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, CancellationToken ct)
