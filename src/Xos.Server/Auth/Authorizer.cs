@@ -22,6 +22,8 @@ public sealed class Authorizer
     {
         ["s3:GetObject"] = (AclPermission.Read, Level.Object),
         ["s3:GetObjectVersion"] = (AclPermission.Read, Level.Object),
+        ["s3:GetObjectTorrent"] = (AclPermission.Read, Level.Object),
+        ["s3:GetObjectVersionTorrent"] = (AclPermission.Read, Level.Object),
         ["s3:GetObjectAcl"] = (AclPermission.ReadAcp, Level.Object),
         ["s3:GetObjectVersionAcl"] = (AclPermission.ReadAcp, Level.Object),
         ["s3:PutObjectAcl"] = (AclPermission.WriteAcp, Level.Object),

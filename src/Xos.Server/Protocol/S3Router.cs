@@ -17,7 +17,7 @@ public static class S3Router
     ];
 
     private static readonly string[] UnimplementedObjectSubresources =
-        ["retention", "legal-hold", "restore", "select", "torrent", "attributes"];
+        ["retention", "legal-hold", "restore", "select", "attributes"];
 
     public static Task DispatchAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
@@ -93,6 +93,8 @@ public static class S3Router
                 _ => throw S3Errors.MethodNotAllowed(req.Method),
             };
         }
+        if (req.HasQuery("torrent"))
+            return req.Method == "GET" ? GetObjectTorrent.HandleAsync(req, ctx, ct) : throw S3Errors.MethodNotAllowed(req.Method);
         if (req.HasQuery("tagging"))
         {
             return req.Method switch

@@ -281,6 +281,27 @@ public sealed class ResponseShapeTests(XosFixture fixture)
     }
 
     [Fact]
+    public async Task TorrentDescribesTheObjectByPieceHashes()
+    {
+        using var s3 = fixture.Server.CreateClient();
+        var bucket = await NewBucketAsync(s3);
+        var data = new byte[Xos.Server.Objects.GetObjectTorrent.PieceLength + 10];
+        Random.Shared.NextBytes(data);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "videos/clip.mp4", InputStream = new MemoryStream(data) });
+        using var torrent = await s3.GetObjectTorrentAsync(new GetObjectTorrentRequest { BucketName = bucket, Key = "videos/clip.mp4" });
+        var bytes = new MemoryStream();
+        await torrent.ResponseStream.CopyToAsync(bytes);
+        var pieces = System.Security.Cryptography.SHA1.HashData(data.AsSpan(0, Xos.Server.Objects.GetObjectTorrent.PieceLength))
+            .Concat(System.Security.Cryptography.SHA1.HashData(data.AsSpan(Xos.Server.Objects.GetObjectTorrent.PieceLength))).ToArray();
+        var expected = Encoding.ASCII.GetBytes($"d4:infod6:lengthi{data.Length}e4:name8:clip.mp412:piece lengthi262144e6:pieces40:")
+            .Concat(pieces).Concat(Encoding.ASCII.GetBytes($"e12:x-amz-bucket{bucket.Length}:{bucket}9:x-amz-key15:videos/clip.mp4e")).ToArray();
+        Assert.Equal(expected, bytes.ToArray());
+
+        var missing = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectTorrentAsync(new GetObjectTorrentRequest { BucketName = bucket, Key = "nope" }));
+        Assert.Equal(("NoSuchKey", HttpStatusCode.NotFound), (missing.ErrorCode, missing.StatusCode));
+    }
+
+    [Fact]
     public async Task PartNumberBeyondThePartsIsInvalidPartNumber()
     {
         using var s3 = fixture.Server.CreateClient();
