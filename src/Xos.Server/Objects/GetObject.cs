@@ -155,10 +155,10 @@ public static class GetObject
                 throw S3Errors.InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", partNumberText);
             if (obj.Segments is null || obj.PartsCount == 0)
             {
-                if (partNumber != 1) throw new S3Exception("InvalidPartNumber", 400, "The requested partnumber is not satisfiable");
+                if (partNumber != 1) throw S3Errors.InvalidPart("The requested partnumber is not satisfiable");
                 return (0, obj.Size, false);
             }
-            if (partNumber > obj.Segments.Count) throw new S3Exception("InvalidPartNumber", 400, "The requested partnumber is not satisfiable");
+            if (partNumber > obj.Segments.Count) throw S3Errors.InvalidPart("The requested partnumber is not satisfiable");
             var start = obj.Segments.Take(partNumber - 1).Sum(s => s.Size);
             return (start, obj.Segments[partNumber - 1].Size, true);
         }

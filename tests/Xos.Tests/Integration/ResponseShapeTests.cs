@@ -302,7 +302,7 @@ public sealed class ResponseShapeTests(XosFixture fixture)
     }
 
     [Fact]
-    public async Task PartNumberBeyondThePartsIsInvalidPartNumber()
+    public async Task PartNumberBeyondThePartsIsInvalidPart()
     {
         using var s3 = fixture.Server.CreateClient();
         var bucket = await NewBucketAsync(s3);
@@ -310,6 +310,6 @@ public sealed class ResponseShapeTests(XosFixture fixture)
         using (var whole = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = "single", PartNumber = 1 }))
             Assert.Equal(1, whole.ContentLength);
         var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = "single", PartNumber = 2 }));
-        Assert.Equal(("InvalidPartNumber", HttpStatusCode.BadRequest), (e.ErrorCode, e.StatusCode));
+        Assert.Equal(("InvalidPart", HttpStatusCode.BadRequest), (e.ErrorCode, e.StatusCode));
     }
 }
