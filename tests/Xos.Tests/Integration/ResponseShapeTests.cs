@@ -281,6 +281,28 @@ public sealed class ResponseShapeTests(XosFixture fixture)
     }
 
     [Fact]
+    public async Task ActualRequestNamingAMethodIsMatchedAsThatMethod()
+    {
+        using var s3 = fixture.Server.CreateClient();
+        var bucket = await NewBucketAsync(s3, S3CannedACL.PublicRead);
+        await s3.PutCORSConfigurationAsync(new PutCORSConfigurationRequest { BucketName = bucket, Configuration = new CORSConfiguration { Rules =
+            [new CORSRule { AllowedMethods = ["GET"], AllowedOrigins = ["*suffix"] }] } });
+        using var http = new HttpClient();
+        async Task<string?> AllowedOrigin(string? requestMethod)
+        {
+            var put = new HttpRequestMessage(HttpMethod.Put, $"{fixture.Server.Endpoint}/{bucket}/bar") { Content = new ByteArrayContent([]) };
+            put.Headers.Add("Origin", "foo.suffix");
+            if (requestMethod is not null) put.Headers.Add("Access-Control-Request-Method", requestMethod);
+            var response = await http.SendAsync(put);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            return response.Headers.TryGetValues("Access-Control-Allow-Origin", out var v) ? v.Single() : null;
+        }
+        Assert.Equal("foo.suffix", await AllowedOrigin("GET"));
+        Assert.Null(await AllowedOrigin("PUT"));
+        Assert.Null(await AllowedOrigin(null));
+    }
+
+    [Fact]
     public async Task TorrentDescribesTheObjectByPieceHashes()
     {
         using var s3 = fixture.Server.CreateClient();
