@@ -26,6 +26,8 @@ public sealed class Authorizer
         ["s3:GetObjectVersion"] = (AclPermission.Read, Level.Object),
         ["s3:GetObjectAttributes"] = (AclPermission.Read, Level.Object),
         ["s3:GetObjectVersionAttributes"] = (AclPermission.Read, Level.Object),
+        ["s3:GetObjectTorrent"] = (AclPermission.Read, Level.Object),
+        ["s3:GetObjectVersionTorrent"] = (AclPermission.Read, Level.Object),
         ["s3:GetObjectAcl"] = (AclPermission.ReadAcp, Level.Object),
         ["s3:GetObjectVersionAcl"] = (AclPermission.ReadAcp, Level.Object),
         ["s3:PutObjectAcl"] = (AclPermission.WriteAcp, Level.Object),
@@ -55,8 +57,19 @@ public sealed class Authorizer
     /// that does not exist, pass null: the caller then needs the bucket's READ, so that only those who may list the
     /// bucket learn that the key is missing.
     /// </summary>
+    /// <summary>
+    /// x-amz-expected-bucket-owner (for the request's bucket) and x-amz-source-expected-bucket-owner (for a copy's
+    /// source): a request meant for another account's bucket is refused, whoever signed it.
+    /// </summary>
+    private static void CheckExpectedOwner(S3Request req, BucketRecord bucket)
+    {
+        var header = bucket.Name == req.Bucket ? "x-amz-expected-bucket-owner" : "x-amz-source-expected-bucket-owner";
+        if (req.Header(header) is { } expected && expected != bucket.OwnerId) throw S3Errors.AccessDenied();
+    }
+
     public void Authorize(S3Request req, BucketRecord bucket, string action, ObjectRecord? obj = null, string? key = null)
     {
+        CheckExpectedOwner(req, bucket);
         var caller = req.Identity;
         if (caller?.Session is { } session)
             CheckSession(session, req, action, ResourceArn(bucket, action, key ?? req.Key), obj);

@@ -17,6 +17,18 @@ public sealed record LifecycleOptions(TimeSpan Day, TimeSpan Interval)
             ? TimeSpan.FromSeconds(i) : TimeSpan.FromTicks(Math.Clamp(day.Ticks / 24, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromHours(1).Ticks));
         return new LifecycleOptions(day, interval);
     }
+
+    /// <summary>
+    /// When a rule of <paramref name="days"/> days acts on what was created at <paramref name="from"/>: S3 counts from the
+    /// next midnight UTC after creation. A shortened day rounds to the next multiple of its length since the epoch.
+    /// </summary>
+    public static DateTimeOffset Due(DateTimeOffset from, int days, TimeSpan day)
+    {
+        var nextBoundary = (from.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / day.Ticks + 1;
+        return DateTimeOffset.UnixEpoch + day * nextBoundary + day * days;
+    }
+
+    public DateTimeOffset Due(DateTimeOffset from, int days) => Due(from, days, Day);
 }
 
 /// <summary>
@@ -74,7 +86,7 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
         }
     }
 
-    private DateTimeOffset Due(DateTimeOffset from, int days) => from + options.Day * days;
+    private DateTimeOffset Due(DateTimeOffset from, int days) => options.Due(from, days);
 
     private async Task<int> ProcessVersionsAsync(BucketRecord bucket, List<LifecycleRule> rules, DateTimeOffset now, CancellationToken ct)
     {
@@ -229,7 +241,7 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
         var tags = ObjectTagging.FromJson(obj.Tags);
         foreach (var rule in rules.Where(r => r.Enabled && r.Filter.Matches(obj.Key, tags, obj.Size)))
         {
-            var at = rule.ExpirationDate ?? (rule.ExpirationDays is { } days ? obj.LastModified + day * days : null);
+            var at = rule.ExpirationDate ?? (rule.ExpirationDays is { } days ? LifecycleOptions.Due(obj.LastModified, days, day) : null);
             if (at is { } expiry)
                 return $"expiry-date=\"{Protocol.HttpDates.Format(expiry)}\", rule-id=\"{rule.Id}\"";
         }

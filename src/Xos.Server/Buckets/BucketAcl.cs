@@ -10,7 +10,7 @@ public static class BucketAcl
     public static async Task GetAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
         var bucket = await ctx.AuthorizedBucketAsync(req, "s3:GetBucketAcl", ct);
-        await AclRequests.WriteAsync(req, AccessControlList.FromJson(bucket.Acl, bucket.OwnerId));
+        await AclRequests.WriteAsync(req, ctx, AccessControlList.FromJson(bucket.Acl, bucket.OwnerId), ct);
     }
 
     public static async Task PutAsync(S3Request req, ServerContext ctx, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Xos.Server.Auth.Acls;
 using Xos.Server.Hosting;
 using Xos.Server.Protocol;
 
@@ -25,7 +26,13 @@ public static partial class BucketBasics
         if (location == "us-east-1") location = "";
         var (bucket, created) = await ctx.Store.CreateBucketAsync(req.Bucket!, caller.OwnerId, location, acl, BucketObjectLock.FromCreateRequest(req), ct);
         if (!created)
-            throw bucket.OwnerId == caller.OwnerId ? S3Errors.BucketAlreadyOwnedByYou(bucket.Name) : S3Errors.BucketAlreadyExists(bucket.Name);
+        {
+            if (bucket.OwnerId != caller.OwnerId) throw S3Errors.BucketAlreadyExists(bucket.Name);
+            // us-east-1 answers a repeated CreateBucket of one's own bucket with 200, but never lets it change the ACL.
+            var legacyRegion = location.Length == 0 && bucket.Location.Length == 0 && RegionOf("", ctx) == "us-east-1";
+            if (!legacyRegion) throw S3Errors.BucketAlreadyOwnedByYou(bucket.Name);
+            if (!SameAcl(acl, bucket.Acl, bucket.OwnerId)) throw S3Errors.BucketAlreadyExists(bucket.Name);
+        }
         req.Http.Response.Headers.Location = "/" + bucket.Name;
         req.Http.Response.StatusCode = 200;
         req.Http.Response.ContentLength = 0;
@@ -59,6 +66,9 @@ public static partial class BucketBasics
             if (bucket.Location.Length > 0) w.WriteString(bucket.Location);
         });
     }
+
+    private static bool SameAcl(string? requested, string? existing, string ownerId) =>
+        AccessControlList.FromJson(requested, ownerId).ToJson() == AccessControlList.FromJson(existing, ownerId).ToJson();
 
     private static string RegionOf(string location, ServerContext ctx) => location.Length == 0 ? ctx.Options.Region : location;
 }

@@ -142,7 +142,9 @@ public static class BucketCors
         if (req.Header("Origin") is not { } origin || req.Bucket is null || !BucketNames.IsValid(req.Bucket)) return;
         var bucket = await ctx.Store.GetBucketAsync(req.Bucket, ct);
         if (bucket is null || await LoadAsync(ctx, bucket.Id, ct) is not { } rules) return;
-        var rule = rules.FirstOrDefault(r => r.MatchesOrigin(origin) && r.AllowedMethods.Contains(req.Method));
+        // A request that names the method it stands for (Access-Control-Request-Method) is matched as that method.
+        var method = req.Header("Access-Control-Request-Method") ?? req.Method;
+        var rule = rules.FirstOrDefault(r => r.MatchesOrigin(origin) && r.AllowedMethods.Contains(method));
         if (rule is null) return;
         WriteAllowHeaders(req.Http.Response.Headers, rule, origin);
         req.Http.Response.Headers.AccessControlAllowMethods = string.Join(", ", rule.AllowedMethods);

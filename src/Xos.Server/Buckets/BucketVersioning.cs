@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Xml;
+using Xos.Server.Auth;
 using Xos.Server.Hosting;
 using Xos.Server.Objects;
 using Xos.Server.Protocol;
@@ -102,6 +103,7 @@ public static class BucketVersioning
             if (!reseek && batch.Count < want) break;
         }
 
+        var names = await DisplayNames.ResolveAsync(ctx, entries.Select(v => v.OwnerId), ct);
         await S3Xml.WriteAsync(req.Http, 200, "ListVersionsResult", w =>
         {
             w.Element("Name", bucket.Name);
@@ -117,7 +119,7 @@ public static class BucketVersioning
             if (delimiter is not null) w.Element("Delimiter", E(delimiter));
             if (encode) w.Element("EncodingType", "url");
             w.Element("IsTruncated", truncated);
-            foreach (var v in entries) WriteEntry(w, v, E);
+            foreach (var v in entries) WriteEntry(w, v, E, names);
             foreach (var p in prefixes)
             {
                 w.WriteStartElement("CommonPrefixes");
@@ -127,7 +129,7 @@ public static class BucketVersioning
         });
     }
 
-    private static void WriteEntry(XmlWriter w, VersionListEntry v, Func<string, string> encode)
+    private static void WriteEntry(XmlWriter w, VersionListEntry v, Func<string, string> encode, Func<string, string> displayName)
     {
         w.WriteStartElement(v.IsDeleteMarker ? "DeleteMarker" : "Version");
         w.Element("Key", encode(v.Key));
@@ -142,7 +144,7 @@ public static class BucketVersioning
         }
         w.WriteStartElement("Owner");
         w.Element("ID", v.OwnerId);
-        w.Element("DisplayName", v.OwnerId);
+        w.Element("DisplayName", displayName(v.OwnerId));
         w.WriteEndElement();
         w.WriteEndElement();
     }

@@ -52,8 +52,12 @@ public sealed class ServerContext(ServerOptions options, IMetadataStore store, I
         if (bucket is null) throw S3Errors.NoSuchBucket(req.Bucket!);
         Authorizer.Authorize(req, bucket, versionId is null ? action : VersionAction(action), obj is { IsDeleteMarker: false } ? obj : null);
         if (obj is null)
+        {
+            // GET and HEAD of a key that has no version at all say it is not a delete marker, as S3 does.
+            if (versionId is null && action == "s3:GetObject") req.Http.Response.Headers["x-amz-delete-marker"] = "false";
             throw versionId is null ? S3Errors.NoSuchKey(req.Key!) : new S3Exception("NoSuchVersion", 404, "The specified version does not exist.",
                 ("Key", req.Key!), ("VersionId", versionId));
+        }
         if (obj.IsDeleteMarker)
         {
             var h = req.Http.Response.Headers;

@@ -29,7 +29,8 @@ public static class ServerHost
             k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
             // Clients send raw UTF-8 in x-amz-copy-source and x-amz-meta-* values; Kestrel would reject them as ASCII.
             k.RequestHeaderEncodingSelector = _ => Encoding.UTF8;
-            k.ResponseHeaderEncodingSelector = _ => Encoding.UTF8;
+            // HTTP clients read header bytes as Latin-1: user metadata goes back that way (ObjectHeaders encodes the rest).
+            k.ResponseHeaderEncodingSelector = name => name.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase) ? Encoding.Latin1 : Encoding.UTF8;
             k.Listen(options.Address, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;

@@ -1,4 +1,5 @@
 using System.Xml;
+using Xos.Server.Auth;
 using Xos.Server.Hosting;
 using Xos.Server.Objects;
 using Xos.Server.Protocol;
@@ -20,11 +21,11 @@ public static class MultipartListing
         return Math.Min(n, Limit);
     }
 
-    private static void WritePerson(XmlWriter w, string element, string id)
+    private static void WritePerson(XmlWriter w, string element, string id, Func<string, string> displayName)
     {
         w.WriteStartElement(element);
         w.Element("ID", id);
-        w.Element("DisplayName", id);
+        w.Element("DisplayName", displayName(id));
         w.WriteEndElement();
     }
 
@@ -40,13 +41,14 @@ public static class MultipartListing
         var truncated = parts.Count > maxParts;
         var shown = parts.Take(maxParts).ToList();
 
+        var names = await DisplayNames.ResolveAsync(ctx, [upload.OwnerId], ct);
         await S3Xml.WriteAsync(req.Http, 200, "ListPartsResult", w =>
         {
             w.Element("Bucket", bucket.Name);
             w.Element("Key", upload.Key);
             w.Element("UploadId", upload.UploadId);
-            WritePerson(w, "Initiator", upload.OwnerId);
-            WritePerson(w, "Owner", upload.OwnerId);
+            WritePerson(w, "Initiator", upload.OwnerId, names);
+            WritePerson(w, "Owner", upload.OwnerId, names);
             w.Element("StorageClass", upload.StorageClass);
             w.Element("PartNumberMarker", marker);
             w.Element("NextPartNumberMarker", shown.Count > 0 ? shown[^1].PartNumber : marker);
@@ -124,6 +126,7 @@ public static class MultipartListing
             if (batch.Count < Limit) break;
         }
 
+        var names = await DisplayNames.ResolveAsync(ctx, uploads.Select(u => u.OwnerId), ct);
         await S3Xml.WriteAsync(req.Http, 200, "ListMultipartUploadsResult", w =>
         {
             w.Element("Bucket", bucket.Name);
@@ -144,8 +147,8 @@ public static class MultipartListing
                 w.WriteStartElement("Upload");
                 w.Element("Key", E(u.Key));
                 w.Element("UploadId", u.UploadId);
-                WritePerson(w, "Initiator", u.OwnerId);
-                WritePerson(w, "Owner", u.OwnerId);
+                WritePerson(w, "Initiator", u.OwnerId, names);
+                WritePerson(w, "Owner", u.OwnerId, names);
                 w.Element("StorageClass", u.StorageClass);
                 w.Element("Initiated", u.Initiated);
                 w.WriteEndElement();

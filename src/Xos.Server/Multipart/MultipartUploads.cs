@@ -89,7 +89,7 @@ public static class MultipartUploads
                 parts => Assemble(upload, parts, requested, declared) with { VersionId = versionId }, condition, ct);
             ctx.Release(outcome);
         }
-        if (bucket.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = obj.VersionId;
+        if (bucket.VersioningEnabled) req.Http.Response.Headers["x-amz-version-id"] = obj.VersionId;
         ServerSideEncryption.WriteHeader(req, obj.Encryption);
         var scheme = req.Http.Request.IsHttps ? "https" : "http";
         await S3Xml.WriteAsync(req.Http, 200, "CompleteMultipartUploadResult", w =>

@@ -58,7 +58,7 @@ public static class CopyObject
                 Encryption = encryption?.ToJson(),
             };
             ctx.Release(await ctx.Store.PutObjectAsync(record, null, ct));
-            if (target.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
+            if (target.VersioningEnabled) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
             ServerSideEncryption.WriteHeader(req, record.Encryption);
             await S3Xml.WriteAsync(req.Http, 200, "CopyObjectResult", w =>
             {

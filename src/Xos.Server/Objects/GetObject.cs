@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
-using Xos.Server.Background;
 using Xos.Server.Buckets;
 using Xos.Server.Hosting;
 using Xos.Server.Protocol;
@@ -33,15 +31,14 @@ public static class GetObject
 
     private static async Task ServeAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
+        ObjectHeaders.RejectEncryptionHeadersOnRead(req);
         var (bucket, obj) = await ctx.AuthorizedObjectAsync(req, "s3:GetObject", ct);
 
         var status = EvaluateConditions(req, obj);
         var response = req.Http.Response;
         ObjectHeaders.WriteResponse(req, obj);
         if (bucket.VersioningConfigured) response.Headers["x-amz-version-id"] = obj.VersionId;
-        if (bucket.Lifecycle is { } lifecycle && obj.IsLatest
-            && LifecycleWorker.ExpirationHeader(JsonSerializer.Deserialize(lifecycle, LifecycleJson.Default.ListLifecycleRule)!, obj, ctx.Lifecycle.Day) is { } expiration)
-            response.Headers["x-amz-expiration"] = expiration;
+        ObjectHeaders.WriteExpiration(req, ctx, bucket, obj);
         if (status == 304)
         {
             response.StatusCode = 304;
@@ -160,10 +157,10 @@ public static class GetObject
                 throw S3Errors.InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", partNumberText);
             if (obj.Segments is null || obj.PartsCount == 0)
             {
-                if (partNumber != 1) throw new S3Exception("InvalidPartNumber", 416, "The requested partnumber is not satisfiable");
+                if (partNumber != 1) throw S3Errors.InvalidPart("The requested partnumber is not satisfiable");
                 return (0, obj.Size, false);
             }
-            if (partNumber > obj.Segments.Count) throw new S3Exception("InvalidPartNumber", 416, "The requested partnumber is not satisfiable");
+            if (partNumber > obj.Segments.Count) throw S3Errors.InvalidPart("The requested partnumber is not satisfiable");
             var start = obj.Segments.Take(partNumber - 1).Sum(s => s.Size);
             return (start, obj.Segments[partNumber - 1].Size, true);
         }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Xml;
+using Xos.Server.Auth;
 using Xos.Server.Hosting;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
@@ -22,6 +23,7 @@ public static class ListObjects
     {
         var contents = new List<ObjectListEntry>();
         var prefixes = new List<string>();
+        if (maxKeys == 0) return new Page(contents, prefixes, false, null, false);
         string? lastKey = null;
         var lastIsPrefix = false;
         var cursor = after;
@@ -109,18 +111,20 @@ public static class ListObjects
                              && marker.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal) == marker.Length - delimiter.Length;
         var page = await ListPageAsync(ctx.Store, bucket.Id, prefix, delimiter, marker, markerIsPrefix, maxKeys, ct);
         string E(string s) => encode ? UrlEncode(s) : s;
+        var names = await DisplayNames.ResolveAsync(ctx, page.Contents.Select(o => o.OwnerId), ct);
 
         await S3Xml.WriteAsync(req.Http, 200, "ListBucketResult", w =>
         {
             w.Element("Name", bucket.Name);
-            w.Element("Prefix", E(prefix));
+            // ListObjects (v1) encodes keys, markers, delimiter and common prefixes, but not the Prefix it echoes.
+            w.Element("Prefix", prefix);
             w.Element("Marker", E(marker ?? ""));
             w.Element("MaxKeys", maxKeys);
             if (delimiter is not null) w.Element("Delimiter", E(delimiter));
             if (encode) w.Element("EncodingType", "url");
             w.Element("IsTruncated", page.IsTruncated);
             if (page.IsTruncated && page.LastKey is not null) w.Element("NextMarker", E(page.LastKey));
-            WriteContents(w, page, E, withOwner: true);
+            WriteContents(w, page, E, names);
         });
     }
 
@@ -137,9 +141,10 @@ public static class ListObjects
 
         string? after = startAfter;
         var afterIsPrefix = false;
-        if (token is not null) (after, afterIsPrefix) = DecodeToken(token);
+        if (!string.IsNullOrEmpty(token)) (after, afterIsPrefix) = DecodeToken(token);
         var page = await ListPageAsync(ctx.Store, bucket.Id, prefix, delimiter, after, afterIsPrefix, maxKeys, ct);
         string E(string s) => encode ? UrlEncode(s) : s;
+        var names = fetchOwner ? await DisplayNames.ResolveAsync(ctx, page.Contents.Select(o => o.OwnerId), ct) : null;
 
         await S3Xml.WriteAsync(req.Http, 200, "ListBucketResult", w =>
         {
@@ -153,11 +158,11 @@ public static class ListObjects
             if (encode) w.Element("EncodingType", "url");
             w.Element("IsTruncated", page.IsTruncated);
             if (page.IsTruncated && page.LastKey is not null) w.Element("NextContinuationToken", EncodeToken(page.LastKey, page.LastIsPrefix));
-            WriteContents(w, page, E, fetchOwner);
+            WriteContents(w, page, E, names);
         });
     }
 
-    private static void WriteContents(XmlWriter w, Page page, Func<string, string> encode, bool withOwner)
+    private static void WriteContents(XmlWriter w, Page page, Func<string, string> encode, Func<string, string>? displayName)
     {
         foreach (var o in page.Contents)
         {
@@ -166,11 +171,11 @@ public static class ListObjects
             w.Element("LastModified", o.LastModified);
             w.Element("ETag", ETags.Quote(o.ETag));
             w.Element("Size", o.Size);
-            if (withOwner)
+            if (displayName is not null)
             {
                 w.WriteStartElement("Owner");
                 w.Element("ID", o.OwnerId);
-                w.Element("DisplayName", o.OwnerId);
+                w.Element("DisplayName", displayName(o.OwnerId));
                 w.WriteEndElement();
             }
             w.Element("StorageClass", o.StorageClass);

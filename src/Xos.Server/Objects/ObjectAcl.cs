@@ -10,7 +10,7 @@ public static class ObjectAcl
     public static async Task GetAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
         var (_, obj) = await ctx.AuthorizedObjectAsync(req, "s3:GetObjectAcl", ct);
-        await AclRequests.WriteAsync(req, AccessControlList.FromJson(obj.Acl, obj.OwnerId));
+        await AclRequests.WriteAsync(req, ctx, AccessControlList.FromJson(obj.Acl, obj.OwnerId), ct);
     }
 
     public static async Task PutAsync(S3Request req, ServerContext ctx, CancellationToken ct)

@@ -1,4 +1,8 @@
 using System.Text;
+using System.Text.Json;
+using Xos.Server.Background;
+using Xos.Server.Buckets;
+using Xos.Server.Hosting;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
 
@@ -25,6 +29,11 @@ public static class ObjectHeaders
 
     public static void RejectUnsupported(S3Request req)
     {
+        // A customer key without its algorithm must not leave the object stored in plain text.
+        if (req.Header("x-amz-server-side-encryption-customer-algorithm") is null
+            && (req.Header("x-amz-server-side-encryption-customer-key") is not null || req.Header("x-amz-server-side-encryption-customer-key-md5") is not null))
+            throw S3Errors.InvalidArgument("Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.",
+                "x-amz-server-side-encryption", "null");
         foreach (var name in UnsupportedWriteHeaders)
             if (req.Header(name) is not null)
                 throw S3Errors.NotImplemented($"The {name} header is not supported yet.");
@@ -56,17 +65,36 @@ public static class ObjectHeaders
                 ("Size", metadataBytes.ToString()), ("MaxSizeAllowed", MaxUserMetadataBytes.ToString()));
         foreach (var name in StoredContentHeaders)
             if (req.Header(name) is { } v) headers[name] = v;
-        // "aws-chunked" describes how this request's body was sent, not the object: S3 drops it.
+        // "aws-chunked" describes how this request's body was sent, not the object: S3 drops it and keeps the rest verbatim.
         if (headers.TryGetValue("Content-Encoding", out var encoding))
         {
-            var kept = string.Join(",", encoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Where(e => !e.Equals("aws-chunked", StringComparison.OrdinalIgnoreCase)));
-            if (kept.Length == 0) headers.Remove("Content-Encoding");
-            else headers["Content-Encoding"] = kept;
+            var codings = encoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (codings.Any(e => e.Equals("aws-chunked", StringComparison.OrdinalIgnoreCase)))
+            {
+                var kept = string.Join(", ", codings.Where(e => !e.Equals("aws-chunked", StringComparison.OrdinalIgnoreCase)));
+                if (kept.Length == 0) headers.Remove("Content-Encoding");
+                else headers["Content-Encoding"] = kept;
+            }
         }
         var contentType = req.Header("Content-Type");
         if (string.IsNullOrWhiteSpace(contentType)) contentType = "application/octet-stream";
         return new Stored(contentType, headers, StorageClassFrom(req));
+    }
+
+    /// <summary>x-amz-expiration on PUT, GET and HEAD of the current version when an expiration rule covers it.</summary>
+    public static void WriteExpiration(S3Request req, ServerContext ctx, BucketRecord bucket, ObjectRecord obj)
+    {
+        if (bucket.Lifecycle is { } lifecycle && obj.IsLatest
+            && LifecycleWorker.ExpirationHeader(JsonSerializer.Deserialize(lifecycle, LifecycleJson.Default.ListLifecycleRule)!, obj, ctx.Lifecycle.Day) is { } expiration)
+            req.Http.Response.Headers["x-amz-expiration"] = expiration;
+    }
+
+    /// <summary>GET and HEAD name no server-side encryption: S3 refuses the write-only headers there.</summary>
+    public static void RejectEncryptionHeadersOnRead(S3Request req)
+    {
+        foreach (var name in (string[])["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"])
+            if (req.Header(name) is { } value)
+                throw S3Errors.InvalidArgument($"The {name} header is not valid on GET and HEAD requests", name, value);
     }
 
     /// <summary>Writes the object's headers, applying the response-* query overrides of GetObject.</summary>
@@ -82,7 +110,7 @@ public static class ObjectHeaders
         ObjectLock.WriteHeaders(req, obj);
         if (obj.Tags is not null) h["x-amz-tagging-count"] = ObjectTagging.Count(obj.Tags).ToString();
         if (obj.PartsCount > 0 && req.HasQuery("partNumber")) h["x-amz-mp-parts-count"] = obj.PartsCount.ToString();
-        foreach (var (name, value) in obj.Headers) h[name] = value;
+        foreach (var (name, value) in obj.Headers) h[name] = IsUserMetadata(name) ? MetadataHeaderValue(value) : value;
         Override(req, "response-content-type", "Content-Type");
         Override(req, "response-content-language", "Content-Language");
         Override(req, "response-expires", "Expires");
@@ -90,6 +118,15 @@ public static class ObjectHeaders
         Override(req, "response-content-disposition", "Content-Disposition");
         Override(req, "response-content-encoding", "Content-Encoding");
     }
+
+    private static bool IsUserMetadata(string name) => name.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// User metadata is sent back as Latin-1 bytes (what HTTP clients decode headers as); a value with characters beyond
+    /// Latin-1 is RFC 2047 encoded, as S3 does for metadata it cannot return verbatim.
+    /// </summary>
+    public static string MetadataHeaderValue(string value) =>
+        value.All(c => c <= '\u00FF') ? value : "=?UTF-8?B?" + Convert.ToBase64String(Encoding.UTF8.GetBytes(value)) + "?=";
 
     private static void Override(S3Request req, string query, string header)
     {

@@ -84,7 +84,8 @@ public static class ObjectTagging
         S3Xml.WriteAsync(req.Http, 200, "Tagging", w =>
         {
             w.WriteStartElement("TagSet");
-            foreach (var t in tags)
+            // A tag set has no order of its own; S3 lists it by key.
+            foreach (var t in tags.OrderBy(t => t.Key, StringComparer.Ordinal))
             {
                 w.WriteStartElement("Tag");
                 w.Element("Key", t.Key);

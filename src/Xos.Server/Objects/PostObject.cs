@@ -112,7 +112,7 @@ public static class PostObject
         response.Headers.ETag = ETags.Quote(record.ETag);
         var location = $"{(req.Http.Request.IsHttps ? "https" : "http")}://{req.Http.Request.Host}/{bucket.Name}/{ListObjects.UrlEncode(key)}";
         response.Headers.Location = location;
-        if (bucket.VersioningConfigured) response.Headers["x-amz-version-id"] = record.VersionId;
+        if (bucket.VersioningEnabled) response.Headers["x-amz-version-id"] = record.VersionId;
         ServerSideEncryption.WriteHeader(req, record.Encryption);
         if ((fields.GetValueOrDefault("success_action_redirect") ?? fields.GetValueOrDefault("redirect")) is { } redirect
             && Uri.TryCreate(redirect, UriKind.Absolute, out var target))

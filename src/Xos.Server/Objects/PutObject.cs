@@ -50,7 +50,8 @@ public static class PutObject
             req.Http.Response.Headers.ETag = ETags.Quote(record.ETag);
             ObjectChecksums.WriteHeaders(req, record.Checksum);
             ServerSideEncryption.WriteHeader(req, record.Encryption);
-            if (bucket.VersioningConfigured) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
+            if (bucket.VersioningEnabled) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
+            ObjectHeaders.WriteExpiration(req, ctx, bucket, record);
             req.Http.Response.StatusCode = 200;
             req.Http.Response.ContentLength = 0;
         }

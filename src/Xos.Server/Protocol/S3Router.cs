@@ -17,7 +17,7 @@ public static class S3Router
     ];
 
     private static readonly string[] UnimplementedObjectSubresources =
-        ["restore", "select", "torrent"];
+        ["restore", "select"];
 
     public static Task DispatchAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
@@ -96,6 +96,8 @@ public static class S3Router
                 _ => throw S3Errors.MethodNotAllowed(req.Method),
             };
         }
+        if (req.HasQuery("torrent"))
+            return req.Method == "GET" ? GetObjectTorrent.HandleAsync(req, ctx, ct) : throw S3Errors.MethodNotAllowed(req.Method);
         if (req.HasQuery("tagging"))
         {
             return req.Method switch

@@ -26,6 +26,8 @@ public interface IMetadataStore : IDisposable
     Task<UserRecord?> CreateUserAsync(string name, string canonicalId, CancellationToken ct);
     Task<UserRecord?> GetUserByNameAsync(string name, CancellationToken ct);
     Task<bool> UserExistsAsync(string userId, CancellationToken ct);
+    /// <summary>The display names of the given canonical ids; unknown ids are absent.</summary>
+    Task<IReadOnlyDictionary<string, string>> GetDisplayNamesAsync(IReadOnlyCollection<string> userIds, CancellationToken ct);
     Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken ct);
     /// <summary>Deletes the user and their keys; false when the user does not exist.</summary>
     Task<bool> DeleteUserAsync(string userId, CancellationToken ct);

@@ -177,7 +177,9 @@ public sealed class ChecksumTests(XosFixture fixture)
             await stream.WriteAsync(new byte[400]);
             tcp.Client.Shutdown(SocketShutdown.Send);
             var buffer = new byte[4096];
-            while (await stream.ReadAsync(buffer) > 0) { }
+            // The server may answer 400 or simply reset the connection: either way nothing may be stored.
+            try { while (await stream.ReadAsync(buffer) > 0) { } }
+            catch (IOException) { }
         }
         var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectMetadataAsync(bucket, "short"));
         Assert.Equal(HttpStatusCode.NotFound, e.StatusCode);

@@ -121,8 +121,11 @@ test('putBucketVersioning Enabled then Suspended; listObjectVersions shows versi
   assert.equal(old.Body.toString(), 'one');
   await s3Client.putBucketVersioning({ Bucket, VersioningConfiguration: { Status: 'Suspended' } }).promise();
   assert.equal((await s3Client.getBucketVersioning({ Bucket }).promise()).Status, 'Suspended');
+  // A write in a suspended bucket replaces the "null" version and, as in an unversioned bucket, names no version.
   const suspended = await s3Client.putObject({ Bucket, Key: 'doc.txt', Body: 'three' }).promise();
-  assert.equal(suspended.VersionId, 'null');
+  assert.equal(suspended.VersionId, undefined);
+  const after = await s3Client.listObjectVersions({ Bucket }).promise();
+  assert.equal(after.Versions.find((v) => v.IsLatest).VersionId, 'null');
 });
 
 test("object tagging: the guide's lowercase key/value is an erratum; Key/Value tags are stored, read and deleted", async () => {
@@ -150,7 +153,14 @@ test("the guide's server-side encryption example: putObject with ServerSideEncry
     assert.equal(got.Body.toString(), 'classified');
     assert.equal(got.ServerSideEncryption, algorithm);
   }
-  await assert.rejects(s3Client.putObject({ Bucket, Key: 'x', Body: 'x', ServerSideEncryption: 'aws:kms' }).promise(),
+  // aws:kms without a key id uses the built-in key service's default key, as AWS uses aws/s3.
+  const kms = await s3Client.putObject({ Bucket, Key: 'secret-kms.txt', Body: 'classified', ServerSideEncryption: 'aws:kms' }).promise();
+  assert.equal(kms.ServerSideEncryption, 'aws:kms');
+  assert.ok(kms.SSEKMSKeyId, 'the key id is returned');
+  const gotKms = await s3Client.getObject({ Bucket, Key: 'secret-kms.txt' }).promise();
+  assert.equal(gotKms.Body.toString(), 'classified');
+  assert.equal(gotKms.SSEKMSKeyId, kms.SSEKMSKeyId);
+  await assert.rejects(s3Client.putObject({ Bucket, Key: 'x', Body: 'x', ServerSideEncryption: 'AES128' }).promise(),
     (err) => err.code === 'InvalidArgument' && err.statusCode === 400);
 });
 

@@ -51,9 +51,13 @@ test('deleteBucket of a non-empty bucket is BucketNotEmpty (409); once empty it 
   assert.ok(!data.Buckets.some((b) => b.Name === name));
 });
 
-test('creating a bucket twice is BucketAlreadyOwnedByYou; an invalid name is InvalidBucketName', async () => {
+test('creating a bucket twice succeeds in us-east-1 and is BucketAlreadyOwnedByYou elsewhere; an invalid name is InvalidBucketName', async () => {
   const name = bucketName('twice');
   await call('createBucket', { Bucket: name });
-  await assert.rejects(call('createBucket', { Bucket: name }), (err) => err.code === 'BucketAlreadyOwnedByYou' && err.statusCode === 409);
+  await call('createBucket', { Bucket: name });
+  const regional = bucketName('twice-eu');
+  const inEu = { Bucket: regional, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } };
+  await call('createBucket', inEu);
+  await assert.rejects(call('createBucket', inEu), (err) => err.code === 'BucketAlreadyOwnedByYou' && err.statusCode === 409);
   await assert.rejects(call('createBucket', { Bucket: 'ab' }), (err) => err.code === 'InvalidBucketName' && err.statusCode === 400);
 });

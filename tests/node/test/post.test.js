@@ -46,7 +46,9 @@ test("the guide's createPresignedPost example uploads through the form", async (
 test('the commented-out conditions of the guide: acl, Content-Type prefix and content-length-range', async () => {
   const params = {
     Bucket: bucket,
-    Fields: { key: 'images/${filename}', acl: 'public-read', 'Content-Type': 'image/jpeg', success_action_status: '201', 'x-amz-meta-camera': 'a7' },
+    // createPresignedPost turns every field into an exact condition, and S3 checks the key after replacing ${filename}:
+    // a ${filename} key needs a starts-with condition of its own (see the test after it), not a field.
+    Fields: { key: 'images/cat.jpg', acl: 'public-read', 'Content-Type': 'image/jpeg', success_action_status: '201', 'x-amz-meta-camera': 'a7' },
     Conditions: [['starts-with', '$key', 'images/'], { acl: 'public-read' }, ['starts-with', '$Content-Type', 'image/jpeg'],
       ['content-length-range', 10, 1024], { success_action_status: '201' }, ['starts-with', '$x-amz-meta-camera', '']],
     Expires: 900,
@@ -69,6 +71,16 @@ test('the commented-out conditions of the guide: acl, Content-Type prefix and co
   const wrongType = await submit(data, Buffer.alloc(500, 1), { 'Content-Type': 'text/html' }, 'x.jpg');
   assert.equal(wrongType.status, 403);
   assert.match(wrongType.body, /AccessDenied/);
+});
+
+test('a ${filename} key takes the name of the uploaded file and is checked after the replacement', async () => {
+  const data = await presign({ Bucket: bucket, Conditions: [['starts-with', '$key', 'images/']], Expires: 900 });
+  const ok = await submit(data, Buffer.from('woof'), { key: 'images/${filename}' }, 'dog.jpg');
+  assert.equal(ok.status, 204, ok.body);
+  const got = await s3Client.getObject({ Bucket: bucket, Key: 'images/dog.jpg' }).promise();
+  assert.equal(got.Body.toString(), 'woof');
+  const outside = await submit(data, Buffer.from('woof'), { key: '${filename}' }, 'dog.jpg');
+  assert.equal(outside.status, 403, outside.body);
 });
 
 test('an expired or tampered policy, or a field the policy does not name, is AccessDenied', async () => {

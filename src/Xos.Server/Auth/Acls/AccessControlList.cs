@@ -98,7 +98,7 @@ public sealed partial record AccessControlList(string OwnerId, IReadOnlyList<Gra
 
     private static S3Exception InvalidArgumentWithName(string message) => S3Errors.InvalidArgument(message, "CanonicalUser/ID", "");
 
-    /// <summary>Parses <c>id="...", uri="..."</c> lists; email grantees are refused as AWS now refuses them.</summary>
+    /// <summary>Parses <c>id="...", uri="..."</c> lists; e-mail grantees cannot be resolved.</summary>
     private static IEnumerable<Grantee> ParseGrantHeader(string value)
     {
         foreach (var raw in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -111,7 +111,7 @@ public sealed partial record AccessControlList(string OwnerId, IReadOnlyList<Gra
             {
                 "id" => Grantee.User(v),
                 "uri" => KnownGroup(v),
-                "emailaddress" => throw S3Errors.MethodNotAllowed("email grantee"),
+                "emailaddress" => throw UnresolvableEmail(),
                 _ => throw S3Errors.InvalidArgument("Invalid grant header", "x-amz-grant", value),
             };
         }
@@ -145,13 +145,17 @@ public sealed partial record AccessControlList(string OwnerId, IReadOnlyList<Gra
                 who = Grantee.User(id);
             }
             else if (grantee.ChildValue("URI") is { } uri && (type is null or "Group")) who = KnownGroup(uri);
-            else if (grantee.ChildValue("EmailAddress") is not null) throw S3Errors.MethodNotAllowed("email grantee");
+            else if (grantee.ChildValue("EmailAddress") is not null) throw UnresolvableEmail();
             else throw MalformedAcl();
             grants.Add(new Grant(who, permission));
         }
         if (grants.Count > MaxGrants) throw MalformedAcl();
         return new AccessControlList(ownerId, grants);
     }
+
+    // Accounts have no e-mail addresses here, so no e-mail grantee can be resolved.
+    private static S3Exception UnresolvableEmail() =>
+        new("UnresolvableGrantByEmailAddress", 400, "The e-mail address you provided does not match any account on record.");
 
     private static S3Exception MalformedAcl() =>
         new("MalformedACLError", 400, "The XML you provided was not well-formed or did not validate against our published schema");
@@ -175,7 +179,7 @@ public sealed partial record AccessControlList(string OwnerId, IReadOnlyList<Gra
         _ => "FULL_CONTROL",
     };
 
-    /// <summary>Writes the AccessControlPolicy response body.</summary>
+    /// <summary>Writes the AccessControlPolicy response body: group grants first, then canonical users, as S3 lists them.</summary>
     public void WriteXml(XmlWriter w, Func<string, string> displayName)
     {
         w.WriteStartElement("Owner");
@@ -183,7 +187,7 @@ public sealed partial record AccessControlList(string OwnerId, IReadOnlyList<Gra
         w.Element("DisplayName", displayName(OwnerId));
         w.WriteEndElement();
         w.WriteStartElement("AccessControlList");
-        foreach (var g in Grants)
+        foreach (var g in Grants.Where(g => g.Grantee.Id is null).Concat(Grants.Where(g => g.Grantee.Id is not null)))
         {
             w.WriteStartElement("Grant");
             w.WriteStartElement("Grantee");

@@ -1,4 +1,5 @@
 using Xos.Server.Hosting;
+using Xos.Server.Auth;
 using Xos.Server.Protocol;
 
 namespace Xos.Server.Auth.Acls;
@@ -20,7 +21,9 @@ public static class AclRequests
         return await AccessControlList.FromXmlAsync(await S3Xml.ReadBodyAsync(req, ct), ownerId, exists);
     }
 
-    public static Task WriteAsync(S3Request req, AccessControlList acl) =>
-        S3Xml.WriteAsync(req.Http, 200, "AccessControlPolicy", w =>
-            acl.WriteXml(w, id => req.Identity is { } caller && caller.OwnerId == id ? caller.DisplayName : id));
+    public static async Task WriteAsync(S3Request req, ServerContext ctx, AccessControlList acl, CancellationToken ct)
+    {
+        var names = await DisplayNames.ResolveAsync(ctx, acl.Grants.Select(g => g.Grantee.Id).OfType<string>().Append(acl.OwnerId), ct);
+        await S3Xml.WriteAsync(req.Http, 200, "AccessControlPolicy", w => acl.WriteXml(w, names));
+    }
 }

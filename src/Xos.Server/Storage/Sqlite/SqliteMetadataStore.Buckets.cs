@@ -32,11 +32,12 @@ public sealed partial class SqliteMetadataStore
         await using var cmd = Command(db, tx,
             $"SELECT {BucketColumns}, (SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'encryption'), " +
             "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'policy'), " +
-            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'object-lock') " +
+            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'object-lock'), " +
+            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'lifecycle') " +
             "FROM buckets WHERE name = @name", ("@name", name));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         return await r.ReadAsync(ct)
-            ? ReadBucket(r) with { DefaultEncryption = NullableString(r, 7), Policy = NullableString(r, 8), ObjectLock = NullableString(r, 9) }
+            ? ReadBucket(r) with { DefaultEncryption = NullableString(r, 7), Policy = NullableString(r, 8), ObjectLock = NullableString(r, 9), Lifecycle = NullableString(r, 10) }
             : null;
     }
 

@@ -83,6 +83,18 @@ public sealed partial class SqliteMetadataStore
         return await ScalarAsync(db, null, "SELECT 1 FROM users WHERE id = @id", ct, ("@id", userId)) is not null;
     }
 
+    public async Task<IReadOnlyDictionary<string, string>> GetDisplayNamesAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        var names = new Dictionary<string, string>();
+        if (userIds.Count == 0) return names;
+        await using var db = await OpenAsync(ct);
+        var args = userIds.Select((id, i) => ($"@id{i}", (object?)id)).ToArray();
+        await using var cmd = Command(db, null, $"SELECT id, display_name FROM users WHERE id IN ({string.Join(", ", args.Select(a => a.Item1))})", args);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) names[r.GetString(0)] = r.GetString(1);
+        return names;
+    }
+
     public async Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken ct)
     {
         await using var db = await OpenAsync(ct);
