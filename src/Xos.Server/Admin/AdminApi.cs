@@ -96,6 +96,25 @@ public sealed class AdminApi(AdminService admin, RequestAuthenticator authentica
                 await admin.RemoveRoleAsync(name, ct);
                 http.Response.StatusCode = 204;
                 return;
+            case ["users", var name, "public-access-block"] when method == "GET":
+            {
+                var config = await admin.GetAccountPublicAccessBlockAsync(name, ct)
+                             ?? throw new AdminException($"user {name} has no account-wide public access block", 404);
+                await WriteAsync(http, 200, config, AdminJson.Default.PublicAccessBlockConfiguration);
+                return;
+            }
+            case ["users", var name, "public-access-block"] when method == "PUT":
+            {
+                var config = await JsonSerializer.DeserializeAsync(req.Body, AdminJson.Default.PublicAccessBlockConfiguration, ct)
+                             ?? throw new AdminException("the body must be a public access block configuration");
+                await admin.SetAccountPublicAccessBlockAsync(name, config, ct);
+                await WriteAsync(http, 200, config, AdminJson.Default.PublicAccessBlockConfiguration);
+                return;
+            }
+            case ["users", var name, "public-access-block"] when method == "DELETE":
+                await admin.SetAccountPublicAccessBlockAsync(name, null, ct);
+                http.Response.StatusCode = 204;
+                return;
             case ["kms", "keys"] when method == "GET":
                 await WriteAsync(http, 200, await admin.ListKmsKeysAsync(ct), AdminJson.Default.IReadOnlyListKmsKeySummary);
                 return;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Xos.Server.Buckets;
 using Xos.Server.Hosting;
 
 namespace Xos.Server.Admin;
@@ -18,6 +19,9 @@ public static class AdminCommand
           xos admin [--data DIR] kms create KEY_ID [--algorithm AES256|SM4] [--json]
           xos admin [--data DIR] kms list [--json]
           xos admin [--data DIR] kms disable|enable|rotate KEY_ID [--json]
+          xos admin [--data DIR] public-access-block get|delete USER [--json]
+          xos admin [--data DIR] public-access-block put USER [--block-public-acls] [--ignore-public-acls]
+                                                             [--block-public-policy] [--restrict-public-buckets] [--json]
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -26,6 +30,7 @@ public static class AdminCommand
         string? data = null, accessKey = null, secretKey = null, policyFile = null, algorithm = null;
         var trust = new List<string>();
         var json = false;
+        var block = PublicAccessBlockConfiguration.None;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new AdminException($"{args[i]} needs a value");
@@ -40,6 +45,10 @@ public static class AdminCommand
                     case "--trust": trust.Add(Next()); break;
                     case "--algorithm": algorithm = Next(); break;
                     case "--json": json = true; break;
+                    case "--block-public-acls": block = block with { BlockPublicAcls = true }; break;
+                    case "--ignore-public-acls": block = block with { IgnorePublicAcls = true }; break;
+                    case "--block-public-policy": block = block with { BlockPublicPolicy = true }; break;
+                    case "--restrict-public-buckets": block = block with { RestrictPublicBuckets = true }; break;
                     default: rest.Add(args[i]); break;
                 }
             }
@@ -115,6 +124,19 @@ public static class AdminCommand
                 case ("kms", "rotate"):
                     PrintKmsKey(await admin.RotateKmsKeyAsync(Arg(2), ct), json);
                     break;
+                case ("public-access-block", "get"):
+                    var current = await admin.GetAccountPublicAccessBlockAsync(Arg(2), ct);
+                    if (json) Console.WriteLine(current is null ? "null" : JsonSerializer.Serialize(current, AdminJson.Default.PublicAccessBlockConfiguration));
+                    else Console.WriteLine(current is null ? $"user {rest[2]} has no account-wide public access block" : Describe(current));
+                    break;
+                case ("public-access-block", "put"):
+                    await admin.SetAccountPublicAccessBlockAsync(Arg(2), block, ct);
+                    Console.WriteLine(json ? JsonSerializer.Serialize(block, AdminJson.Default.PublicAccessBlockConfiguration) : Describe(block));
+                    break;
+                case ("public-access-block", "delete"):
+                    await admin.SetAccountPublicAccessBlockAsync(Arg(2), null, ct);
+                    Console.WriteLine($"removed the account-wide public access block of {rest[2]}");
+                    break;
                 default:
                     Console.Error.WriteLine("usage:\n" + Usage);
                     return 2;
@@ -132,6 +154,9 @@ public static class AdminCommand
             return 1;
         }
     }
+
+    private static string Describe(PublicAccessBlockConfiguration c) =>
+        $"BlockPublicAcls={c.BlockPublicAcls} IgnorePublicAcls={c.IgnorePublicAcls} BlockPublicPolicy={c.BlockPublicPolicy} RestrictPublicBuckets={c.RestrictPublicBuckets}";
 
     private static void PrintKmsKey(KmsKeySummary key, bool json) =>
         Console.WriteLine(json ? JsonSerializer.Serialize(key, AdminJson.Default.KmsKeySummary)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Xos.Server.Auth;
+using Xos.Server.Buckets;
 using Xos.Server.Hosting;
 using Xos.Server.Storage;
 
@@ -114,6 +115,19 @@ public sealed partial class AdminService(IMetadataStore store, string rootUserId
     public async Task RemoveRoleAsync(string name, CancellationToken ct)
     {
         if (!await store.DeleteRoleAsync(name, ct)) throw new AdminException($"no role named {name}", 404);
+    }
+
+    /// <summary>The user's account-wide public access block, combined with each of their buckets' own; null when not set.</summary>
+    public async Task<PublicAccessBlockConfiguration?> GetAccountPublicAccessBlockAsync(string userName, CancellationToken ct)
+    {
+        var user = await RequireUserAsync(userName, ct);
+        return await store.GetAccountSettingAsync(user.Id, BucketPublicAccessBlock.SettingName, ct) is { } json ? PublicAccessBlockConfiguration.FromJson(json) : null;
+    }
+
+    public async Task SetAccountPublicAccessBlockAsync(string userName, PublicAccessBlockConfiguration? config, CancellationToken ct)
+    {
+        var user = await RequireUserAsync(userName, ct);
+        await store.SetAccountSettingAsync(user.Id, BucketPublicAccessBlock.SettingName, config?.ToJson(), ct);
     }
 
     private static RoleSummary Summary(RoleRecord r) => new(r.Name, RoleArn(r.Name), r.TrustedUsers, r.Policy, r.Created);

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.WebUtilities;
 using Xos.Server.Auth.Acls;
 using Xos.Server.Auth.Policies;
+using Xos.Server.Buckets;
 using Xos.Server.Objects;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
@@ -74,29 +75,34 @@ public sealed class Authorizer
         if (caller?.Session is { } session)
             CheckSession(session, req, action, ResourceArn(bucket, action, key ?? req.Key), obj);
         var isOwner = caller is not null && caller.OwnerId == bucket.OwnerId;
+        var block = PublicAccessBlockConfiguration.Effective(bucket);
         var decision = bucket.Policy is { } policy ? EvaluatePolicy(req, bucket, policy, action, obj, key ?? req.Key) : PolicyDecision.NotApplicable;
         // The owner can always read and replace the policy, so a careless Deny cannot lock them out of their bucket.
         if (decision == PolicyDecision.Deny && !(isOwner && action.EndsWith("BucketPolicy", StringComparison.Ordinal))) throw S3Errors.AccessDenied();
-        if (decision == PolicyDecision.Allow) return;
+        // RestrictPublicBuckets: while the policy is public, it lets in no one from outside the owner's account.
+        if (decision == PolicyDecision.Allow && !(block.RestrictPublicBuckets && !isOwner && Parsed(bucket.Policy!, bucket.Name).IsPublic)) return;
         var aclGoverned = AclGrants.TryGetValue(action, out var grant);
+        // BucketOwnerEnforced disables ACLs: the owner owns every object and the policy alone lets others in.
+        var aclsDisabled = BucketOwnershipControls.AclsDisabled(bucket);
         // With ACLs in force (S3's ObjectWriter ownership) an object written by another account is its writer's: the
         // bucket owner reads it, or its ACL, only through the grants of the object's ACL.
-        var othersObject = aclGoverned && grant.Level == Level.Object && obj is not null && obj.OwnerId != bucket.OwnerId;
+        var othersObject = !aclsDisabled && aclGoverned && grant.Level == Level.Object && obj is not null && obj.OwnerId != bucket.OwnerId;
         if (isOwner && !othersObject) return;
-        if (!aclGoverned) throw S3Errors.AccessDenied();
+        if (!aclGoverned || aclsDisabled) throw S3Errors.AccessDenied();
+        var ignorePublic = block.IgnorePublicAcls;
         if (grant.Level == Level.Object)
         {
             if (obj is null)
             {
-                if (AccessControlList.FromJson(bucket.Acl, bucket.OwnerId).Allows(caller, AclPermission.Read)) return;
+                if (AccessControlList.FromJson(bucket.Acl, bucket.OwnerId).Allows(caller, AclPermission.Read, ignorePublic)) return;
                 if (bucket.Policy is { } json && MayListKey(req, bucket, json, key ?? req.Key)) return;
                 throw S3Errors.AccessDenied();
             }
             if (caller is not null && caller.OwnerId == obj.OwnerId) return;
-            if (AccessControlList.FromJson(obj.Acl, obj.OwnerId).Allows(caller, grant.Permission)) return;
+            if (AccessControlList.FromJson(obj.Acl, obj.OwnerId).Allows(caller, grant.Permission, ignorePublic)) return;
             throw S3Errors.AccessDenied();
         }
-        if (AccessControlList.FromJson(bucket.Acl, bucket.OwnerId).Allows(caller, grant.Permission)) return;
+        if (AccessControlList.FromJson(bucket.Acl, bucket.OwnerId).Allows(caller, grant.Permission, ignorePublic)) return;
         throw S3Errors.AccessDenied();
     }
 

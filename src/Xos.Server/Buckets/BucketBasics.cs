@@ -14,7 +14,11 @@ public static partial class BucketBasics
     public static async Task CreateAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
         var caller = ctx.Authorizer.RequireAuthenticated(req, "s3:CreateBucket", "arn:aws:s3:::" + req.Bucket);
+        var ownership = BucketOwnershipControls.FromCreateRequest(req);
         var acl = await ctx.RequestedAclAsync(req, caller.OwnerId, caller.OwnerId, ct);
+        // Only the account's public access block can apply to a bucket that does not exist yet.
+        if (acl is not null && AccessControlList.FromJson(acl, caller.OwnerId).IsPublic)
+            PublicAccessBlockConfiguration.FromJson(await ctx.Store.GetAccountSettingAsync(caller.OwnerId, BucketPublicAccessBlock.SettingName, ct)).CheckAcl(acl, caller.OwnerId);
         var location = "";
         if (req.ContentLength is > 0 || req.Header("Transfer-Encoding") is not null)
         {
@@ -24,7 +28,7 @@ public static partial class BucketBasics
             if (location.Length > 0 && !RegionName().IsMatch(location)) throw S3Errors.InvalidLocationConstraint();
         }
         if (location == "us-east-1") location = "";
-        var (bucket, created) = await ctx.Store.CreateBucketAsync(req.Bucket!, caller.OwnerId, location, acl, BucketObjectLock.FromCreateRequest(req), ct);
+        var (bucket, created) = await ctx.Store.CreateBucketAsync(req.Bucket!, caller.OwnerId, location, acl, BucketObjectLock.FromCreateRequest(req), ownership, ct);
         if (!created)
         {
             if (bucket.OwnerId != caller.OwnerId) throw S3Errors.BucketAlreadyExists(bucket.Name);

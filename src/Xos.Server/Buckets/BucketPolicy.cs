@@ -17,7 +17,9 @@ public static class BucketPolicy
         if (req.ContentLength > PolicyDocument.MaxBytes) throw S3Errors.MalformedPolicy("Policies must be less than 20 KB");
         using var reader = new StreamReader(req.Body, Encoding.UTF8);
         var json = await reader.ReadToEndAsync(ct);
-        PolicyDocument.Parse(json, bucket.Name);
+        var parsed = PolicyDocument.Parse(json, bucket.Name);
+        if (parsed.IsPublic && PublicAccessBlockConfiguration.Effective(bucket).BlockPublicPolicy)
+            throw S3Errors.AccessDenied("Access Denied: the public access block forbids public bucket policies");
         await ctx.Store.SetBucketSettingAsync(bucket.Id, SettingName, json, ct);
         req.Http.Response.StatusCode = 204;
     }

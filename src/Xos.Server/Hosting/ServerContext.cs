@@ -1,3 +1,4 @@
+using Xos.Server.Buckets;
 using Xos.Server.Auth;
 using Xos.Server.Background;
 using Xos.Server.Auth.Acls;
@@ -82,6 +83,18 @@ public sealed class ServerContext(ServerOptions options, IMetadataStore store, I
     {
         var acl = await AccessControlList.FromHeadersAsync(req, ownerId, bucketOwnerId, id => Store.UserExistsAsync(id, ct));
         return acl?.ToJson();
+    }
+
+    /// <summary>
+    /// Who owns the object a write creates and the ACL its headers ask for, under the bucket's ownership controls
+    /// (BucketOwnerEnforced refuses ACLs) and public access block (BlockPublicAcls refuses public ones).
+    /// </summary>
+    public async Task<(string Owner, string? Acl)> NewObjectAclAsync(S3Request req, BucketRecord bucket, CancellationToken ct)
+    {
+        var owner = BucketOwnershipControls.ObjectOwner(bucket, req.Identity?.OwnerId ?? bucket.OwnerId, req);
+        var acl = BucketOwnershipControls.AclsDisabled(bucket) ? null : await AccessControlList.FromHeadersAsync(req, owner, bucket.OwnerId, id => Store.UserExistsAsync(id, ct));
+        PublicAccessBlockConfiguration.Effective(bucket).CheckAcl(acl);
+        return (owner, acl?.ToJson());
     }
 
     /// <summary>Deletes blobs a committed transaction no longer refers to. A crash before this runs leaves orphans for the start-up sweep.</summary>

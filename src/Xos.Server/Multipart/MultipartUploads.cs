@@ -19,8 +19,7 @@ public static class MultipartUploads
     {
         var bucket = await ctx.AuthorizedBucketAsync(req, "s3:PutObject", ct);
         var stored = ObjectHeaders.FromRequest(req);
-        var owner = req.Identity?.OwnerId ?? bucket.OwnerId;
-        var acl = await ctx.RequestedAclAsync(req, owner, bucket.OwnerId, ct);
+        var (owner, acl) = await ctx.NewObjectAclAsync(req, bucket, ct);
         var tags = ObjectTagging.FromHeader(req);
         var (checksumAlgorithm, checksumType) = MultipartChecksums.FromCreateRequest(req);
         var (retention, legalHold) = ObjectLock.ForWrite(req, bucket, DateTimeOffset.UtcNow);

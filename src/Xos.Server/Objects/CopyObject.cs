@@ -33,8 +33,7 @@ public static class CopyObject
             ? ObjectHeaders.FromRequest(req) is var s ? (s.ContentType, s.Headers) : default
             : (source.ContentType, source.Headers);
 
-        var owner = req.Identity?.OwnerId ?? target.OwnerId;
-        var acl = await ctx.RequestedAclAsync(req, owner, target.OwnerId, ct);
+        var (owner, acl) = await ctx.NewObjectAclAsync(req, target, ct);
         var sourceEncryption = await ServerSideEncryption.UnlockAsync(req, ctx, source.Encryption, ct, CustomerKeys.CopySourcePrefix);
         var encryption = await ServerSideEncryption.ForWriteAsync(req, target, ctx, ct);
         var (blob, md5, size) = await CopyDataAsync(ctx, source, sourceEncryption, 0, source.Size, encryption, 0, ct);

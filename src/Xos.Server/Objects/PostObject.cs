@@ -65,8 +65,11 @@ public static class PostObject
         var tags = fields.GetValueOrDefault("tagging") is { } tagging ? ObjectTagging.FromXml(tagging) : null;
         ctx.Authorizer.Authorize(req, bucket, "s3:PutObject", null, key);
 
-        var owner = identity?.OwnerId ?? bucket.OwnerId;
-        var acl = fields.GetValueOrDefault("acl") is { } canned ? AccessControlList.Canned(canned, owner, bucket.OwnerId).ToJson() : null;
+        var cannedAcl = fields.GetValueOrDefault("acl");
+        var owner = BucketOwnershipControls.ObjectOwner(bucket, identity?.OwnerId ?? bucket.OwnerId, cannedAcl, hasGrants: false);
+        var aclList = cannedAcl is not null && !BucketOwnershipControls.AclsDisabled(bucket) ? AccessControlList.Canned(cannedAcl, owner, bucket.OwnerId) : null;
+        PublicAccessBlockConfiguration.Effective(bucket).CheckAcl(aclList);
+        var acl = aclList?.ToJson();
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in fields)
             if (name.StartsWith("x-amz-meta-", StringComparison.Ordinal)) headers[name] = value;

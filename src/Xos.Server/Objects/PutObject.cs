@@ -12,8 +12,7 @@ public static class PutObject
     {
         var bucket = await ctx.AuthorizedBucketAsync(req, "s3:PutObject", ct);
         var stored = ObjectHeaders.FromRequest(req);
-        var owner = req.Identity?.OwnerId ?? bucket.OwnerId;
-        var acl = await ctx.RequestedAclAsync(req, owner, bucket.OwnerId, ct);
+        var (owner, acl) = await ctx.NewObjectAclAsync(req, bucket, ct);
         var tags = ObjectTagging.FromHeader(req);
         var length = RequireContentLength(req, ServerOptions.MaxObjectSize);
         var expectedMd5 = ContentMd5.Parse(req.Header("Content-MD5"));

@@ -12,7 +12,7 @@ public static class S3Router
     private static readonly string[] UnimplementedBucketSubresources =
     [
         "website",
-        "logging", "notification", "replication", "ownershipControls", "publicAccessBlock", "accelerate",
+        "logging", "notification", "replication", "accelerate",
         "requestPayment", "analytics", "metrics", "inventory", "intelligent-tiering",
     ];
 
@@ -46,6 +46,12 @@ public static class S3Router
             "GET" when req.HasQuery("object-lock") => BucketObjectLock.GetAsync(req, ctx, ct),
             "PUT" when req.HasQuery("object-lock") => BucketObjectLock.PutAsync(req, ctx, ct),
             "GET" when req.HasQuery("policyStatus") => BucketPolicy.GetStatusAsync(req, ctx, ct),
+            "GET" when req.HasQuery("ownershipControls") => BucketOwnershipControls.GetAsync(req, ctx, ct),
+            "PUT" when req.HasQuery("ownershipControls") => BucketOwnershipControls.PutAsync(req, ctx, ct),
+            "DELETE" when req.HasQuery("ownershipControls") => BucketOwnershipControls.DeleteAsync(req, ctx, ct),
+            "GET" when req.HasQuery("publicAccessBlock") => BucketPublicAccessBlock.GetAsync(req, ctx, ct),
+            "PUT" when req.HasQuery("publicAccessBlock") => BucketPublicAccessBlock.PutAsync(req, ctx, ct),
+            "DELETE" when req.HasQuery("publicAccessBlock") => BucketPublicAccessBlock.DeleteAsync(req, ctx, ct),
             "GET" when req.HasQuery("policy") => BucketPolicy.GetAsync(req, ctx, ct),
             "PUT" when req.HasQuery("policy") => BucketPolicy.PutAsync(req, ctx, ct),
             "DELETE" when req.HasQuery("policy") => BucketPolicy.DeleteAsync(req, ctx, ct),

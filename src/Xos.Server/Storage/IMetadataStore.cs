@@ -54,7 +54,8 @@ public interface IMetadataStore : IDisposable
     Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct);
     /// <summary>Creates the bucket; returns the existing record instead when the name is taken.</summary>
     /// <remarks>A bucket created with object lock (<paramref name="objectLock"/>, its configuration) starts versioned, in the same transaction.</remarks>
-    Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, string? objectLock, CancellationToken ct);
+    Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, string? objectLock,
+        string? ownership, CancellationToken ct);
     /// <summary>
     /// Deletes the bucket if it holds no object version or delete marker, discarding its unfinished multipart uploads
     /// with it (as S3 does); returns the blobs of their parts, or null when the bucket is not empty or gone.
@@ -66,6 +67,10 @@ public interface IMetadataStore : IDisposable
     Task<string?> GetBucketSettingAsync(long bucketId, string name, CancellationToken ct);
     /// <summary>Sets the named configuration, or removes it when <paramref name="value"/> is null; false when nothing was removed.</summary>
     Task<bool> SetBucketSettingAsync(long bucketId, string name, string? value, CancellationToken ct);
+    /// <summary>An account-wide setting of the user <paramref name="ownerId"/> (the account's public access block); null when not set.</summary>
+    Task<string?> GetAccountSettingAsync(string ownerId, string name, CancellationToken ct);
+    /// <summary>Sets the account-wide setting, or removes it when <paramref name="value"/> is null; false when nothing was removed.</summary>
+    Task<bool> SetAccountSettingAsync(string ownerId, string name, string? value, CancellationToken ct);
 
     // Objects
     /// <summary>The bucket and, when present, the latest version of the key, in one round trip.</summary>

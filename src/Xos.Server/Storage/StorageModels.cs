@@ -13,7 +13,10 @@ public sealed record BucketRecord(
     string? Lifecycle = null,
     string? DefaultEncryption = null,
     string? Policy = null,
-    string? ObjectLock = null)
+    string? ObjectLock = null,
+    string? Ownership = null,
+    string? PublicAccessBlock = null,
+    string? AccountPublicAccessBlock = null)
 {
     /// <summary>Whether writes create new versions ("Enabled"), overwrite the "null" version ("Suspended" or never configured).</summary>
     public bool VersioningEnabled => Versioning == "Enabled";

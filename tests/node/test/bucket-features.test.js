@@ -182,3 +182,35 @@ test("the guide's bucket policy: anyone may GetObject; getBucketPolicy returns i
   await assert.rejects(s3Client.putBucketPolicy({ Bucket, Policy: '{"Version":"2012-10-17"}' }).promise(),
     (err) => err.code === 'MalformedPolicy' && err.statusCode === 400);
 });
+
+test('a public access block makes the guide\'s public-read ACL and public policy impossible; ownership controls disable ACLs', async () => {
+  const Bucket = await newBucket('block');
+  await s3Client.putPublicAccessBlock({
+    Bucket, PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+  }).promise();
+  const got = await s3Client.getPublicAccessBlock({ Bucket }).promise();
+  assert.deepEqual(got.PublicAccessBlockConfiguration,
+    { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+  await s3Client.putObject({ Bucket, Key: 'photo.jpg', Body: 'jpeg' }).promise();
+  await assert.rejects(s3Client.putObjectAcl({ Bucket, Key: 'photo.jpg', ACL: 'public-read-write' }).promise(),
+    (err) => err.code === 'AccessDenied' && err.statusCode === 403);
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${Bucket}/*`] }],
+  };
+  await assert.rejects(s3Client.putBucketPolicy({ Bucket, Policy: JSON.stringify(policy) }).promise(),
+    (err) => err.code === 'AccessDenied' && err.statusCode === 403);
+  assert.equal((await request(`http://${Bucket}.localhost:${server.port}/photo.jpg`)).status, 403);
+  await s3Client.deletePublicAccessBlock({ Bucket }).promise();
+  await assert.rejects(s3Client.getPublicAccessBlock({ Bucket }).promise(),
+    (err) => err.code === 'NoSuchPublicAccessBlockConfiguration' && err.statusCode === 404);
+
+  await s3Client.putBucketOwnershipControls({ Bucket, OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } }).promise();
+  const controls = await s3Client.getBucketOwnershipControls({ Bucket }).promise();
+  assert.equal(controls.OwnershipControls.Rules[0].ObjectOwnership, 'BucketOwnerEnforced');
+  await assert.rejects(s3Client.putObjectAcl({ Bucket, Key: 'photo.jpg', ACL: 'public-read' }).promise(),
+    (err) => err.code === 'AccessControlListNotSupported' && err.statusCode === 400);
+  await s3Client.deleteBucketOwnershipControls({ Bucket }).promise();
+  await s3Client.putObjectAcl({ Bucket, Key: 'photo.jpg', ACL: 'public-read' }).promise();
+  assert.equal((await request(`http://${Bucket}.localhost:${server.port}/photo.jpg`)).status, 200);
+});

@@ -18,6 +18,8 @@ public sealed record Grantee(string? Id, string? GroupUri)
     public static Grantee User(string id) => new(id, null);
     public static Grantee Group(string uri) => new(null, uri);
 
+    public bool IsPublic => GroupUri is AllUsers or AuthenticatedUsers;
+
     public bool Includes(Identity? caller) =>
         GroupUri switch
         {
@@ -40,9 +42,19 @@ public sealed partial record AccessControlList(string OwnerId, IReadOnlyList<Gra
 
     public static AccessControlList Private(string ownerId) => new(ownerId, [new Grant(Grantee.User(ownerId), AclPermission.FullControl)]);
 
-    /// <summary>Whether the ACL gives <paramref name="caller"/> the permission, directly or through FULL_CONTROL.</summary>
-    public bool Allows(Identity? caller, AclPermission permission) =>
-        Grants.Any(g => (g.Permission == permission || g.Permission == AclPermission.FullControl) && g.Grantee.Includes(caller));
+    /// <summary>
+    /// Whether the ACL gives <paramref name="caller"/> the permission, directly or through FULL_CONTROL; with
+    /// <paramref name="ignorePublicGrants"/> (a public access block's IgnorePublicAcls) grants to everyone count for nothing.
+    /// </summary>
+    public bool Allows(Identity? caller, AclPermission permission, bool ignorePublicGrants = false) =>
+        Grants.Any(g => (g.Permission == permission || g.Permission == AclPermission.FullControl) && g.Grantee.Includes(caller)
+                        && !(ignorePublicGrants && g.Grantee.IsPublic));
+
+    /// <summary>Whether the ACL grants anything to everyone (AllUsers) or to every signed-in user (AuthenticatedUsers), as S3 judges public ACLs.</summary>
+    public bool IsPublic => Grants.Any(g => g.Grantee.IsPublic);
+
+    /// <summary>Whether the ACL grants nothing to anyone but <paramref name="ownerId"/>, as ACLs must be before BucketOwnerEnforced disables them.</summary>
+    public bool OnlyOwner(string ownerId) => Grants.All(g => g.Grantee.GroupUri is null && g.Grantee.Id == ownerId);
 
     /// <summary>The canned ACLs of S3, for a bucket or an object in a bucket owned by <paramref name="bucketOwnerId"/>.</summary>
     public static AccessControlList Canned(string name, string ownerId, string bucketOwnerId)

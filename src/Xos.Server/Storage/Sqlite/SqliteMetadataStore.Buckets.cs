@@ -14,6 +14,27 @@ public sealed partial class SqliteMetadataStore
     private static BucketRecord ReadBucket(SqliteDataReader r, int o = 0) =>
         new(r.GetInt64(o), r.GetString(o + 1), r.GetString(o + 2), FromMillis(r.GetInt64(o + 3)), r.GetString(o + 4), NullableString(r, o + 5), r.GetString(o + 6));
 
+    /// <summary>
+    /// The settings every request's authorization and write path consults, read with the bucket in the same query:
+    /// 7 columns after <see cref="BucketColumns"/>, read back by <see cref="ReadBucketWithSettings"/>.
+    /// </summary>
+    private static string BucketSettingColumns(string bucket)
+    {
+        string Setting(string name) => $"(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = {bucket}.id AND s.name = '{name}')";
+        return $"{Setting("encryption")}, {Setting("policy")}, {Setting("object-lock")}, {Setting("lifecycle")}, {Setting("ownership")}, " +
+               $"{Setting("public-access-block")}, " +
+               $"(SELECT a.value FROM account_settings a WHERE a.owner_id = {bucket}.owner_id AND a.name = 'public-access-block')";
+    }
+
+    private const int BucketSettingColumnCount = 7;
+
+    private static BucketRecord ReadBucketWithSettings(SqliteDataReader r) =>
+        ReadBucket(r) with
+        {
+            DefaultEncryption = NullableString(r, 7), Policy = NullableString(r, 8), ObjectLock = NullableString(r, 9), Lifecycle = NullableString(r, 10),
+            Ownership = NullableString(r, 11), PublicAccessBlock = NullableString(r, 12), AccountPublicAccessBlock = NullableString(r, 13),
+        };
+
     public async Task SetBucketVersioningAsync(long bucketId, string status, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
@@ -29,20 +50,15 @@ public sealed partial class SqliteMetadataStore
 
     private static async Task<BucketRecord?> GetBucketAsync(SqliteConnection db, SqliteTransaction? tx, string name, CancellationToken ct)
     {
-        await using var cmd = Command(db, tx,
-            $"SELECT {BucketColumns}, (SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'encryption'), " +
-            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'policy'), " +
-            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'object-lock'), " +
-            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = buckets.id AND s.name = 'lifecycle') " +
-            "FROM buckets WHERE name = @name", ("@name", name));
+        await using var cmd = Command(db, tx, $"SELECT {BucketColumns}, {BucketSettingColumns("buckets")} FROM buckets WHERE name = @name", ("@name", name));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         return await r.ReadAsync(ct)
-            ? ReadBucket(r) with { DefaultEncryption = NullableString(r, 7), Policy = NullableString(r, 8), ObjectLock = NullableString(r, 9), Lifecycle = NullableString(r, 10) }
+            ? ReadBucketWithSettings(r)
             : null;
     }
 
     public async Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, string? objectLock,
-        CancellationToken ct)
+        string? ownership, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
         await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
@@ -54,6 +70,9 @@ public sealed partial class SqliteMetadataStore
         if (inserted == 1 && objectLock is not null)
             await ExecAsync(db, tx, "INSERT INTO bucket_settings(bucket_id, name, value) SELECT id, 'object-lock', @value FROM buckets WHERE name = @name", ct,
                 ("@value", objectLock), ("@name", name));
+        if (inserted == 1 && ownership is not null)
+            await ExecAsync(db, tx, "INSERT INTO bucket_settings(bucket_id, name, value) SELECT id, 'ownership', @value FROM buckets WHERE name = @name", ct,
+                ("@value", ownership), ("@name", name));
         var bucket = await GetBucketAsync(db, tx, name, ct) ?? throw new InvalidOperationException("bucket vanished inside its transaction");
         await tx.CommitAsync(ct);
         return (bucket, inserted == 1);
@@ -120,6 +139,24 @@ public sealed partial class SqliteMetadataStore
         {
             throw S3Errors.NoSuchBucket("");
         }
+        return true;
+    }
+
+    public async Task<string?> GetAccountSettingAsync(string ownerId, string name, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return await ScalarAsync(db, null, "SELECT value FROM account_settings WHERE owner_id = @o AND name = @name", ct,
+            ("@o", ownerId), ("@name", name)) as string;
+    }
+
+    public async Task<bool> SetAccountSettingAsync(string ownerId, string name, string? value, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        if (value is null)
+            return await ExecAsync(db, null, "DELETE FROM account_settings WHERE owner_id = @o AND name = @name", ct, ("@o", ownerId), ("@name", name)) == 1;
+        await ExecAsync(db, null,
+            "INSERT INTO account_settings(owner_id, name, value) VALUES (@o, @name, @value) ON CONFLICT(owner_id, name) DO UPDATE SET value = excluded.value",
+            ct, ("@o", ownerId), ("@name", name), ("@value", value));
         return true;
     }
 

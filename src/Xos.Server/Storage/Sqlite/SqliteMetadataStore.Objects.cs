@@ -56,9 +56,7 @@ public sealed partial class SqliteMetadataStore
     {
         await using var db = await OpenAsync(ct);
         await using var cmd = Command(db, null,
-            "SELECT b.id, b.name, b.owner_id, b.created, b.location, b.acl, b.versioning, " +
-            "(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = b.id AND s.name = 'lifecycle'), " +
-            $"(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = b.id AND s.name = 'policy'), {ObjectColumns} FROM buckets b " +
+            $"SELECT b.id, b.name, b.owner_id, b.created, b.location, b.acl, b.versioning, {BucketSettingColumns("b")}, {ObjectColumns} FROM buckets b " +
             $"LEFT JOIN objects o ON o.bucket_id = b.id AND o.key = @key AND {VersionFilter(versionId)} WHERE b.name = @name",
             ("@name", bucket), ("@key", KeyRange.Bytes(key)), ("@v", versionId));
         long objectId;
@@ -67,10 +65,11 @@ public sealed partial class SqliteMetadataStore
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             if (!await r.ReadAsync(ct)) return (null, null);
-            b = ReadBucket(r) with { Lifecycle = NullableString(r, 7), Policy = NullableString(r, 8) };
-            if (r.IsDBNull(9)) return (b, null);
-            objectId = r.GetInt64(9);
-            obj = ReadObject(r, b.Id, 9);
+            b = ReadBucketWithSettings(r);
+            const int objectAt = 7 + BucketSettingColumnCount;
+            if (r.IsDBNull(objectAt)) return (b, null);
+            objectId = r.GetInt64(objectAt);
+            obj = ReadObject(r, b.Id, objectAt);
         }
         return (b, await WithSegmentsAsync(db, null, objectId, obj, ct));
     }

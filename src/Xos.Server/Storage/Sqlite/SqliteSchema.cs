@@ -7,7 +7,7 @@ namespace Xos.Server.Storage.Sqlite;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int Version = 2;
+    public const int Version = 3;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -56,6 +56,12 @@ internal static class SqliteSchema
             name TEXT NOT NULL,
             value TEXT NOT NULL,
             PRIMARY KEY (bucket_id, name));
+
+        CREATE TABLE IF NOT EXISTS account_settings (
+            owner_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (owner_id, name));
 
         CREATE TABLE IF NOT EXISTS kms_keys (
             id TEXT PRIMARY KEY,
@@ -171,6 +177,13 @@ internal static class SqliteSchema
             ALTER TABLE uploads ADD COLUMN lock_until INTEGER;
             ALTER TABLE uploads ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE parts ADD COLUMN checksum TEXT;
+            """),
+        (3, """
+            CREATE TABLE IF NOT EXISTS account_settings (
+                owner_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY (owner_id, name));
             """),
     ];
 }
