@@ -106,6 +106,35 @@ public sealed class Authorizer
         throw S3Errors.AccessDenied();
     }
 
+    public const string LogDeliveryService = "logging.s3.amazonaws.com";
+
+    /// <summary>
+    /// Whether server access logs of <paramref name="source"/> may be written into <paramref name="target"/> under
+    /// <paramref name="prefix"/>, as S3 decides it: the target's policy allows the logging service s3:PutObject on
+    /// arn:aws:s3:::TARGET/PREFIX (conditions see aws:SourceArn and aws:SourceAccount of the source), or the target's ACL
+    /// gives the LogDelivery group WRITE; an explicit Deny in the policy wins.
+    /// </summary>
+    public bool AllowsLogDelivery(BucketRecord target, string prefix, BucketRecord source)
+    {
+        var decision = PolicyDecision.NotApplicable;
+        if (target.Policy is { } json)
+        {
+            var context = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["aws:SourceArn"] = ["arn:aws:s3:::" + source.Name],
+                ["aws:SourceAccount"] = [source.OwnerId],
+                ["aws:SecureTransport"] = ["true"],
+            };
+            var request = new PolicyRequest(new PolicyCaller(false, null, null, LogDeliveryService), "s3:PutObject",
+                "arn:aws:s3:::" + target.Name + "/" + prefix, context);
+            decision = Parsed(json, target.Name).Evaluate(request);
+        }
+        if (decision == PolicyDecision.Deny) return false;
+        if (decision == PolicyDecision.Allow) return true;
+        return !BucketOwnershipControls.AclsDisabled(target) && AccessControlList.FromJson(target.Acl, target.OwnerId).Grants
+            .Any(g => g.Grantee.GroupUri == Grantee.LogDelivery && g.Permission is AclPermission.Write or AclPermission.FullControl);
+    }
+
     /// <summary>
     /// Whether the bucket policy lets the caller list the missing key's name (s3:ListBucket with s3:prefix set to the
     /// key), in which case S3 may tell them the key does not exist (404) rather than 403.

@@ -74,5 +74,5 @@ public static partial class BucketBasics
     private static bool SameAcl(string? requested, string? existing, string ownerId) =>
         AccessControlList.FromJson(requested, ownerId).ToJson() == AccessControlList.FromJson(existing, ownerId).ToJson();
 
-    private static string RegionOf(string location, ServerContext ctx) => location.Length == 0 ? ctx.Options.Region : location;
+    public static string RegionOf(string location, ServerContext ctx) => location.Length == 0 ? ctx.Options.Region : location;
 }

@@ -29,6 +29,7 @@ public sealed class ServerContext(ServerOptions options, IMetadataStore store, I
     public async Task<BucketRecord> AuthorizedBucketAsync(S3Request req, string action, CancellationToken ct)
     {
         var bucket = await Store.GetBucketAsync(req.Bucket!, ct) ?? throw S3Errors.NoSuchBucket(req.Bucket!);
+        req.LoadedBucket = bucket;
         Authorizer.Authorize(req, bucket, action);
         return bucket;
     }
@@ -51,6 +52,8 @@ public sealed class ServerContext(ServerOptions options, IMetadataStore store, I
         var versionId = RequestedVersionId(req);
         var (bucket, obj) = await Store.GetBucketAndObjectAsync(req.Bucket!, req.Key!, versionId, ct);
         if (bucket is null) throw S3Errors.NoSuchBucket(req.Bucket!);
+        req.LoadedBucket = bucket;
+        req.LoadedObject = obj;
         Authorizer.Authorize(req, bucket, versionId is null ? action : VersionAction(action), obj is { IsDeleteMarker: false } ? obj : null);
         if (obj is null)
         {

@@ -62,6 +62,9 @@ public static class ServerHost
         builder.Services.AddSingleton<AdminApi>();
         builder.Services.AddHostedService<OrphanBlobSweeper>();
         builder.Services.AddHostedService<LifecycleWorker>();
+        builder.Services.AddSingleton(AccessLogOptions.FromEnvironment(Environment.GetEnvironmentVariable));
+        builder.Services.AddSingleton<AccessLogDelivery>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogDelivery>());
 
         var app = builder.Build();
         var endpoint = app.Services.GetRequiredService<S3Endpoint>();

@@ -27,6 +27,7 @@ public static class PostObject
         if (string.IsNullOrEmpty(boundary)) throw S3Errors.MalformedPostRequest();
 
         var bucket = await ctx.Store.GetBucketAsync(req.Bucket!, ct) ?? throw S3Errors.NoSuchBucket(req.Bucket!);
+        req.LoadedBucket = bucket;
         var reader = new MultipartReader(boundary, req.Body) { HeadersLengthLimit = 16 * 1024 };
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         MultipartSection? file = null;

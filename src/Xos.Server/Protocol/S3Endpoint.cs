@@ -9,11 +9,12 @@ namespace Xos.Server.Protocol;
 /// The one HTTP entry point for S3: request id, addressing, authentication, dispatch, error XML and the request log line.
 /// Data flows one way: request -> auth -> operation -> storage.
 /// </summary>
-public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator authenticator, ILogger<S3Endpoint> log)
+public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator authenticator, Background.AccessLogDelivery accessLog, ILogger<S3Endpoint> log)
 {
     public async Task HandleAsync(HttpContext http)
     {
         var started = Stopwatch.GetTimestamp();
+        var startedAt = DateTimeOffset.UtcNow;
         var requestId = RequestIds.Next();
         var headers = http.Response.Headers;
         headers["x-amz-request-id"] = requestId;
@@ -62,11 +63,13 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             LogRequest(log, http.Request.Method, req?.Bucket ?? "-", req?.Key ?? "-", http.Response.StatusCode,
                 http.Request.ContentLength ?? 0, http.Response.ContentLength ?? 0, Math.Round(ms, 2), requestId);
+            if (req is not null) accessLog.Record(req, startedAt, ms);
         }
     }
 
     private static async Task WriteErrorAsync(HttpContext http, S3Request? req, string requestId, S3Exception e)
     {
+        if (req is not null) req.ErrorCode = e.Code;
         if (http.Response.HasStarted)
         {
             http.Abort();

@@ -27,6 +27,13 @@ public sealed class S3Request
     /// <summary>The length of <see cref="Body"/> when known (x-amz-decoded-content-length or Content-Length).</summary>
     public long? ContentLength { get; set; }
 
+    /// <summary>The bucket the operation loaded (with its settings), for the server access log; null until then.</summary>
+    public Storage.BucketRecord? LoadedBucket { get; set; }
+    /// <summary>The object version the operation read, for the server access log's size and version id.</summary>
+    public Storage.ObjectRecord? LoadedObject { get; set; }
+    /// <summary>The S3 error code the request was answered with, for the server access log.</summary>
+    public string? ErrorCode { get; set; }
+
     public HttpRequest HttpRequest => Http.Request;
     public string Method => Http.Request.Method;
 

@@ -12,7 +12,7 @@ public static class S3Router
     private static readonly string[] UnimplementedBucketSubresources =
     [
         "website",
-        "logging", "notification", "replication", "accelerate",
+        "notification", "replication", "accelerate",
         "requestPayment", "analytics", "metrics", "inventory", "intelligent-tiering",
     ];
 
@@ -46,6 +46,8 @@ public static class S3Router
             "GET" when req.HasQuery("object-lock") => BucketObjectLock.GetAsync(req, ctx, ct),
             "PUT" when req.HasQuery("object-lock") => BucketObjectLock.PutAsync(req, ctx, ct),
             "GET" when req.HasQuery("policyStatus") => BucketPolicy.GetStatusAsync(req, ctx, ct),
+            "GET" when req.HasQuery("logging") => BucketLogging.GetAsync(req, ctx, ct),
+            "PUT" when req.HasQuery("logging") => BucketLogging.PutAsync(req, ctx, ct),
             "GET" when req.HasQuery("ownershipControls") => BucketOwnershipControls.GetAsync(req, ctx, ct),
             "PUT" when req.HasQuery("ownershipControls") => BucketOwnershipControls.PutAsync(req, ctx, ct),
             "DELETE" when req.HasQuery("ownershipControls") => BucketOwnershipControls.DeleteAsync(req, ctx, ct),

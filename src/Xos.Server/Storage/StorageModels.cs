@@ -16,7 +16,8 @@ public sealed record BucketRecord(
     string? ObjectLock = null,
     string? Ownership = null,
     string? PublicAccessBlock = null,
-    string? AccountPublicAccessBlock = null)
+    string? AccountPublicAccessBlock = null,
+    string? Logging = null)
 {
     /// <summary>Whether writes create new versions ("Enabled"), overwrite the "null" version ("Suspended" or never configured).</summary>
     public bool VersioningEnabled => Versioning == "Enabled";

@@ -5,8 +5,11 @@ namespace Xos.Server.Auth.Policies;
 
 public enum PolicyDecision { NotApplicable, Allow, Deny }
 
-/// <summary>Who is asking, as a policy's Principal element sees it.</summary>
-public sealed record PolicyCaller(bool Anonymous, string? UserName, string? CanonicalId);
+/// <summary>
+/// Who is asking, as a policy's Principal element sees it: a user, the anonymous public, or (with <paramref name="Service"/>)
+/// one of XOS's own services acting as the AWS service principal of that name (logging.s3.amazonaws.com).
+/// </summary>
+public sealed record PolicyCaller(bool Anonymous, string? UserName, string? CanonicalId, string? Service = null);
 
 /// <summary>One request to evaluate: the caller, the IAM action, the resource ARN and the condition context.</summary>
 public sealed record PolicyRequest(PolicyCaller Caller, string Action, string Resource, IReadOnlyDictionary<string, string[]> Context);
@@ -142,7 +145,7 @@ public sealed class PolicyDocument
         var list = new List<string>();
         foreach (var kind in p.EnumerateObject())
         {
-            // Service principals (logging.s3.amazonaws.com, ...) are valid but name no XOS user, so they match no caller.
+            // Service principals name no XOS user; logging.s3.amazonaws.com is XOS's log delivery (see Authorizer.AllowsLogDelivery).
             var prefix = kind.Name switch
             {
                 "AWS" => "",
@@ -218,6 +221,8 @@ public sealed class PolicyDocument
 
     private static bool PrincipalMatches(string principal, PolicyCaller caller)
     {
+        // A service is named only by its own principal: "*" ({"AWS": "*"}) means every account, not every service.
+        if (caller.Service is not null) return principal == "service:" + caller.Service;
         if (principal == "*") return true;
         if (caller.Anonymous || principal.StartsWith("service:", StringComparison.Ordinal)) return false;
         if (principal.StartsWith("canonical:", StringComparison.Ordinal)) return principal["canonical:".Length..] == caller.CanonicalId;

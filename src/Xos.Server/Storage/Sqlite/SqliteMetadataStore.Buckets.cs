@@ -16,23 +16,24 @@ public sealed partial class SqliteMetadataStore
 
     /// <summary>
     /// The settings every request's authorization and write path consults, read with the bucket in the same query:
-    /// 7 columns after <see cref="BucketColumns"/>, read back by <see cref="ReadBucketWithSettings"/>.
+    /// 8 columns after <see cref="BucketColumns"/>, read back by <see cref="ReadBucketWithSettings"/>.
     /// </summary>
     private static string BucketSettingColumns(string bucket)
     {
         string Setting(string name) => $"(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = {bucket}.id AND s.name = '{name}')";
         return $"{Setting("encryption")}, {Setting("policy")}, {Setting("object-lock")}, {Setting("lifecycle")}, {Setting("ownership")}, " +
-               $"{Setting("public-access-block")}, " +
+               $"{Setting("public-access-block")}, {Setting("logging")}, " +
                $"(SELECT a.value FROM account_settings a WHERE a.owner_id = {bucket}.owner_id AND a.name = 'public-access-block')";
     }
 
-    private const int BucketSettingColumnCount = 7;
+    private const int BucketSettingColumnCount = 8;
 
     private static BucketRecord ReadBucketWithSettings(SqliteDataReader r) =>
         ReadBucket(r) with
         {
             DefaultEncryption = NullableString(r, 7), Policy = NullableString(r, 8), ObjectLock = NullableString(r, 9), Lifecycle = NullableString(r, 10),
-            Ownership = NullableString(r, 11), PublicAccessBlock = NullableString(r, 12), AccountPublicAccessBlock = NullableString(r, 13),
+            Ownership = NullableString(r, 11), PublicAccessBlock = NullableString(r, 12), Logging = NullableString(r, 13),
+            AccountPublicAccessBlock = NullableString(r, 14),
         };
 
     public async Task SetBucketVersioningAsync(long bucketId, string status, CancellationToken ct)
