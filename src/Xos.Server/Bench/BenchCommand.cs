@@ -104,9 +104,10 @@ public static class BenchCommand
         }
     }
 
-    private static async Task PutAsync(S3BenchClient client, string bucket, string key, byte[] payload, long size, CancellationToken ct, string? sse = null)
+    private static async Task PutAsync(S3BenchClient client, string bucket, string key, byte[] payload, long size, CancellationToken ct,
+        IReadOnlyList<(string, string)>? headers = null)
     {
-        using var response = await client.SendAsync(client.Create(HttpMethod.Put, bucket, key, content: Body(payload, size), serverSideEncryption: sse), ct);
+        using var response = await client.SendAsync(client.Create(HttpMethod.Put, bucket, key, content: Body(payload, size), extraHeaders: headers), ct);
         if (!response.IsSuccessStatusCode) throw new BenchRequestException((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
     }
 
@@ -119,18 +120,18 @@ public static class BenchCommand
         lock (created)
             for (var worker = 0; worker < options.Concurrency; worker++)
                 for (var op = 0; op < keysPerWorker; op++) created.Add(Key(worker, op));
-        return MeasureAsync(options, w, w.ObjectSize, (worker, op, token) => PutAsync(client, bucket, Key(worker, op), payload, w.ObjectSize, token, options.ServerSideEncryption), ct);
+        return MeasureAsync(options, w, w.ObjectSize, (worker, op, token) => PutAsync(client, bucket, Key(worker, op), payload, w.ObjectSize, token, options.EncryptionHeaders(write: true)), ct);
     }
 
     private static async Task<WorkloadResult> RunGetAsync(S3BenchClient client, BenchOptions options, string bucket, Workload w, byte[] payload,
         List<string> created, CancellationToken ct)
     {
         var keys = Enumerable.Range(0, GetPoolSize).Select(i => $"{w.Name}/object-{i}").ToArray();
-        foreach (var key in keys) await PutAsync(client, bucket, key, payload, w.ObjectSize, ct, options.ServerSideEncryption);
+        foreach (var key in keys) await PutAsync(client, bucket, key, payload, w.ObjectSize, ct, options.EncryptionHeaders(write: true));
         lock (created) created.AddRange(keys);
         return await MeasureAsync(options, w, w.ObjectSize, async (worker, op, token) =>
         {
-            using var response = await client.SendAsync(client.Create(HttpMethod.Get, bucket, keys[(worker + op) % keys.Length]), token);
+            using var response = await client.SendAsync(client.Create(HttpMethod.Get, bucket, keys[(worker + op) % keys.Length], extraHeaders: options.EncryptionHeaders(write: false)), token);
             if (!response.IsSuccessStatusCode) throw new BenchRequestException((int)response.StatusCode, await response.Content.ReadAsStringAsync(token));
             await using var body = await response.Content.ReadAsStreamAsync(token);
             var buffer = ArrayPool<byte>.Shared.Rent(256 * 1024);

@@ -30,8 +30,26 @@ public sealed record BenchOptions
     public int ListKeys { get; init; } = 10000;
     public string? JsonPath { get; init; }
     public bool Progress { get; init; } = true;
-    /// <summary>x-amz-server-side-encryption for every object the run writes (AES256 or SM4), to measure encrypted I/O.</summary>
+    /// <summary>
+    /// How every object the run writes is encrypted, to measure encrypted I/O: AES256, SM4 or aws:kms (x-amz-server-side-encryption),
+    /// or SSE-C (a customer key made for the run, sent on every write and read).
+    /// </summary>
     public string? ServerSideEncryption { get; init; }
+
+    private readonly byte[] _customerKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
+    /// <summary>The encryption headers of a write (<paramref name="write"/>) or a read under <see cref="ServerSideEncryption"/>.</summary>
+    public IReadOnlyList<(string Name, string Value)> EncryptionHeaders(bool write) => ServerSideEncryption switch
+    {
+        null => [],
+        "SSE-C" =>
+        [
+            ("x-amz-server-side-encryption-customer-algorithm", "AES256"),
+            ("x-amz-server-side-encryption-customer-key", Convert.ToBase64String(_customerKey)),
+            ("x-amz-server-side-encryption-customer-key-MD5", Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(_customerKey))),
+        ],
+        var algorithm => write ? [("x-amz-server-side-encryption", algorithm)] : [],
+    };
 
     public const string Usage = """
         usage: xos bench --endpoint URL [--access-key AK --secret-key SK] [options]
@@ -46,7 +64,8 @@ public sealed record BenchOptions
           --workloads LIST      default put-4k,get-4k,put-1m,get-1m,put-64m,get-64m,list
           --list-keys N         keys created for the list workload (default 10000)
           --json FILE           also write the results as JSON
-          --sse ALGORITHM       write every object with x-amz-server-side-encryption (AES256 or SM4)
+          --sse ALGORITHM       write every object encrypted: AES256, SM4 or aws:kms (x-amz-server-side-encryption), or
+                                SSE-C (a customer key made for the run; XOS needs HTTPS or --allow-insecure-sse-c)
           --no-progress         no progress line on stderr
         """;
 
@@ -98,6 +117,7 @@ public sealed record BenchOptions
         long? ops = Get("ops") is { } opsText ? long.TryParse(opsText, out var o) && o > 0 ? o : throw new ArgumentException("--ops must be a positive integer") : null;
         var workloads = (Get("workloads") ?? "put-4k,get-4k,put-1m,get-1m,put-64m,get-64m,list")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Workload.Parse).ToList();
+        var sse = Get("sse");
         var options = new BenchOptions
         {
             Endpoint = endpoint,
@@ -112,7 +132,7 @@ public sealed record BenchOptions
             ListKeys = PositiveInt("list-keys", 10000),
             JsonPath = Get("json"),
             Progress = progress,
-            ServerSideEncryption = Get("sse"),
+            ServerSideEncryption = sse is not null && sse.Equals("SSE-C", StringComparison.OrdinalIgnoreCase) ? "SSE-C" : sse,
         };
         if (values.Count > 0) throw new ArgumentException($"unknown option --{values.Keys.First()}");
         return options;

@@ -31,7 +31,7 @@ public sealed class S3BenchClient : IDisposable
         "/" + bucket + (key is null ? "" : "/" + SigV4.UriEncode(key, keepSlash: true));
 
     public HttpRequestMessage Create(HttpMethod method, string bucket, string? key, string query = "", HttpContent? content = null, string? contentMd5 = null,
-        string? serverSideEncryption = null)
+        IReadOnlyList<(string Name, string Value)>? extraHeaders = null)
     {
         var path = Path(bucket, key);
         var uri = new Uri(_options.Endpoint, path + (query.Length > 0 ? "?" + query : ""));
@@ -44,7 +44,7 @@ public sealed class S3BenchClient : IDisposable
         if (contentMd5 is not null) headers.Add(("content-md5", contentMd5));
         headers.Add(("x-amz-content-sha256", "UNSIGNED-PAYLOAD"));
         headers.Add(("x-amz-date", amzDate));
-        if (serverSideEncryption is not null) headers.Add(("x-amz-server-side-encryption", serverSideEncryption));
+        foreach (var (name, value) in extraHeaders ?? []) headers.Add((name.ToLowerInvariant(), value));
         // SigV4 requires the signed headers sorted; servers such as Ceph RGW refuse any other order.
         headers.Sort((x, y) => string.CompareOrdinal(x.Item1, y.Item1));
         var signedHeaders = string.Join(';', headers.Select(h => h.Item1));
@@ -53,7 +53,7 @@ public sealed class S3BenchClient : IDisposable
         var signature = SigV4.Sign(SigV4.SigningKey(_options.SecretKey, date, _options.Region, "s3"), SigV4.StringToSign(amzDate, scope, canonical));
         message.Headers.TryAddWithoutValidation("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
         message.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
-        if (serverSideEncryption is not null) message.Headers.TryAddWithoutValidation("x-amz-server-side-encryption", serverSideEncryption);
+        foreach (var (name, value) in extraHeaders ?? []) message.Headers.TryAddWithoutValidation(name, value);
         if (contentMd5 is not null) content!.Headers.TryAddWithoutValidation("Content-MD5", contentMd5);
         message.Headers.TryAddWithoutValidation("Authorization",
             $"{SigV4.Algorithm} Credential={_options.AccessKey}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
