@@ -4,7 +4,7 @@ using Xos.Server.Hosting;
 
 namespace Xos.Server.Admin;
 
-/// <summary>`xos admin`: manages users, keys and roles directly in the data folder's metadata store.</summary>
+/// <summary>`xos admin`: manages users, keys and roles directly in the data folder's metadata store. Root's key changes only with `root rotate`.</summary>
 public static class AdminCommand
 {
     public const string Usage = """
@@ -19,6 +19,7 @@ public static class AdminCommand
           xos admin [--data DIR] kms create KEY_ID [--algorithm AES256|SM4] [--json]
           xos admin [--data DIR] kms list [--json]
           xos admin [--data DIR] kms disable|enable|rotate KEY_ID [--json]
+          xos admin [--data DIR] root rotate
           xos admin [--data DIR] public-access-block get|delete USER [--json]
           xos admin [--data DIR] public-access-block put USER [--block-public-acls] [--ignore-public-acls]
                                                              [--block-public-policy] [--restrict-public-buckets] [--json]
@@ -66,10 +67,10 @@ public static class AdminCommand
 
         var options = ServerOptions.Parse(data is null ? [] : ["--data", data], Environment.GetEnvironmentVariable);
         Directory.CreateDirectory(options.DataDirectory);
-        var root = RootCredentials.LoadOrCreate(options);
-        using var store = await MetadataBootstrap.OpenAsync(options, root, CancellationToken.None);
+        var (store, rootUserId) = await MetadataBootstrap.OpenForAdminAsync(options, CancellationToken.None);
+        using var _ = store;
         var master = Storage.Encryption.MasterKey.LoadOrCreate(options.DataDirectory, Environment.GetEnvironmentVariable("XOS_MASTER_KEY"));
-        var admin = new AdminService(store, root.UserId, new Kms.KeyService(store, master));
+        var admin = new AdminService(store, rootUserId, new Kms.KeyService(store, master));
         var ct = CancellationToken.None;
         string Arg(int n) => rest.Count > n ? rest[n] : throw new AdminException("missing NAME; usage:\n" + Usage);
 
@@ -123,6 +124,12 @@ public static class AdminCommand
                     break;
                 case ("kms", "rotate"):
                     PrintKmsKey(await admin.RotateKmsKeyAsync(Arg(2), ct), json);
+                    break;
+                case ("root", "rotate"):
+                    var rotated = await MetadataBootstrap.RotateRootKeyAsync(options, store, ct);
+                    Console.WriteLine($"access key   : {rotated.AccessKey}");
+                    Console.WriteLine($"secret key   : {rotated.SecretKey}   (kept in {Path.Combine(options.DataDirectory, RootCredentials.FileName)})");
+                    Console.WriteLine("every other root key stops working now; a server started with XOS_ROOT_ACCESS_KEY/XOS_ROOT_SECRET_KEY puts that key back when it restarts");
                     break;
                 case ("public-access-block", "get"):
                     var current = await admin.GetAccountPublicAccessBlockAsync(Arg(2), ct);

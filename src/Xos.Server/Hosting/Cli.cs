@@ -34,6 +34,16 @@ public static class Cli
         }
     }
 
+    private static string StartupProblem(Exception e, ServerOptions options) => e switch
+    {
+        IOException when e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) || e.InnerException is System.Net.Sockets.SocketException
+            => $"{options.Address} is already in use by another program",
+        UnauthorizedAccessException => $"the data folder {options.DataDirectory} is not writable ({e.Message})",
+        Microsoft.Data.Sqlite.SqliteException sqlite => $"the metadata database in {options.DataDirectory} cannot be used: {sqlite.Message}",
+        System.Security.Cryptography.CryptographicException => $"the TLS certificate {options.CertificatePath} cannot be loaded: {e.Message}",
+        _ => e.Message,
+    };
+
     private static async Task<int> RunServerAsync(string[] args)
     {
         ServerOptions options;
@@ -47,9 +57,22 @@ public static class Cli
             return 2;
         }
         options = options with { DataDirectory = Path.GetFullPath(options.DataDirectory) };
-        Directory.CreateDirectory(options.DataDirectory);
-        var root = RootCredentials.LoadOrCreate(options);
-        var app = await ServerHost.BuildAsync(options, root);
+        WebApplication app;
+        try
+        {
+            Directory.CreateDirectory(options.DataDirectory);
+            app = await ServerHost.BuildAsync(options);
+            await app.StartAsync();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException
+                                      or System.Security.Cryptography.CryptographicException or Microsoft.Data.Sqlite.SqliteException
+                                      or System.Text.Json.JsonException or ArgumentException)
+        {
+            // Whatever stops the server from starting is one line and a non-zero exit, never a stack trace.
+            Console.Error.WriteLine($"xos: cannot start: {StartupProblem(e, options)}");
+            return 1;
+        }
+        var root = app.Services.GetRequiredService<RootCredentials>();
         var scheme = options.CertificatePath is null ? "http" : "https";
         Console.WriteLine($"XOS listening on {scheme}://{options.Address}");
         Console.WriteLine($"  data folder : {options.DataDirectory} (SQLite metadata, file blobs)");
@@ -57,10 +80,11 @@ public static class Cli
         Console.WriteLine($"  access key  : {root.AccessKey}");
         Console.WriteLine(root.FromEnvironment
             ? "  secret key  : (from XOS_ROOT_SECRET_KEY)"
-            : $"  secret key  : {root.SecretKey}   (kept in {Path.Combine(options.DataDirectory, "root-credentials.json")})");
+            : $"  secret key  : {root.SecretKey}   (kept in {Path.Combine(options.DataDirectory, RootCredentials.FileName)})");
         // The store was created outside the container, which therefore does not dispose it; close it after the last request.
         var store = app.Services.GetRequiredService<Storage.IMetadataStore>();
-        await app.RunAsync();
+        await app.WaitForShutdownAsync();
+        await app.DisposeAsync();
         store.Dispose();
         return 0;
     }

@@ -4,19 +4,73 @@ using Xos.Server.Storage.Sqlite;
 
 namespace Xos.Server.Hosting;
 
-/// <summary>Opens the data folder's metadata store and makes the root account's current key its only key.</summary>
+/// <summary>
+/// Opens the data folder's metadata store and sees that the root account exists. Only the server settles root's key,
+/// and changes it only when told to (XOS_ROOT_* naming another key); administration never touches it.
+/// </summary>
 public static class MetadataBootstrap
 {
-    public static async Task<IMetadataStore> OpenAsync(ServerOptions options, RootCredentials root, CancellationToken ct)
+    private static async Task<(IMetadataStore Store, RootCredentials.Stored Identity)> OpenStoreAsync(ServerOptions options, CancellationToken ct)
     {
         Directory.CreateDirectory(options.DataDirectory);
+        var identity = RootCredentials.LoadIdentity(options);
         var store = new SqliteMetadataStore(Path.Combine(options.DataDirectory, "metadata.db"));
-        await store.InitializeAsync(ct);
-        await store.EnsureUserAsync(root.UserId, RootCredentials.DisplayName, ct);
-        await store.PutAccessKeyAsync(new AccessKeyRecord(root.AccessKey, root.SecretKey, root.UserId, RootCredentials.DisplayName), ct);
-        // A rotated root key (new XOS_ROOT_* values) must stop the old one from working.
-        foreach (var old in await store.ListAccessKeysAsync(root.UserId, ct))
-            if (old.AccessKey != root.AccessKey) await store.DeleteAccessKeyAsync(old.AccessKey, ct);
-        return store;
+        try
+        {
+            await store.InitializeAsync(ct);
+            await store.EnsureUserAsync(identity.UserId, RootCredentials.DisplayName, ct);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+        return (store, identity);
+    }
+
+    /// <summary>
+    /// For `xos server`: root's key is XOS_ROOT_*'s when set (any other root key stops working: that is how it is
+    /// rotated), else the one the store holds, else the one kept in root-credentials.json, else a new one.
+    /// </summary>
+    public static async Task<(IMetadataStore Store, RootCredentials Root)> OpenForServerAsync(ServerOptions options, CancellationToken ct)
+    {
+        var (store, identity) = await OpenStoreAsync(options, ct);
+        RootCredentials root;
+        if (options.RootAccessKey is { } envKey && options.RootSecretKey is { } envSecret)
+        {
+            root = new RootCredentials(identity.UserId, envKey, envSecret, FromEnvironment: true);
+            await store.PutAccessKeyAsync(new AccessKeyRecord(envKey, envSecret, identity.UserId, RootCredentials.DisplayName), ct);
+            foreach (var old in await store.ListAccessKeysAsync(identity.UserId, ct))
+                if (old.AccessKey != envKey) await store.DeleteAccessKeyAsync(old.AccessKey, ct);
+            return (store, root);
+        }
+        var held = await store.ListAccessKeysAsync(identity.UserId, ct);
+        if ((held.FirstOrDefault(k => k.AccessKey == identity.AccessKey) ?? held.FirstOrDefault()) is { } existing)
+            return (store, new RootCredentials(identity.UserId, existing.AccessKey, existing.SecretKey, FromEnvironment: false));
+        var (accessKey, secretKey) = identity is { AccessKey: { } ak, SecretKey: { } sk }
+            ? (ak, sk)
+            : (RootCredentials.NewAccessKey(), RootCredentials.NewSecretKey());
+        if (accessKey != identity.AccessKey) RootCredentials.SaveGeneratedKey(options, identity, accessKey, secretKey);
+        await store.PutAccessKeyAsync(new AccessKeyRecord(accessKey, secretKey, identity.UserId, RootCredentials.DisplayName), ct);
+        return (store, new RootCredentials(identity.UserId, accessKey, secretKey, FromEnvironment: false));
+    }
+
+    /// <summary>For `xos admin`: the store and root's account id; no key is created, changed or removed.</summary>
+    public static async Task<(IMetadataStore Store, string RootUserId)> OpenForAdminAsync(ServerOptions options, CancellationToken ct)
+    {
+        var (store, identity) = await OpenStoreAsync(options, ct);
+        return (store, identity.UserId);
+    }
+
+    /// <summary>`xos admin root rotate`: a new root key replaces every other one, and is kept in root-credentials.json.</summary>
+    public static async Task<RootCredentials> RotateRootKeyAsync(ServerOptions options, IMetadataStore store, CancellationToken ct)
+    {
+        var identity = RootCredentials.LoadIdentity(options);
+        var (accessKey, secretKey) = (RootCredentials.NewAccessKey(), RootCredentials.NewSecretKey());
+        await store.PutAccessKeyAsync(new AccessKeyRecord(accessKey, secretKey, identity.UserId, RootCredentials.DisplayName), ct);
+        foreach (var old in await store.ListAccessKeysAsync(identity.UserId, ct))
+            if (old.AccessKey != accessKey) await store.DeleteAccessKeyAsync(old.AccessKey, ct);
+        RootCredentials.SaveGeneratedKey(options, identity, accessKey, secretKey);
+        return new RootCredentials(identity.UserId, accessKey, secretKey, FromEnvironment: false);
     }
 }

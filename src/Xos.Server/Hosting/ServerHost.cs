@@ -13,7 +13,7 @@ namespace Xos.Server.Hosting;
 /// <summary>Builds the web host: Kestrel on the configured address, the S3 endpoint, health checks and background services.</summary>
 public static class ServerHost
 {
-    public static async Task<WebApplication> BuildAsync(ServerOptions options, RootCredentials root)
+    public static async Task<WebApplication> BuildAsync(ServerOptions options)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -21,6 +21,8 @@ public static class ServerHost
         else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        // A failed start is reported by `xos server` as one line; the host's own report would add a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -39,7 +41,10 @@ public static class ServerHost
         });
         builder.Host.ConfigureHostOptions(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
-        var store = await MetadataBootstrap.OpenAsync(options, root, CancellationToken.None);
+        Directory.CreateDirectory(options.DataDirectory);
+        var folderLock = DataFolderLock.Acquire(options.DataDirectory);
+        builder.Services.AddSingleton(folderLock);
+        var (store, root) = await MetadataBootstrap.OpenForServerAsync(options, CancellationToken.None);
         var blobs = new FileBlobStore(options.DataDirectory);
 
         builder.Services.AddSingleton(options);

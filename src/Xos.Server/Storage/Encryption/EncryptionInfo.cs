@@ -153,14 +153,9 @@ public sealed class MasterKey
             }
             return new MasterKey(bytes);
         }
-        var path = Path.Combine(dataDirectory, FileName);
-        if (File.Exists(path)) return new MasterKey(Convert.FromBase64String(File.ReadAllText(path).Trim()));
-        var key = RandomNumberGenerator.GetBytes(32);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, Convert.ToBase64String(key));
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(tmp, path);
-        return new MasterKey(key);
+        // Processes starting together on a new data folder must all end up with the one key that was kept.
+        var text = Files.DataFolderFiles.ReadOrCreate(Path.Combine(dataDirectory, FileName), () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        return new MasterKey(Convert.FromBase64String(text.Trim()));
     }
 
     public const string DataKeyContext = "xos-data-key";

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Net;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace Xos.Tests.Integration;
+
+/// <summary>Starting servers and running administration the way operators do: together, concurrently, with mistakes.</summary>
+public sealed class StartupTests
+{
+    private static ProcessStartInfo Xos(IDictionary<string, string>? environment, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { XosProcess.ServerDll }.Concat(args)) psi.ArgumentList.Add(a);
+        // The test process may carry root keys of its own; these runs get exactly the environment they are given.
+        psi.Environment.Remove("XOS_ROOT_ACCESS_KEY");
+        psi.Environment.Remove("XOS_ROOT_SECRET_KEY");
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        return psi;
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(ProcessStartInfo psi)
+    {
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static string NewDataFolder() => Path.Combine(Path.GetTempPath(), "xos-test-" + Guid.NewGuid().ToString("N")[..12]);
+
+    [Fact]
+    public async Task ServersStartedTogetherOnOneFolderLeaveOneRunningAndTheOthersSayWhyInOneLine()
+    {
+        var data = NewDataFolder();
+        var ports = Enumerable.Range(0, 3).Select(_ => XosProcess.FreePort()).ToArray();
+        var processes = ports.Select(p => Process.Start(Xos(null, "server", "--data", data, "--address", $"127.0.0.1:{p}"))!).ToArray();
+        var outputs = processes.Select(p => (Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync())).ToArray();
+        try
+        {
+            // Those that cannot run exit on their own; the one that can keeps running and answers.
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline && processes.Count(p => p.HasExited) < 2) await Task.Delay(100);
+            var refused = processes.Where(p => p.HasExited).ToArray();
+            Assert.Equal(2, refused.Length);
+            foreach (var p in refused)
+            {
+                Assert.Equal(1, p.ExitCode);
+                var index = Array.IndexOf(processes, p);
+                var text = (await outputs[index].Out + await outputs[index].Err).Trim();
+                Assert.Equal($"xos: cannot start: another xos server is already using the data folder {data}; run one server per data folder", text);
+            }
+            var running = Array.FindIndex(processes, p => !p.HasExited);
+            string? ready = null;
+            while (DateTime.UtcNow < deadline && ready is null)
+            {
+                try { ready = await http.GetStringAsync($"http://127.0.0.1:{ports[running]}/health/ready"); }
+                catch (HttpRequestException) { await Task.Delay(100); }
+            }
+            Assert.Equal("ready\n", ready);
+            // The folder holds one identity and one master key, which administration run right now agrees with.
+            var (code, users) = await RunAsync(Xos(null, "admin", "--data", data, "user", "list", "--json"));
+            Assert.Equal(0, code);
+            Assert.Contains("\"name\": \"root\"", users);
+            Assert.Single(Directory.GetFiles(data, "master.key*"));
+            Assert.Single(Directory.GetFiles(data, "root-credentials.json*"));
+        }
+        finally
+        {
+            foreach (var p in processes)
+                if (!p.HasExited) { p.Kill(); await p.WaitForExitAsync(); }
+            try { Directory.Delete(data, recursive: true); }
+            catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public async Task AStartThatCannotSucceedIsOneLineAndANonZeroExit()
+    {
+        await using var server = await XosProcess.StartAsync();
+        var (code, output) = await RunAsync(Xos(null, "server", "--data", NewDataFolder(), "--address", $"127.0.0.1:{server.Port}"));
+        Assert.Equal((1, $"xos: cannot start: 127.0.0.1:{server.Port} is already in use by another program"), (code, output.Trim()));
+        var certificate = Path.Combine(server.DataDirectory, "not-a-certificate.pfx");
+        await File.WriteAllTextAsync(certificate, "garbage");
+        (code, output) = await RunAsync(Xos(null, "server", "--data", NewDataFolder(), "--address", $"127.0.0.1:{XosProcess.FreePort()}", "--cert", certificate));
+        Assert.Equal(1, code);
+        Assert.StartsWith($"xos: cannot start: the TLS certificate {certificate} cannot be loaded", output.Trim());
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public async Task AdministrationNeverChangesTheRootKeyUnlessToldToRotateIt()
+    {
+        var env = new Dictionary<string, string> { ["XOS_ROOT_ACCESS_KEY"] = XosProcess.AccessKey, ["XOS_ROOT_SECRET_KEY"] = XosProcess.SecretKey };
+        await using var server = await XosProcess.StartAsync(environment: env);
+        using var s3 = server.CreateClient();
+        await s3.PutBucketAsync("still-mine");
+        // Administration without the server's environment: the running server's key must keep working.
+        foreach (var args in new[] { new[] { "user", "add", "dora" }, ["user", "list"], ["kms", "list"] })
+            Assert.Equal(0, (await RunAsync(Xos(null, ["admin", "--data", server.DataDirectory, .. args]))).ExitCode);
+        Assert.Contains((await s3.ListBucketsAsync()).Buckets, b => b.BucketName == "still-mine");
+
+        // An explicit rotation replaces it at once, and the new key is printed and works.
+        var (code, output) = await RunAsync(Xos(null, "admin", "--data", server.DataDirectory, "root", "rotate"));
+        Assert.Equal(0, code);
+        var lines = output.Split('\n');
+        var accessKey = lines.First(l => l.StartsWith("access key")).Split(':')[1].Trim();
+        var secretKey = lines.First(l => l.StartsWith("secret key")).Split(':')[1].Trim().Split(' ')[0];
+        var refused = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.ListBucketsAsync());
+        Assert.Equal(("InvalidAccessKeyId", HttpStatusCode.Forbidden), (refused.ErrorCode, refused.StatusCode));
+        using var rotated = server.CreateClient(accessKey, secretKey);
+        Assert.Contains((await rotated.ListBucketsAsync()).Buckets, b => b.BucketName == "still-mine");
+    }
+}
