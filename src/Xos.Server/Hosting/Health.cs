@@ -8,21 +8,24 @@ namespace Xos.Server.Hosting;
 /// </summary>
 public static class Health
 {
-    public static Task? TryHandle(HttpContext http, IMetadataStore store)
+    public static Task? TryHandle(HttpContext http, IMetadataStore store, Storage.Files.FreeSpaceGuard space)
     {
         var path = http.Request.Path.Value;
         if (path is not ("/health/live" or "/health/ready") || !HttpMethods.IsGet(http.Request.Method)) return null;
         if (http.Request.Headers.Authorization.Count > 0 || http.Request.Query.ContainsKey("X-Amz-Signature") || http.Request.Query.ContainsKey("Signature"))
             return null;
-        return path == "/health/live" ? Write(http, 200, "ok") : ReadyAsync(http, store);
+        return path == "/health/live" ? Write(http, 200, "ok") : ReadyAsync(http, store, space);
     }
 
-    private static async Task ReadyAsync(HttpContext http, IMetadataStore store)
+    private static async Task ReadyAsync(HttpContext http, IMetadataStore store, Storage.Files.FreeSpaceGuard space)
     {
         try
         {
             await store.GetBucketAsync("health-check-probe", http.RequestAborted);
-            await Write(http, 200, "ready");
+            // Reads still work below the free-space reserve, so the server stays ready; the detail tells the operator why writes fail.
+            await Write(http, 200, space.BelowReserve
+                ? $"ready\nwarning: {space.AvailableBytes} bytes free, below the reserve of {space.ReserveBytes} bytes: writes are refused (507)"
+                : "ready");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

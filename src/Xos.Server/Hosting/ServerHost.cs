@@ -45,7 +45,8 @@ public static class ServerHost
         var folderLock = DataFolderLock.Acquire(options.DataDirectory);
         builder.Services.AddSingleton(folderLock);
         var (store, root) = await MetadataBootstrap.OpenForServerAsync(options, CancellationToken.None);
-        var blobs = new FileBlobStore(options.DataDirectory);
+        var space = new FreeSpaceGuard(options.DataDirectory, FreeSpaceGuard.ParseReserve(options.MinFree, options.DataDirectory));
+        var blobs = new FileBlobStore(options.DataDirectory, space);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IMetadataStore>(store);
@@ -72,9 +73,10 @@ public static class ServerHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogDelivery>());
 
         var app = builder.Build();
+        space.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<FreeSpaceGuard>();
         var endpoint = app.Services.GetRequiredService<S3Endpoint>();
         var adminApi = app.Services.GetRequiredService<AdminApi>();
-        app.Run(http => Health.TryHandle(http, store) ?? (adminApi.Matches(http) ? adminApi.HandleAsync(http) : endpoint.HandleAsync(http)));
+        app.Run(http => Health.TryHandle(http, store, space) ?? (adminApi.Matches(http) ? adminApi.HandleAsync(http) : endpoint.HandleAsync(http)));
         return app;
     }
 }

@@ -21,6 +21,8 @@ public sealed record ServerOptions
     /// since the key travels in the request; only for tests and local use.
     /// </summary>
     public bool AllowInsecureSseC { get; init; }
+    /// <summary>--min-free / XOS_MIN_FREE as given (a size or a percentage); null for the default reserve.</summary>
+    public string? MinFree { get; init; }
 
     public const long MaxObjectSize = 5L * 1024 * 1024 * 1024;
     public const long MaxPartSize = 5L * 1024 * 1024 * 1024;
@@ -68,6 +70,7 @@ public sealed record ServerOptions
             Region = Flag("--region") ?? env("XOS_REGION") ?? o.Region,
             JsonLogs = args.Contains("--json-logs") || env("XOS_LOG_FORMAT") == "json",
             AllowInsecureSseC = args.Contains("--allow-insecure-sse-c") || env("XOS_ALLOW_INSECURE_SSE_C") is "true" or "1",
+            MinFree = Flag("--min-free") ?? env("XOS_MIN_FREE"),
         };
         return o;
     }

@@ -48,6 +48,12 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
                 : S3Errors.IncompleteBody();
             await WriteErrorAsync(http, req, requestId, error);
         }
+        catch (Exception e) when (Storage.Files.FreeSpaceGuard.IsDiskFull(e) && !http.Response.HasStarted)
+        {
+            // Full disk under the metadata store or a blob: an answer clients do not retry as a transient failure.
+            LogFailure(log, e, http.Request.Method, http.Request.Path, requestId);
+            await WriteErrorAsync(http, req, requestId, Storage.Files.FreeSpaceGuard.InsufficientStorage());
+        }
         catch (Exception) when (ct.IsCancellationRequested)
         {
             // The client went away; nothing to answer.

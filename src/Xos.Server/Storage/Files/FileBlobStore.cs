@@ -15,8 +15,11 @@ public sealed partial class FileBlobStore : IBlobStore
     private readonly string _blobRoot;
     private readonly string _tmpRoot;
 
-    public FileBlobStore(string dataDirectory)
+    private readonly FreeSpaceGuard? _space;
+
+    public FileBlobStore(string dataDirectory, FreeSpaceGuard? space = null)
     {
+        _space = space;
         _blobRoot = Path.Combine(dataDirectory, "blobs");
         _tmpRoot = Path.Combine(dataDirectory, "tmp");
         Directory.CreateDirectory(_tmpRoot);
@@ -112,6 +115,7 @@ public sealed partial class FileBlobStore : IBlobStore
 
     private async Task<BlobWriteResult> WriteNewBlobAsync(long? preallocate, Func<FileStream, Task<(long Size, byte[] Md5, byte[]? Sha256)>> fill, CancellationToken ct)
     {
+        _space?.EnsureRoom(preallocate ?? 0);
         var id = NewId();
         var tmp = Path.Combine(_tmpRoot, id + ".tmp");
         try
@@ -130,6 +134,11 @@ public sealed partial class FileBlobStore : IBlobStore
             File.Move(tmp, final);
             FsyncDirectory(Path.GetDirectoryName(final)!);
             return new BlobWriteResult(id, written.Size, written.Md5, written.Sha256);
+        }
+        catch (Exception e) when (FreeSpaceGuard.IsDiskFull(e))
+        {
+            TryDelete(tmp);
+            throw FreeSpaceGuard.InsufficientStorage();
         }
         catch
         {

@@ -1,0 +1,83 @@
+using System.Data.Common;
+using Xos.Server.Protocol;
+
+namespace Xos.Server.Storage.Files;
+
+/// <summary>
+/// Keeps a reserve of free space on the data folder's filesystem: a write that would eat into it is refused with
+/// 507 InsufficientStorage before the disk is actually full, so the metadata database always has room to commit and
+/// clients get an answer they do not retry as a transient error. The free space is read at most once a second.
+/// </summary>
+public sealed partial class FreeSpaceGuard(string directory, long reserveBytes)
+{
+    /// <summary>Where the warning goes when writes start being refused (set once the host's logging exists).</summary>
+    public ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    private long _available = long.MaxValue;
+    // Far enough in the past that the first read and the first warning happen, without overflowing the subtraction.
+    private long _checkedAt = -1_000_000;
+    private long _warnedAt = -1_000_000;
+
+    /// <summary>The reserve asked for with --min-free / XOS_MIN_FREE: a size (512m, 2g) or a share of the filesystem (5%).</summary>
+    public static long ParseReserve(string? text, string directory)
+    {
+        var total = new DriveInfo(Path.GetFullPath(directory)).TotalSize;
+        // Default: 256 MiB, but never more than 5% of a small filesystem.
+        if (string.IsNullOrWhiteSpace(text)) return Math.Min(256L << 20, total / 20);
+        var t = text.Trim();
+        if (t.EndsWith('%'))
+            return double.TryParse(t[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 100
+                ? (long)(total * p / 100)
+                : throw new ArgumentException("--min-free must be a size such as 512m or a percentage such as 5%");
+        return t == "0" ? 0 : Bench.BenchOptions.ParseSize(t);
+    }
+
+    public long ReserveBytes => reserveBytes;
+
+    /// <summary>Bytes free for the server's user on the data folder's filesystem.</summary>
+    public long AvailableBytes
+    {
+        get
+        {
+            var now = Environment.TickCount64;
+            if (now - Interlocked.Read(ref _checkedAt) > 1000)
+            {
+                Interlocked.Exchange(ref _available, new DriveInfo(directory).AvailableFreeSpace);
+                Interlocked.Exchange(ref _checkedAt, now);
+            }
+            return Interlocked.Read(ref _available);
+        }
+    }
+
+    public bool BelowReserve => AvailableBytes < reserveBytes;
+
+    /// <summary>Refuses a write of <paramref name="bytes"/> (0 when its length is not known yet) that would leave less than the reserve.</summary>
+    public void EnsureRoom(long bytes)
+    {
+        var available = AvailableBytes;
+        if (available - bytes >= reserveBytes) return;
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _warnedAt) > 60_000)
+        {
+            Interlocked.Exchange(ref _warnedAt, now);
+            LogBelowReserve(Logger, directory, available, reserveBytes);
+        }
+        throw InsufficientStorage();
+    }
+
+    public static S3Exception InsufficientStorage() =>
+        new("InsufficientStorage", 507, "The server does not have enough free space to store this data; delete objects or add capacity, then retry.");
+
+    /// <summary>Whether an exception of the file system or the database means the disk is full.</summary>
+    public static bool IsDiskFull(Exception e) => e switch
+    {
+        IOException io => io.HResult is 28 or unchecked((int)0x80070070) || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)
+                          || io.Message.Contains("disk was full", StringComparison.OrdinalIgnoreCase),
+        DbException db => db.Message.Contains("disk is full", StringComparison.OrdinalIgnoreCase)
+                          || db.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase),
+        _ => e.InnerException is { } inner && IsDiskFull(inner),
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "writes refused: {Directory} has {Available} bytes free, below the reserve of {Reserve} bytes (--min-free)")]
+    private static partial void LogBelowReserve(ILogger log, string directory, long available, long reserve);
+}
