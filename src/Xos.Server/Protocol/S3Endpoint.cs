@@ -22,6 +22,7 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
         headers.Server = "XOS";
         S3Request? req = null;
         var ct = http.RequestAborted;
+        var bytes = ByteCounters.Attach(http);
         try
         {
             req = S3Request.Parse(http, requestId, ctx.Options.Domains);
@@ -68,7 +69,7 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
         {
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             LogRequest(log, http.Request.Method, req?.Bucket ?? "-", req?.Key ?? "-", http.Response.StatusCode,
-                http.Request.ContentLength ?? 0, http.Response.ContentLength ?? 0, Math.Round(ms, 2), requestId);
+                bytes.Received, bytes.Sent, Math.Round(ms, 2), requestId, ct.IsCancellationRequested ? " aborted" : "");
             if (req is not null) accessLog.Record(req, startedAt, ms);
         }
     }
@@ -106,8 +107,10 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
         }, ns: null);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Bucket} {Key} {Status} in={BytesIn} out={BytesOut} {Ms}ms {RequestId}")]
-    private static partial void LogRequest(ILogger log, string method, string bucket, string key, int status, long bytesIn, long bytesOut, double ms, string requestId);
+    /// <summary>in= and out= are the bytes really received and sent; " aborted" marks a request whose client went away.</summary>
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Bucket} {Key} {Status} in={BytesIn} out={BytesOut} {Ms}ms {RequestId}{Aborted}")]
+    private static partial void LogRequest(ILogger log, string method, string bucket, string key, int status, long bytesIn, long bytesOut, double ms,
+        string requestId, string aborted);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed ({RequestId})")]
     private static partial void LogFailure(ILogger log, Exception e, string method, string? path, string requestId);

@@ -44,6 +44,44 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task RequestLogLinesCountTheBytesReallyMovedAndMarkAbortedRequests()
+    {
+        await using var server = await XosProcess.StartAsync();
+        using var s3 = server.CreateClient();
+        await s3.PutBucketAsync("counted");
+        // AWSSDK.S3 sends this body aws-chunked with Content-Length of the framed body: what arrived is logged.
+        var body = new byte[300_000];
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = "counted", Key = "whole", InputStream = new MemoryStream(body), UseChunkEncoding = true });
+        var url = await s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+        {
+            BucketName = "counted", Key = "cut", Verb = HttpVerb.PUT, Expires = DateTime.UtcNow.AddMinutes(5), Protocol = Protocol.HTTP,
+        });
+        var uri = new Uri(url);
+        using (var tcp = new System.Net.Sockets.TcpClient())
+        {
+            await tcp.ConnectAsync("127.0.0.1", server.Port);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"PUT {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nContent-Length: 1000000\r\n\r\n"));
+            await stream.WriteAsync(new byte[200_000]);
+            await stream.FlushAsync();
+            await Task.Delay(300);
+        }
+        string Line(string marker)
+        {
+            var found = server.Output.Split('\n').FirstOrDefault(l => l.Contains(marker));
+            return found ?? "";
+        }
+        for (var i = 0; i < 50 && (Line("PUT counted whole 200") == "" || Line("PUT counted cut") == ""); i++) await Task.Delay(100);
+        var whole = Line("PUT counted whole 200");
+        var received = long.Parse(System.Text.RegularExpressions.Regex.Match(whole, @"in=(\d+)").Groups[1].Value);
+        Assert.InRange(received, body.Length, body.Length + 10_000);
+        Assert.DoesNotContain("aborted", whole);
+        var cut = Line("PUT counted cut");
+        Assert.Contains("in=200000 ", cut);
+        Assert.EndsWith("aborted", cut.TrimEnd());
+    }
+
+    [Fact]
     public async Task AdminCliAndHttpApiManageUsersKeysAndRoles()
     {
         await using var server = await XosProcess.StartAsync();
