@@ -29,6 +29,9 @@ public static class ServerHost
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null;
             k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            // S3 clients send their headers at once: a connection still sending them after 10 s is a slow-header
+            // attack (slowloris) and is closed. Bodies must keep Kestrel's minimum rate (240 bytes/s after 5 s).
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             // Clients send raw UTF-8 in x-amz-copy-source and x-amz-meta-* values; Kestrel would reject them as ASCII.
             k.RequestHeaderEncodingSelector = _ => Encoding.UTF8;
             // HTTP clients read header bytes as Latin-1: user metadata goes back that way (ObjectHeaders encodes the rest).

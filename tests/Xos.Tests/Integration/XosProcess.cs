@@ -21,6 +21,7 @@ public sealed partial class XosProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly bool _ownsData;
 
+    public int ProcessId => _process.Id;
     public int Port { get; }
     public string DataDirectory { get; }
     public string Endpoint => $"http://127.0.0.1:{Port}";
