@@ -22,26 +22,11 @@ public sealed class ByteCounters
         return counters;
     }
 
-    private sealed class CountingReadStream(Stream inner, ByteCounters counters) : Stream
+    private sealed class CountingReadStream(Stream inner, ByteCounters counters) : ReadOnlyStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => Counted(await inner.ReadAsync(buffer, ct));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-
-        private int Counted(int n)
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
         {
+            var n = await inner.ReadAsync(buffer, ct);
             counters.Received += n;
             return n;
         }
