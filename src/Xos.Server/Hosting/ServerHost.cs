@@ -32,6 +32,9 @@ public static class ServerHost
             // S3 clients send their headers at once: a connection still sending them after 10 s is a slow-header
             // attack (slowloris) and is closed. Bodies must keep Kestrel's minimum rate (240 bytes/s after 5 s).
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            // A bound on open connections keeps a flood from exhausting the process's descriptors (blobs and the
+            // database need them too); well above what a media gateway serves at once.
+            k.Limits.MaxConcurrentConnections = 10_000;
             // Clients send raw UTF-8 in x-amz-copy-source and x-amz-meta-* values; Kestrel would reject them as ASCII.
             k.RequestHeaderEncodingSelector = _ => Encoding.UTF8;
             // HTTP clients read header bytes as Latin-1: user metadata goes back that way (ObjectHeaders encodes the rest).
