@@ -77,6 +77,7 @@ public static class Cli
         Console.WriteLine($"XOS listening on {scheme}://{options.Address}");
         Console.WriteLine($"  data folder : {options.DataDirectory} (SQLite metadata, file blobs)");
         Console.WriteLine($"  domains     : {string.Join(", ", options.Domains)} (virtual-hosted: <bucket>.{options.Domains[0]}:{options.Address.Port})");
+        Console.WriteLine($"  SM4 cipher  : {Storage.Encryption.Sm4Gcm.Implementation}");
         Console.WriteLine($"  access key  : {root.AccessKey}");
         Console.WriteLine(root.FromEnvironment
             ? "  secret key  : (from XOS_ROOT_SECRET_KEY)"

@@ -1,13 +1,10 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using Org.BouncyCastle.Crypto.Engines;
-using Org.BouncyCastle.Crypto.Modes;
-using Org.BouncyCastle.Crypto.Parameters;
 
 namespace Xos.Server.Storage.Encryption;
 
 /// <summary>
-/// Authenticated encryption of object data in fixed 64 KiB chunks: AES-256-GCM (platform) or SM4-GCM (BouncyCastle).
+/// Authenticated encryption of object data in fixed 64 KiB chunks: AES-256-GCM (platform) or SM4-GCM (libgcrypt, else BouncyCastle: see <see cref="Sm4Gcm"/>).
 /// Each chunk is sealed on its own, with a nonce made of the stream number (the part number; 0 for a single PUT) and
 /// the chunk index, and with the chunk index and a "last chunk" flag as associated data, so a chunk cannot be
 /// altered, moved, dropped or truncated unnoticed, and a range read decrypts only the chunks it touches.
@@ -20,7 +17,7 @@ public sealed class ChunkCipher : IDisposable
 
     private readonly string _algorithm;
     private readonly AesGcm? _aes;
-    private readonly byte[]? _sm4Key;
+    private readonly ISm4Gcm? _sm4;
 
     public ChunkCipher(string algorithm, byte[] dataKey)
     {
@@ -31,7 +28,7 @@ public sealed class ChunkCipher : IDisposable
                 _aes = new AesGcm(dataKey, TagSize);
                 break;
             case EncryptionInfo.Sm4:
-                _sm4Key = dataKey[..16];
+                _sm4 = Sm4Gcm.Create(dataKey[..16]);
                 break;
             default:
                 throw new ArgumentException($"unknown algorithm {algorithm}");
@@ -66,11 +63,7 @@ public sealed class ChunkCipher : IDisposable
             _aes.Encrypt(nonce, plaintext, destination[..plaintext.Length], destination.Slice(plaintext.Length, TagSize), aad);
             return;
         }
-        var gcm = Sm4(true, nonce, aad);
-        var output = new byte[plaintext.Length + TagSize];
-        var n = gcm.ProcessBytes(plaintext.ToArray(), 0, plaintext.Length, output, 0);
-        gcm.DoFinal(output, n);
-        output.CopyTo(destination);
+        _sm4!.Seal(nonce, aad, plaintext, destination[..(plaintext.Length + TagSize)]);
     }
 
     /// <summary>Opens one sealed chunk; throws <see cref="CryptographicException"/> when it was altered.</summary>
@@ -87,28 +80,14 @@ public sealed class ChunkCipher : IDisposable
             _aes.Decrypt(nonce, sealedChunk[..length], sealedChunk[length..], plaintext[..length], aad);
             return;
         }
-        var gcm = Sm4(false, nonce, aad);
-        var output = new byte[length];
-        try
-        {
-            var n = gcm.ProcessBytes(sealedChunk.ToArray(), 0, sealedChunk.Length, output, 0);
-            gcm.DoFinal(output, n);
-        }
-        catch (Org.BouncyCastle.Crypto.InvalidCipherTextException e)
-        {
-            throw new CryptographicException("encrypted chunk failed authentication", e);
-        }
-        output.CopyTo(plaintext);
-    }
-
-    private GcmBlockCipher Sm4(bool encrypt, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad)
-    {
-        var gcm = new GcmBlockCipher(new SM4Engine());
-        gcm.Init(encrypt, new AeadParameters(new KeyParameter(_sm4Key!), TagSize * 8, nonce.ToArray(), aad.ToArray()));
-        return gcm;
+        _sm4!.Open(nonce, aad, sealedChunk, plaintext[..length]);
     }
 
     public string Algorithm => _algorithm;
 
-    public void Dispose() => _aes?.Dispose();
+    public void Dispose()
+    {
+        _aes?.Dispose();
+        _sm4?.Dispose();
+    }
 }
