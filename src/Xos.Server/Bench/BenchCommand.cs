@@ -25,6 +25,7 @@ public static class BenchCommand
 
     public static async Task<int> RunAsync(string[] args, CancellationToken ct = default)
     {
+        if (args.Length > 0 && args[0] == "--compare") return await BenchCompare.RunAsync(args[1..]);
         if (args.Contains("--help") || args.Contains("-h"))
         {
             Console.WriteLine(BenchOptions.Usage);

@@ -53,6 +53,7 @@ public sealed record BenchOptions
 
     public const string Usage = """
         usage: xos bench --endpoint URL [--access-key AK --secret-key SK] [options]
+               xos bench --compare FIRST.json SECOND.json [MORE.json ...]   (runs saved with --json, side by side, with ratios)
           --endpoint URL        any S3 endpoint (path-style requests, Signature V4)
           --access-key, --secret-key
                                 default: XOS_ROOT_ACCESS_KEY/XOS_ROOT_SECRET_KEY or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY

@@ -42,4 +42,17 @@ public sealed class BenchOptionsTests
         Assert.Equal((50.0, 99.0, 100.0), (BenchCommand.Percentile(sorted, 0.5), BenchCommand.Percentile(sorted, 0.99), BenchCommand.Percentile(sorted, 1.0)));
         Assert.Equal(0, BenchCommand.Percentile([], 0.5));
     }
+
+    [Fact]
+    public void CompareListsEveryWorkloadWithRatiosToTheFirstRun()
+    {
+        static WorkloadResult Row(string name, double opsPerSec, double p50) => new(name, 4096, 100, 1, opsPerSec, opsPerSec / 256, p50, p50, p50, p50, 0, null);
+        var xos = new BenchReport("http://127.0.0.1:9000/", DateTimeOffset.UnixEpoch, 8, null, [Row("put-4k", 500, 10), Row("get-4k", 4000, 2)]);
+        var other = new BenchReport("http://127.0.0.1:7480/", DateTimeOffset.UnixEpoch, 8, null, [Row("put-4k", 250, 20), Row("list", 10, 50)]);
+        var lines = BenchCompare.Format([("xos", xos), ("rgw", other)]).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("xos: http://127.0.0.1:9000/", lines[0]);
+        Assert.Matches(@"^put-4k\s+500\.0\s+10\.00\s+250\.0\s+20\.00\s+0\.50$", lines[3]);
+        Assert.Matches(@"^get-4k\s+4000\.0\s+2\.00\s+-\s+-\s+-$", lines[4]);
+        Assert.Matches(@"^list\s+-\s+-\s+10\.0\s+50\.00\s+-$", lines[5]);
+    }
 }
