@@ -4,10 +4,12 @@ using Xos.Server.Hosting;
 
 namespace Xos.Server.Admin;
 
-/// <summary>`xos admin`: manages users, keys and roles directly in the data folder's metadata store. Root's key changes only with `root rotate`.</summary>
+/// <summary>`xos admin`: manages users, keys, roles, KMS keys and account settings in the data folder's metadata store, or on a running server (--endpoint). Root's key changes only with `root rotate`.</summary>
 public static class AdminCommand
 {
     public const string Usage = """
+          (every command but root rotate also works on a running server: --endpoint URL instead of --data DIR,
+           signed with XOS_ROOT_ACCESS_KEY/XOS_ROOT_SECRET_KEY through the admin HTTP API)
           xos admin [--data DIR] user add NAME [--access-key AK --secret-key SK] [--json]
           xos admin [--data DIR] user list [--json]
           xos admin [--data DIR] user remove NAME
@@ -28,7 +30,7 @@ public static class AdminCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var rest = new List<string>();
-        string? data = null, accessKey = null, secretKey = null, policyFile = null, algorithm = null;
+        string? data = null, accessKey = null, secretKey = null, policyFile = null, algorithm = null, endpoint = null;
         var trust = new List<string>();
         var json = false;
         var block = PublicAccessBlockConfiguration.None;
@@ -40,6 +42,7 @@ public static class AdminCommand
                 switch (args[i])
                 {
                     case "--data": data = Next(); break;
+                    case "--endpoint": endpoint = Next(); break;
                     case "--access-key": accessKey = Next(); break;
                     case "--secret-key": secretKey = Next(); break;
                     case "--policy": policyFile = Next(); break;
@@ -66,11 +69,32 @@ public static class AdminCommand
         }
 
         var options = ServerOptions.Parse(data is null ? [] : ["--data", data], Environment.GetEnvironmentVariable);
-        Directory.CreateDirectory(options.DataDirectory);
-        var (store, rootUserId) = await MetadataBootstrap.OpenForAdminAsync(options, CancellationToken.None);
+        IAdministration admin;
+        Storage.IMetadataStore? store = null;
+        if (endpoint is not null)
+        {
+            // A running server, through its admin HTTP API, signed with root's keys from the environment.
+            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                Console.Error.WriteLine("--endpoint must be an http:// or https:// URL");
+                return 2;
+            }
+            if (options.RootAccessKey is null || options.RootSecretKey is null)
+            {
+                Console.Error.WriteLine("xos admin --endpoint signs with root's keys: set XOS_ROOT_ACCESS_KEY and XOS_ROOT_SECRET_KEY");
+                return 2;
+            }
+            admin = new RemoteAdministration(uri, options.RootAccessKey, options.RootSecretKey);
+        }
+        else
+        {
+            Directory.CreateDirectory(options.DataDirectory);
+            (store, var rootUserId) = await MetadataBootstrap.OpenForAdminAsync(options, CancellationToken.None);
+            var master = Storage.Encryption.MasterKey.LoadOrCreate(options.DataDirectory, Environment.GetEnvironmentVariable("XOS_MASTER_KEY"));
+            admin = new AdminService(store, rootUserId, new Kms.KeyService(store, master));
+        }
         using var _ = store;
-        var master = Storage.Encryption.MasterKey.LoadOrCreate(options.DataDirectory, Environment.GetEnvironmentVariable("XOS_MASTER_KEY"));
-        var admin = new AdminService(store, rootUserId, new Kms.KeyService(store, master));
+        using var __ = admin as IDisposable;
         var ct = CancellationToken.None;
         string Arg(int n) => rest.Count > n ? rest[n] : throw new AdminException("missing NAME; usage:\n" + Usage);
 
@@ -126,6 +150,7 @@ public static class AdminCommand
                     PrintKmsKey(await admin.RotateKmsKeyAsync(Arg(2), ct), json);
                     break;
                 case ("root", "rotate"):
+                    if (store is null) throw new AdminException("root rotate works on the data folder (--data), not through --endpoint");
                     var rotated = await MetadataBootstrap.RotateRootKeyAsync(options, store, ct);
                     Console.WriteLine($"access key   : {rotated.AccessKey}");
                     Console.WriteLine($"secret key   : {rotated.SecretKey}   (kept in {Path.Combine(options.DataDirectory, RootCredentials.FileName)})");
@@ -158,6 +183,11 @@ public static class AdminCommand
         catch (FileNotFoundException e)
         {
             Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+        catch (HttpRequestException e)
+        {
+            Console.Error.WriteLine($"cannot reach {endpoint}: {e.Message}");
             return 1;
         }
     }

@@ -18,7 +18,7 @@ public sealed record CreatedKey(string User, string CanonicalId, string AccessKe
 public sealed record RoleSummary(string Name, string Arn, IReadOnlyList<string> TrustedUsers, string Policy, DateTimeOffset Created);
 
 /// <summary>Users, access keys and roles: what the administrator manages, shared by `xos admin` and the admin HTTP API.</summary>
-public sealed partial class AdminService(IMetadataStore store, string rootUserId, Kms.KeyService? kms = null)
+public sealed partial class AdminService(IMetadataStore store, string rootUserId, Kms.KeyService? kms = null) : IAdministration
 {
     [GeneratedRegex(@"^[A-Za-z0-9+=,.@_-]{1,64}$")]
     private static partial Regex Name();

@@ -113,4 +113,41 @@ public sealed class StartupTests
         using var rotated = server.CreateClient(accessKey, secretKey);
         Assert.Contains((await rotated.ListBucketsAsync()).Buckets, b => b.BucketName == "still-mine");
     }
+
+    [Fact]
+    public async Task AdministrationWorksOnARunningServerThroughItsEndpoint()
+    {
+        await using var server = await XosProcess.StartAsync();
+        var root = new Dictionary<string, string> { ["XOS_ROOT_ACCESS_KEY"] = XosProcess.AccessKey, ["XOS_ROOT_SECRET_KEY"] = XosProcess.SecretKey };
+        Task<(int ExitCode, string Output)> Admin(IDictionary<string, string>? env, params string[] args) =>
+            RunAsync(Xos(env, ["admin", "--endpoint", server.Endpoint, .. args]));
+
+        var (code, output) = await Admin(root, "user", "add", "eve", "--json");
+        Assert.Equal(0, code);
+        var created = System.Text.Json.JsonDocument.Parse(output).RootElement;
+        Assert.Equal("eve", created.GetProperty("user").GetString());
+        using (var eve = server.CreateClient(created.GetProperty("accessKey").GetString(), created.GetProperty("secretKey").GetString()))
+            await eve.PutBucketAsync("eves-bucket");
+        Assert.Contains("eve", (await Admin(root, "user", "list")).Output);
+        Assert.Contains("media-key", (await Admin(root, "kms", "create", "media-key", "--algorithm", "SM4")).Output);
+        Assert.Contains("disabled", (await Admin(root, "kms", "disable", "media-key")).Output);
+        Assert.Equal(0, (await Admin(root, "public-access-block", "put", "eve", "--block-public-acls")).ExitCode);
+        Assert.Contains("BlockPublicAcls=True", (await Admin(root, "public-access-block", "get", "eve")).Output);
+        Assert.Equal(0, (await Admin(root, "public-access-block", "delete", "eve")).ExitCode);
+        Assert.Contains("no account-wide public access block", (await Admin(root, "public-access-block", "get", "eve")).Output);
+
+        // Refusals are one line and a non-zero exit: a user that still owns a bucket, other keys than root's, no keys, root rotate.
+        (code, output) = await Admin(root, "user", "remove", "eve");
+        Assert.Equal((1, "user eve still owns 1 bucket(s): eves-bucket"), (code, output.Trim()));
+        var wrong = new Dictionary<string, string> { ["XOS_ROOT_ACCESS_KEY"] = created.GetProperty("accessKey").GetString()!, ["XOS_ROOT_SECRET_KEY"] = created.GetProperty("secretKey").GetString()! };
+        (code, output) = await Admin(wrong, "user", "list");
+        Assert.Equal((1, "the admin API needs the root credentials"), (code, output.Trim()));
+        Assert.Equal(2, (await Admin(null, "user", "list")).ExitCode);
+        (code, output) = await Admin(root, "root", "rotate");
+        Assert.Equal(1, code);
+        Assert.Contains("not through --endpoint", output);
+        (code, output) = await RunAsync(Xos(root, "admin", "--endpoint", $"http://127.0.0.1:{XosProcess.FreePort()}", "user", "list"));
+        Assert.Equal(1, code);
+        Assert.StartsWith("cannot reach", output.Trim());
+    }
 }
