@@ -27,9 +27,11 @@ conformance_status=${PIPESTATUS[0]}
 count() { grep -Eo "$1" "$2" | grep -Eo '[0-9]+' | tail -1; }
 passed=$(( $(count 'Passed: +[0-9]+' "$dotnet_log" || echo 0) + $(count '^# pass [0-9]+' "$node_log" || echo 0) + $(count 'clients: [0-9]+ passed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed' "$conformance_log" || echo 0) ))
 failed=$(( $(count 'Failed: +[0-9]+' "$dotnet_log" || echo 0) + $(count '^# fail [0-9]+' "$node_log" || echo 0) + $(count 'passed, [0-9]+ failed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed, [0-9]+ failed' "$conformance_log" || echo 0) ))
+failures=$( { grep -E '^\s*Failed [A-Za-z]' "$dotnet_log"; grep -E '^not ok' "$node_log"; grep -E '^FAIL|^not ok' "$clients_log"; grep -E '^FAILED' "$conformance_log"; } 2>/dev/null | sed 's/^\s*/  /' | head -40)
 rm -f "$dotnet_log" "$node_log" "$clients_log" "$conformance_log"
 
 echo
 echo "exit codes: dotnet $dotnet_status, node $node_status, clients $clients_status, conformance $conformance_status"
 echo "$passed passed, $failed failed"
+[ -n "$failures" ] && printf 'failed:\n%s\n' "$failures"
 [ "$dotnet_status" -eq 0 ] && [ "$node_status" -eq 0 ] && [ "$clients_status" -eq 0 ] && [ "$conformance_status" -eq 0 ] && [ "$failed" -eq 0 ]
