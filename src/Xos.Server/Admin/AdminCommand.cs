@@ -9,7 +9,8 @@ public static class AdminCommand
 {
     public const string Usage = """
           (every command but root rotate also works on a running server: --endpoint URL instead of --data DIR,
-           signed with XOS_ROOT_ACCESS_KEY/XOS_ROOT_SECRET_KEY through the admin HTTP API)
+           signed with XOS_ROOT_ACCESS_KEY/XOS_ROOT_SECRET_KEY through the admin HTTP API;
+           gateways sharing PostgreSQL metadata: --metadata URL or XOS_METADATA_URL beside --data DIR)
           xos admin [--data DIR] user add NAME [--access-key AK --secret-key SK] [--json]
           xos admin [--data DIR] user list [--json]
           xos admin [--data DIR] user remove NAME
@@ -30,7 +31,7 @@ public static class AdminCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var rest = new List<string>();
-        string? data = null, accessKey = null, secretKey = null, policyFile = null, algorithm = null, endpoint = null;
+        string? data = null, metadata = null, accessKey = null, secretKey = null, policyFile = null, algorithm = null, endpoint = null;
         var trust = new List<string>();
         var json = false;
         var block = PublicAccessBlockConfiguration.None;
@@ -42,6 +43,7 @@ public static class AdminCommand
                 switch (args[i])
                 {
                     case "--data": data = Next(); break;
+                    case "--metadata": metadata = Next(); break;
                     case "--endpoint": endpoint = Next(); break;
                     case "--access-key": accessKey = Next(); break;
                     case "--secret-key": secretKey = Next(); break;
@@ -68,7 +70,8 @@ public static class AdminCommand
             return 2;
         }
 
-        var options = ServerOptions.Parse(data is null ? [] : ["--data", data], Environment.GetEnvironmentVariable);
+        var options = ServerOptions.Parse([.. data is null ? [] : new[] { "--data", data }, .. metadata is null ? [] : new[] { "--metadata", metadata }],
+            Environment.GetEnvironmentVariable);
         IAdministration admin;
         Storage.IMetadataStore? store = null;
         if (endpoint is not null)

@@ -10,6 +10,8 @@ namespace Xos.Server.Background;
 public sealed partial class OrphanBlobSweeper(IMetadataStore store, IBlobStore blobs, ILogger<OrphanBlobSweeper> log) : BackgroundService
 {
     public static readonly TimeSpan GracePeriod = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan Period = TimeSpan.FromHours(1);
+    private readonly string _holder = Guid.NewGuid().ToString("N");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -24,15 +26,19 @@ public sealed partial class OrphanBlobSweeper(IMetadataStore store, IBlobStore b
                 // A store no other process writes to cannot have writes in flight from before this process started.
                 var olderThan = first && !store.IsSharedByProcesses ? startedAt : DateTimeOffset.UtcNow - GracePeriod;
                 first = false;
-                var removed = await SweepAsync(olderThan, stoppingToken);
-                if (removed > 0) LogSwept(log, removed);
-                await store.DeleteExpiredSessionsAsync(DateTimeOffset.UtcNow.AddHours(-1), stoppingToken);
+                // Gateways sharing a store sweep the same folder: one of them per period is enough.
+                if (!store.IsSharedByProcesses || await store.TryAcquireLeaseAsync("orphan-sweep", _holder, Period - TimeSpan.FromMinutes(1), stoppingToken))
+                {
+                    var removed = await SweepAsync(olderThan, stoppingToken);
+                    if (removed > 0) LogSwept(log, removed);
+                    await store.DeleteExpiredSessionsAsync(DateTimeOffset.UtcNow.AddHours(-1), stoppingToken);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogSweepFailed(log, e);
             }
-            await Task.Delay(TimeSpan.FromHours(1), stoppingToken);
+            await Task.Delay(Period, stoppingToken);
         }
     }
 

@@ -6,7 +6,8 @@ public static class Cli
     private static readonly string Usage = $"""
         usage:
           xos server [--data DIR] [--address HOST:PORT] [--domain NAME ...] [--cert FILE.pfx [--cert-password P]] [--region NAME] [--json-logs]
-              env: XOS_DATA_DIR, XOS_ADDRESS, XOS_DOMAINS, XOS_TLS_CERT, XOS_TLS_CERT_PASSWORD, XOS_REGION,
+                     [--metadata postgres://USER:PASSWORD@HOST:PORT/DB] [--min-free SIZE|N%]
+              env: XOS_DATA_DIR, XOS_METADATA_URL, XOS_MIN_FREE, XOS_ADDRESS, XOS_DOMAINS, XOS_TLS_CERT, XOS_TLS_CERT_PASSWORD, XOS_REGION,
                    XOS_ROOT_ACCESS_KEY, XOS_ROOT_SECRET_KEY, XOS_LOG_FORMAT=json
         {Admin.AdminCommand.Usage}
           xos bench --endpoint URL [--access-key AK --secret-key SK] [options]   (xos bench --help)
@@ -40,6 +41,8 @@ public static class Cli
             => $"{options.Address} is already in use by another program",
         UnauthorizedAccessException => $"the data folder {options.DataDirectory} is not writable ({e.Message})",
         Microsoft.Data.Sqlite.SqliteException sqlite => $"the metadata database in {options.DataDirectory} cannot be used: {sqlite.Message}",
+        System.Data.Common.DbException db => $"the metadata database {Storage.Postgres.PostgresDatabase.Redact(options.MetadataUrl ?? "")} cannot be used: {db.Message}",
+        Storage.Sql.SchemaTooNewException => e.Message,
         System.Security.Cryptography.CryptographicException => $"the TLS certificate {options.CertificatePath} cannot be loaded: {e.Message}",
         _ => e.Message,
     };
@@ -65,7 +68,7 @@ public static class Cli
             await app.StartAsync();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException
-                                      or System.Security.Cryptography.CryptographicException or Microsoft.Data.Sqlite.SqliteException
+                                      or System.Security.Cryptography.CryptographicException or System.Data.Common.DbException or Storage.Sql.SchemaTooNewException
                                       or System.Text.Json.JsonException or ArgumentException)
         {
             // Whatever stops the server from starting is one line and a non-zero exit, never a stack trace.
@@ -75,7 +78,9 @@ public static class Cli
         var root = app.Services.GetRequiredService<RootCredentials>();
         var scheme = options.CertificatePath is null ? "http" : "https";
         Console.WriteLine($"XOS listening on {scheme}://{options.Address}");
-        Console.WriteLine($"  data folder : {options.DataDirectory} (SQLite metadata, file blobs)");
+        var store = app.Services.GetRequiredService<Storage.IMetadataStore>();
+        Console.WriteLine($"  data folder : {options.DataDirectory} (file blobs)");
+        Console.WriteLine($"  metadata    : {((Storage.Sql.SqlMetadataStore)store).Description}");
         Console.WriteLine($"  domains     : {string.Join(", ", options.Domains)} (virtual-hosted: <bucket>.{options.Domains[0]}:{options.Address.Port})");
         Console.WriteLine($"  SM4 cipher  : {Storage.Encryption.Sm4Gcm.Implementation}");
         Console.WriteLine($"  access key  : {root.AccessKey}");
@@ -83,7 +88,6 @@ public static class Cli
             ? "  secret key  : (from XOS_ROOT_SECRET_KEY)"
             : $"  secret key  : {root.SecretKey}   (kept in {Path.Combine(options.DataDirectory, RootCredentials.FileName)})");
         // The store was created outside the container, which therefore does not dispose it; close it after the last request.
-        var store = app.Services.GetRequiredService<Storage.IMetadataStore>();
         await app.WaitForShutdownAsync();
         await app.DisposeAsync();
         store.Dispose();

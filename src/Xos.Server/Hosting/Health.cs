@@ -29,6 +29,7 @@ public static class Health
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            if (Storage.Sql.SqlDatabase.IsUnavailable(e)) store.DiscardPooledConnections();
             await Write(http, 503, "metadata store unavailable");
         }
     }

@@ -1,5 +1,6 @@
 using Xos.Server.Auth;
 using Xos.Server.Storage;
+using Xos.Server.Storage.Sql;
 using Xos.Server.Storage.Sqlite;
 
 namespace Xos.Server.Hosting;
@@ -14,7 +15,7 @@ public static class MetadataBootstrap
     {
         Directory.CreateDirectory(options.DataDirectory);
         var identity = RootCredentials.LoadIdentity(options);
-        var store = new SqliteMetadataStore(Path.Combine(options.DataDirectory, "metadata.db"));
+        var store = OpenStore(options);
         try
         {
             await store.InitializeAsync(ct);
@@ -27,6 +28,12 @@ public static class MetadataBootstrap
         }
         return (store, identity);
     }
+
+    /// <summary>The PostgreSQL database --metadata names, else the data folder's SQLite database.</summary>
+    public static SqlMetadataStore OpenStore(ServerOptions options) =>
+        new(options.MetadataUrl is { } url
+            ? new Storage.Postgres.PostgresDatabase(url)
+            : new SqliteDatabase(Path.Combine(options.DataDirectory, "metadata.db")));
 
     /// <summary>
     /// For `xos server`: root's key is XOS_ROOT_*'s when set (any other root key stops working: that is how it is

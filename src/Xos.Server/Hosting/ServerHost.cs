@@ -48,7 +48,7 @@ public static class ServerHost
         builder.Host.ConfigureHostOptions(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         Directory.CreateDirectory(options.DataDirectory);
-        var folderLock = DataFolderLock.Acquire(options.DataDirectory);
+        var folderLock = DataFolderLock.Acquire(options.DataDirectory, shared: options.MetadataUrl is not null);
         builder.Services.AddSingleton(folderLock);
         var (store, root) = await MetadataBootstrap.OpenForServerAsync(options, CancellationToken.None);
         var space = new FreeSpaceGuard(options.DataDirectory, FreeSpaceGuard.ParseReserve(options.MinFree, options.DataDirectory));

@@ -23,6 +23,11 @@ public sealed record ServerOptions
     public bool AllowInsecureSseC { get; init; }
     /// <summary>--min-free / XOS_MIN_FREE as given (a size or a percentage); null for the default reserve.</summary>
     public string? MinFree { get; init; }
+    /// <summary>
+    /// --metadata / XOS_METADATA_URL: postgres://user:password@host:port/database for a metadata store that several gateways
+    /// share; null for the embedded SQLite database in the data folder.
+    /// </summary>
+    public string? MetadataUrl { get; init; }
 
     public const long MaxObjectSize = 5L * 1024 * 1024 * 1024;
     public const long MaxPartSize = 5L * 1024 * 1024 * 1024;
@@ -71,6 +76,7 @@ public sealed record ServerOptions
             JsonLogs = args.Contains("--json-logs") || env("XOS_LOG_FORMAT") == "json",
             AllowInsecureSseC = args.Contains("--allow-insecure-sse-c") || env("XOS_ALLOW_INSECURE_SSE_C") is "true" or "1",
             MinFree = Flag("--min-free") ?? env("XOS_MIN_FREE"),
+            MetadataUrl = (Flag("--metadata") ?? env("XOS_METADATA_URL")) is { Length: > 0 } url ? url : null,
         };
         return o;
     }

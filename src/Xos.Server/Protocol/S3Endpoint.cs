@@ -55,6 +55,13 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
             LogFailure(log, e, http.Request.Method, http.Request.Path, requestId);
             await WriteErrorAsync(http, req, requestId, Storage.Files.FreeSpaceGuard.InsufficientStorage());
         }
+        catch (Exception e) when (Storage.Sql.SqlDatabase.IsUnavailable(e) && !http.Response.HasStarted && !ct.IsCancellationRequested)
+        {
+            // Nothing was committed: clients retry 503 by themselves, and the next connection from the pool is a new one.
+            LogMetadataUnavailable(log, http.Request.Method, http.Request.Path, requestId, e.Message);
+            ctx.Store.DiscardPooledConnections();
+            await WriteErrorAsync(http, req, requestId, S3Errors.ServiceUnavailable());
+        }
         catch (Exception) when (ct.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
@@ -111,6 +118,9 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
     [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Bucket} {Key} {Status} in={BytesIn} out={BytesOut} {Ms}ms {RequestId}{Aborted}")]
     private static partial void LogRequest(ILogger log, string method, string bucket, string key, int status, long bytesIn, long bytesOut, double ms,
         string requestId, string aborted);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered 503: metadata store unavailable ({RequestId}): {Reason}")]
+    private static partial void LogMetadataUnavailable(ILogger log, string method, string? path, string requestId, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed ({RequestId})")]
     private static partial void LogFailure(ILogger log, Exception e, string method, string? path, string requestId);

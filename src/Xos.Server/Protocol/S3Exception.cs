@@ -34,6 +34,8 @@ public static class S3Errors
         "Your proposed upload is smaller than the minimum allowed object size.");
     public static S3Exception IncompleteBody() => new("IncompleteBody", 400,
         "You did not provide the number of bytes specified by the Content-Length HTTP header.");
+    public static S3Exception ServiceUnavailable() => new("ServiceUnavailable", 503,
+        "The metadata store is unavailable for the moment. Please retry the request.");
     public static S3Exception InternalError() => new("InternalError", 500,
         "We encountered an internal error. Please try again.");
     public static S3Exception InvalidArgument(string message, string? name = null, string? value = null) =>

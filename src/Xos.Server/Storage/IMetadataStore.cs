@@ -14,6 +14,12 @@ public interface IMetadataStore : IDisposable
     /// <summary>True when other server processes may write to the same store (and so have blob writes in flight).</summary>
     bool IsSharedByProcesses { get; }
 
+    /// <summary>
+    /// After the store was found unavailable: drops pooled connections, which a database restart leaves broken
+    /// without the pool knowing, so the next requests connect afresh instead of each failing once.
+    /// </summary>
+    void DiscardPooledConnections();
+
     // Accounts and keys
     Task EnsureUserAsync(string userId, string displayName, CancellationToken ct);
     Task PutAccessKeyAsync(AccessKeyRecord key, CancellationToken ct);

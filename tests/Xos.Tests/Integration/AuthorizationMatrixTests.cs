@@ -58,15 +58,7 @@ public sealed class AuthorizationMatrixTests
         var updown = await Session("s3:PutObject", "s3:GetObject");
         var multipart = await Session("s3:PutObject", "s3:AbortMultipartUpload", "s3:ListBucketMultipartUploads", "s3:ListMultipartUploadParts");
         var expiring = await Session("s3:*");
-        await using (var db = new SqliteConnection($"Data Source={Path.Combine(server.DataDirectory, "metadata.db")}"))
-        {
-            await db.OpenAsync();
-            var cmd = db.CreateCommand();
-            cmd.CommandText = "UPDATE sessions SET expires = 0 WHERE access_key = $ak";
-            cmd.Parameters.AddWithValue("$ak", expiring.AccessKeyId);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        SqliteConnection.ClearAllPools();
+        Assert.Equal(1, await server.ExecuteMetadataSqlAsync("UPDATE sessions SET expires = 0 WHERE access_key = @ak", ("@ak", expiring.AccessKeyId)));
 
         using var asDave = server.CreateClient(dave.AccessKey, dave.SecretKey);
         using var asErin = server.CreateClient(erin.AccessKey, erin.SecretKey);

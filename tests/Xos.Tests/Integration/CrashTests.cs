@@ -73,7 +73,9 @@ public sealed class CrashTests
                 if (!got.ETag.Contains('-')) Assert.Equal($"\"{Convert.ToHexStringLower(MD5.HashData(content))}\"", got.ETag);
             }
 
-            // Temporary files of the interrupted writes are swept shortly after start-up.
+            // Temporary files of the interrupted writes are swept shortly after start-up. A gateway of a shared
+            // store cannot tell them from another gateway's writes in flight: it leaves them for the grace period.
+            if (restarted.MetadataUrl is not null) return;
             var tmp = Path.Combine(data, "tmp");
             for (var i = 0; i < 100 && Directory.EnumerateFiles(tmp).Any(); i++) await Task.Delay(100);
             Assert.Empty(Directory.EnumerateFiles(tmp));

@@ -30,38 +30,53 @@ public sealed class StartupTests
 
     private static string NewDataFolder() => Path.Combine(Path.GetTempPath(), "xos-test-" + Guid.NewGuid().ToString("N")[..12]);
 
+    /// <summary>The shared PostgreSQL database of a data folder when the suite runs on PostgreSQL, else nothing.</summary>
+    private static async Task<IDictionary<string, string>?> MetadataEnvironmentAsync(string data) =>
+        TestPostgres.IsSelected ? new Dictionary<string, string> { ["XOS_METADATA_URL"] = await TestPostgres.UrlForDataFolderAsync(data) } : null;
+
+    /// <summary>
+    /// With the embedded store one server runs per folder and the others say why; gateways sharing PostgreSQL all come up.
+    /// Either way the folder ends with one identity and one master key.
+    /// </summary>
     [Fact]
     public async Task ServersStartedTogetherOnOneFolderLeaveOneRunningAndTheOthersSayWhyInOneLine()
     {
         var data = NewDataFolder();
+        var env = await MetadataEnvironmentAsync(data);
         var ports = Enumerable.Range(0, 3).Select(_ => XosProcess.FreePort()).ToArray();
-        var processes = ports.Select(p => Process.Start(Xos(null, "server", "--data", data, "--address", $"127.0.0.1:{p}"))!).ToArray();
+        var processes = ports.Select(p => Process.Start(Xos(env, "server", "--data", data, "--address", $"127.0.0.1:{p}"))!).ToArray();
         var outputs = processes.Select(p => (Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync())).ToArray();
         try
         {
-            // Those that cannot run exit on their own; the one that can keeps running and answers.
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (DateTime.UtcNow < deadline && processes.Count(p => p.HasExited) < 2) await Task.Delay(100);
-            var refused = processes.Where(p => p.HasExited).ToArray();
-            Assert.Equal(2, refused.Length);
-            foreach (var p in refused)
+            if (env is null)
             {
-                Assert.Equal(1, p.ExitCode);
-                var index = Array.IndexOf(processes, p);
-                var text = (await outputs[index].Out + await outputs[index].Err).Trim();
-                Assert.Equal($"xos: cannot start: another xos server is already using the data folder {data}; run one server per data folder", text);
+                // Those that cannot run exit on their own; the one that can keeps running and answers.
+                while (DateTime.UtcNow < deadline && processes.Count(p => p.HasExited) < 2) await Task.Delay(100);
+                var refused = processes.Where(p => p.HasExited).ToArray();
+                Assert.Equal(2, refused.Length);
+                foreach (var p in refused)
+                {
+                    Assert.Equal(1, p.ExitCode);
+                    var index = Array.IndexOf(processes, p);
+                    var text = (await outputs[index].Out + await outputs[index].Err).Trim();
+                    Assert.Equal($"xos: cannot start: another xos server is already using the data folder {data}; run one server per data folder (or share a PostgreSQL metadata database: --metadata)", text);
+                }
             }
-            var running = Array.FindIndex(processes, p => !p.HasExited);
-            string? ready = null;
-            while (DateTime.UtcNow < deadline && ready is null)
+            foreach (var running in Enumerable.Range(0, 3).Where(i => !processes[i].HasExited))
             {
-                try { ready = await http.GetStringAsync($"http://127.0.0.1:{ports[running]}/health/ready"); }
-                catch (HttpRequestException) { await Task.Delay(100); }
+                string? ready = null;
+                while (DateTime.UtcNow < deadline && ready is null)
+                {
+                    try { ready = await http.GetStringAsync($"http://127.0.0.1:{ports[running]}/health/ready"); }
+                    catch (HttpRequestException) { await Task.Delay(100); }
+                }
+                Assert.Equal("ready\n", ready);
             }
-            Assert.Equal("ready\n", ready);
+            if (env is not null) Assert.All(processes, p => Assert.False(p.HasExited));
             // The folder holds one identity and one master key, which administration run right now agrees with.
-            var (code, users) = await RunAsync(Xos(null, "admin", "--data", data, "user", "list", "--json"));
+            var (code, users) = await RunAsync(Xos(env, "admin", "--data", data, "user", "list", "--json"));
             Assert.Equal(0, code);
             Assert.Contains("\"name\": \"root\"", users);
             Assert.Single(Directory.GetFiles(data, "master.key*"));
@@ -91,19 +106,37 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task AMetadataDatabaseOfANewerSchemaIsRefusedInOneLineAndLeftUntouched()
+    {
+        var data = NewDataFolder();
+        var env = await MetadataEnvironmentAsync(data);
+        string? url = env?["XOS_METADATA_URL"];
+        await using (var first = await XosProcess.StartAsync(data, environment: env)) { }
+        await XosProcess.ExecuteMetadataSqlAsync(data, url, "UPDATE schema_version SET version = 99");
+        var (code, output) = await RunAsync(Xos(env, "server", "--data", data, "--address", $"127.0.0.1:{XosProcess.FreePort()}"));
+        Assert.Equal(1, code);
+        Assert.StartsWith("xos: cannot start: the metadata database has schema version 99, newer than this server's", output.Trim());
+        Assert.DoesNotContain("   at ", output);
+        Assert.Equal(1, await XosProcess.ExecuteMetadataSqlAsync(data, url, "UPDATE schema_version SET version = 99"));
+        try { Directory.Delete(data, recursive: true); }
+        catch (IOException) { }
+    }
+
+    [Fact]
     public async Task AdministrationNeverChangesTheRootKeyUnlessToldToRotateIt()
     {
         var env = new Dictionary<string, string> { ["XOS_ROOT_ACCESS_KEY"] = XosProcess.AccessKey, ["XOS_ROOT_SECRET_KEY"] = XosProcess.SecretKey };
         await using var server = await XosProcess.StartAsync(environment: env);
         using var s3 = server.CreateClient();
         await s3.PutBucketAsync("still-mine");
-        // Administration without the server's environment: the running server's key must keep working.
+        // Administration without the server's root keys: the running server's key must keep working.
+        var metadata = await MetadataEnvironmentAsync(server.DataDirectory);
         foreach (var args in new[] { new[] { "user", "add", "dora" }, ["user", "list"], ["kms", "list"] })
-            Assert.Equal(0, (await RunAsync(Xos(null, ["admin", "--data", server.DataDirectory, .. args]))).ExitCode);
+            Assert.Equal(0, (await RunAsync(Xos(metadata, ["admin", "--data", server.DataDirectory, .. args]))).ExitCode);
         Assert.Contains((await s3.ListBucketsAsync()).Buckets, b => b.BucketName == "still-mine");
 
         // An explicit rotation replaces it at once, and the new key is printed and works.
-        var (code, output) = await RunAsync(Xos(null, "admin", "--data", server.DataDirectory, "root", "rotate"));
+        var (code, output) = await RunAsync(Xos(metadata, "admin", "--data", server.DataDirectory, "root", "rotate"));
         Assert.Equal(0, code);
         var lines = output.Split('\n');
         var accessKey = lines.First(l => l.StartsWith("access key")).Split(':')[1].Trim();

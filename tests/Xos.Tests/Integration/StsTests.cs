@@ -84,21 +84,13 @@ public sealed class StsTests
                 using (await temporary.GetObjectAsync("alice-media", "clip.mp4")) { }
 
                 // ...until they expire (moved into the past here rather than waiting 15 minutes).
-                await using (var db = new SqliteConnection($"Data Source={Path.Combine(data, "metadata.db")}"))
-                {
-                    await db.OpenAsync();
-                    var cmd = db.CreateCommand();
-                    cmd.CommandText = "UPDATE sessions SET expires = 0 WHERE access_key = $ak";
-                    cmd.Parameters.AddWithValue("$ak", credentials.AccessKeyId);
-                    Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
-                }
+                Assert.Equal(1, await restarted.ExecuteMetadataSqlAsync("UPDATE sessions SET expires = 0 WHERE access_key = @ak", ("@ak", credentials.AccessKeyId)));
                 var expired = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => temporary.GetObjectAsync("alice-media", "clip.mp4"));
                 Assert.Equal(("ExpiredToken", HttpStatusCode.BadRequest), (expired.ErrorCode, expired.StatusCode));
             }
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
             try { Directory.Delete(data, recursive: true); }
             catch (IOException) { }
         }

@@ -14,6 +14,7 @@ public static class XosAdmin
         foreach (var a in new[] { XosProcess.ServerDll, "admin", "--data", server.DataDirectory }.Concat(args)) psi.ArgumentList.Add(a);
         psi.Environment["XOS_ROOT_ACCESS_KEY"] = XosProcess.AccessKey;
         psi.Environment["XOS_ROOT_SECRET_KEY"] = XosProcess.SecretKey;
+        if (server.MetadataUrl is not null) psi.Environment["XOS_METADATA_URL"] = server.MetadataUrl;
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -24,6 +24,8 @@ public sealed partial class XosProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
     public int Port { get; }
     public string DataDirectory { get; }
+    /// <summary>The PostgreSQL database the server keeps its metadata in, or null for its SQLite database.</summary>
+    public string? MetadataUrl { get; private init; }
     public string Endpoint => $"http://127.0.0.1:{Port}";
     public string Output { get { lock (_output) return _output.ToString(); } }
 
@@ -65,8 +67,10 @@ public sealed partial class XosProcess : IAsyncDisposable
         psi.Environment["XOS_ROOT_SECRET_KEY"] = SecretKey;
         if (environment is not null)
             foreach (var (k, v) in environment) psi.Environment[k] = v;
+        if (TestPostgres.IsSelected && !psi.Environment.ContainsKey("XOS_METADATA_URL"))
+            psi.Environment["XOS_METADATA_URL"] = await TestPostgres.UrlForDataFolderAsync(dataDirectory);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start xos");
-        var server = new XosProcess(process, p, dataDirectory, ownsData);
+        var server = new XosProcess(process, p, dataDirectory, ownsData) { MetadataUrl = psi.Environment.TryGetValue("XOS_METADATA_URL", out var url) ? url : null };
         await server.WaitReadyAsync(scheme);
         return server;
     }
@@ -99,6 +103,31 @@ public sealed partial class XosProcess : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(120),
             MaxErrorRetry = 0,
         });
+
+    /// <summary>
+    /// Runs one statement on the server's metadata database, whichever engine it is, for tests that must reach
+    /// what no API changes (a session's expiry moved into the past). Parameters are named @name.
+    /// </summary>
+    public static async Task<int> ExecuteMetadataSqlAsync(string dataDirectory, string? metadataUrl, string sql, params (string Name, object Value)[] args)
+    {
+        await using System.Data.Common.DbConnection db = metadataUrl is null
+            ? new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDirectory, "metadata.db")};Pooling=false")
+            : new Npgsql.NpgsqlConnection(Xos.Server.Storage.Postgres.PostgresDatabase.ConnectionString(metadataUrl) + ";Pooling=false");
+        await db.OpenAsync();
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (name, value) in args)
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value;
+            cmd.Parameters.Add(p);
+        }
+        return await cmd.ExecuteNonQueryAsync();
+    }
+
+    public Task<int> ExecuteMetadataSqlAsync(string sql, params (string Name, object Value)[] args) =>
+        ExecuteMetadataSqlAsync(DataDirectory, MetadataUrl, sql, args);
 
     /// <summary>SIGKILL: the process gets no chance to clean up, as in a power cut of the process.</summary>
     public void Crash()

@@ -1,3 +1,4 @@
+using Xos.Server.Storage.Sql;
 using Xos.Server.Storage.Sqlite;
 
 namespace Xos.Tests.Unit;
@@ -11,7 +12,7 @@ public sealed class SqliteStoreTests
         var dir = Directory.CreateTempSubdirectory("xos-store-").FullName;
         try
         {
-            using var store = new SqliteMetadataStore(Path.Combine(dir, "metadata.db"));
+            using var store = new SqlMetadataStore(new SqliteDatabase(Path.Combine(dir, "metadata.db")));
             await store.InitializeAsync(default);
             await store.EnsureUserAsync("user-1", "alice", default);
             await store.CreateSessionAsync("XOSTOLD", "secret", "00", "user-1", "role", "s", null, DateTimeOffset.UtcNow.AddHours(-2), default);
@@ -56,7 +57,7 @@ public sealed class SqliteStoreTests
                     """;
                 await cmd.ExecuteNonQueryAsync();
             }
-            using var store = new SqliteMetadataStore(path);
+            using var store = new SqlMetadataStore(new SqliteDatabase(path));
             await store.InitializeAsync(default);
             var bucket = (await store.GetBucketAsync("old", default))!;
             var versions = await store.ListObjectVersionsAsync(bucket.Id, "", null, null, false, 10, default);
@@ -79,5 +80,30 @@ public sealed class SqliteStoreTests
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(dir, recursive: true);
         }
+    }
+}
+
+public sealed class PostgresUrlTests
+{
+    [Fact]
+    public void AUrlBecomesNpgsqlSettingsWithDecodedCredentialsAndOptions()
+    {
+        var b = Xos.Server.Storage.Postgres.PostgresDatabase.ConnectionString("postgres://xos%40media:p%3Ass@db.example:6543/meta?sslmode=require&Maximum%20Pool%20Size=20");
+        Assert.Equal(("db.example", 6543, "meta", "xos@media", "p:ss"), (b.Host, b.Port, b.Database, b.Username, b.Password));
+        Assert.Equal(Npgsql.SslMode.Require, b.SslMode);
+        Assert.Equal(20, b.MaxPoolSize);
+        var d = Xos.Server.Storage.Postgres.PostgresDatabase.ConnectionString("postgresql://localhost/xos");
+        Assert.Equal(5432, d.Port);
+    }
+
+    [Theory]
+    [InlineData("mysql://h/db")]
+    [InlineData("not a url")]
+    [InlineData("postgres://h/db?no-such-option=1")]
+    public void AnythingElseIsRefusedWithoutThePassword(string url)
+    {
+        var e = Assert.Throws<ArgumentException>(() => Xos.Server.Storage.Postgres.PostgresDatabase.ConnectionString(url));
+        Assert.DoesNotContain("secret", e.Message);
+        Assert.Equal("postgres://xos:***@h/db", Xos.Server.Storage.Postgres.PostgresDatabase.Redact("postgres://xos:secret@h/db"));
     }
 }

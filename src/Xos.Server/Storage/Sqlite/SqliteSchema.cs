@@ -1,3 +1,5 @@
+using Xos.Server.Storage.Sql;
+
 namespace Xos.Server.Storage.Sqlite;
 
 /// <summary>
@@ -8,6 +10,8 @@ namespace Xos.Server.Storage.Sqlite;
 internal static class SqliteSchema
 {
     public const int Version = 3;
+
+    public static SqlSchema Current => new(Version, Create, Migrations);
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);

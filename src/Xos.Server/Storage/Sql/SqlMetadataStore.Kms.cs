@@ -1,15 +1,15 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
-namespace Xos.Server.Storage.Sqlite;
+namespace Xos.Server.Storage.Sql;
 
 /// <summary>Keys of the built-in key service and their versions.</summary>
-public sealed partial class SqliteMetadataStore
+public sealed partial class SqlMetadataStore
 {
     public async Task<bool> CreateKmsKeyAsync(string id, string algorithm, string wrappedMaterial, CancellationToken ct)
     {
         var now = Millis(DateTimeOffset.UtcNow);
         await using var db = await OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
         if (await ExecAsync(db, tx, "INSERT INTO kms_keys(id, algorithm, enabled, created, current_version) VALUES (@id, @alg, 1, @now, 1) ON CONFLICT(id) DO NOTHING",
                 ct, ("@id", id), ("@alg", algorithm), ("@now", now)) == 0)
             return false;
@@ -50,7 +50,7 @@ public sealed partial class SqliteMetadataStore
     public async Task<int?> RotateKmsKeyAsync(string id, string wrappedMaterial, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
         if (await ScalarAsync(db, tx, "UPDATE kms_keys SET current_version = current_version + 1 WHERE id = @id RETURNING current_version", ct, ("@id", id))
             is not long version)
             return null;

@@ -1,15 +1,12 @@
-using System.Data;
-using System.Text.Json;
-using Microsoft.Data.Sqlite;
-using Xos.Server.Auth;
+using System.Data.Common;
 using Xos.Server.Protocol;
 
-namespace Xos.Server.Storage.Sqlite;
+namespace Xos.Server.Storage.Sql;
 
 /// <summary>Object versions: reads, writes, deletes and listings.</summary>
-public sealed partial class SqliteMetadataStore
+public sealed partial class SqlMetadataStore
 {
-    private static ObjectRecord ReadObject(SqliteDataReader r, long bucketId, int o = 0) => new()
+    private static ObjectRecord ReadObject(DbDataReader r, long bucketId, int o = 0) => new()
     {
         BucketId = bucketId,
         Key = KeyRange.Text((byte[])r.GetValue(o + 1)),
@@ -34,13 +31,13 @@ public sealed partial class SqliteMetadataStore
         LegalHold = r.GetInt64(o + 23) != 0,
     };
 
-    private static async Task<ObjectRecord> WithSegmentsAsync(SqliteConnection db, SqliteTransaction? tx, long objectId, ObjectRecord obj, CancellationToken ct)
+    private static async Task<ObjectRecord> WithSegmentsAsync(DbConnection db, DbTransaction? tx, long objectId, ObjectRecord obj, CancellationToken ct)
     {
         if (obj.BlobId is not null || obj.IsDeleteMarker) return obj;
         return obj with { Segments = await ReadSegmentsAsync(db, tx, objectId, ct) };
     }
 
-    private static async Task<List<Segment>> ReadSegmentsAsync(SqliteConnection db, SqliteTransaction? tx, long objectId, CancellationToken ct)
+    private static async Task<List<Segment>> ReadSegmentsAsync(DbConnection db, DbTransaction? tx, long objectId, CancellationToken ct)
     {
         await using var cmd = Command(db, tx, "SELECT blob_id, size, part_number, checksum FROM object_segments WHERE object_id = @id ORDER BY seq", ("@id", objectId));
         await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -80,7 +77,7 @@ public sealed partial class SqliteMetadataStore
         return await GetVersionAsync(db, null, bucketId, key, versionId, ct);
     }
 
-    private static async Task<ObjectRecord?> GetVersionAsync(SqliteConnection db, SqliteTransaction? tx, long bucketId, string key, string? versionId, CancellationToken ct)
+    private static async Task<ObjectRecord?> GetVersionAsync(DbConnection db, DbTransaction? tx, long bucketId, string key, string? versionId, CancellationToken ct)
     {
         await using var cmd = Command(db, tx,
             $"SELECT {ObjectColumns} FROM objects o WHERE o.bucket_id = @b AND o.key = @key AND {VersionFilter(versionId)}",
@@ -99,7 +96,8 @@ public sealed partial class SqliteMetadataStore
     public async Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
+        await LockKeyAsync(db, tx, obj.BucketId, obj.Key, ct);
         try
         {
             await CheckConditionAsync(db, tx, obj.BucketId, obj.Key, condition, ct);
@@ -107,7 +105,7 @@ public sealed partial class SqliteMetadataStore
             await tx.CommitAsync(ct);
             return new WriteOutcome(displaced);
         }
-        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
             throw S3Errors.NoSuchBucket("");
         }
@@ -116,7 +114,8 @@ public sealed partial class SqliteMetadataStore
     public async Task<ObjectRecord?> UpdateObjectLockAsync(long bucketId, string key, string? versionId, Func<ObjectRecord, ObjectRecord> change, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
+        await LockKeyAsync(db, tx, bucketId, key, ct);
         var existing = await GetVersionAsync(db, tx, bucketId, key, versionId, ct);
         if (existing is null || existing.IsDeleteMarker) return existing;
         var changed = change(existing);
@@ -129,7 +128,7 @@ public sealed partial class SqliteMetadataStore
     }
 
     /// <summary>Checks a conditional write against the key's current version, inside the write's transaction.</summary>
-    private static async Task CheckConditionAsync(SqliteConnection db, SqliteTransaction tx, long bucketId, string key, WriteCondition? condition, CancellationToken ct)
+    private static async Task CheckConditionAsync(DbConnection db, DbTransaction tx, long bucketId, string key, WriteCondition? condition, CancellationToken ct)
     {
         if (condition is null) return;
         var etag = await ScalarAsync(db, tx, "SELECT etag FROM objects WHERE bucket_id = @b AND key = @key AND is_latest = 1 AND delete_marker = 0", ct,
@@ -138,7 +137,7 @@ public sealed partial class SqliteMetadataStore
     }
 
     /// <summary>Removes the key's "null" version (returning its blobs) and inserts <paramref name="obj"/> as the latest.</summary>
-    private static async Task<List<string>> ReplaceObjectAsync(SqliteConnection db, SqliteTransaction tx, ObjectRecord obj, CancellationToken ct)
+    private static async Task<List<string>> ReplaceObjectAsync(DbConnection db, DbTransaction tx, ObjectRecord obj, CancellationToken ct)
     {
         var key = KeyRange.Bytes(obj.Key);
         var displaced = new List<string>();
@@ -192,7 +191,8 @@ public sealed partial class SqliteMetadataStore
     public async Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
+        await LockKeyAsync(db, tx, bucket.Id, key, ct);
         if (bucket.VersioningConfigured)
         {
             try
@@ -201,7 +201,7 @@ public sealed partial class SqliteMetadataStore
                 await tx.CommitAsync(ct);
                 return new DeleteOutcome(new WriteOutcome(displaced), marker.VersionId, true);
             }
-            catch (SqliteException e) when (IsForeignKeyViolation(e))
+            catch (DbException e) when (_db.IsForeignKeyViolation(e))
             {
                 throw S3Errors.NoSuchBucket("");
             }
@@ -218,7 +218,8 @@ public sealed partial class SqliteMetadataStore
     {
         var keyBytes = KeyRange.Bytes(key);
         await using var db = await OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
+        await LockKeyAsync(db, tx, bucketId, key, ct);
         var existing = await GetVersionAsync(db, tx, bucketId, key, versionId, ct);
         if (existing is null) return null;
         guard?.Invoke(existing);
@@ -241,7 +242,7 @@ public sealed partial class SqliteMetadataStore
         var sql = "SELECT id, key, version_id, is_latest, delete_marker, last_modified, etag, size, storage_class, owner_id, tags FROM objects " +
                   "WHERE bucket_id = @b AND key >= @lo" + (upper is null ? "" : " AND key < @hi");
         await using var cmd = Command(db, null, "", ("@b", bucketId), ("@lo", lower), ("@limit", limit));
-        if (upper is not null) cmd.Parameters.AddWithValue("@hi", upper);
+        if (upper is not null) AddParameter(cmd, "@hi", upper);
         if (keyMarker is not null)
         {
             var km = KeyRange.Bytes(keyMarker);
@@ -250,12 +251,12 @@ public sealed partial class SqliteMetadataStore
                 var past = KeyRange.PrefixUpperBound(km);
                 if (past is null) return [];
                 sql += " AND key >= @km";
-                cmd.Parameters.AddWithValue("@km", past);
+                AddParameter(cmd, "@km", past);
             }
             else if (versionIdMarker is null)
             {
                 sql += " AND key > @km";
-                cmd.Parameters.AddWithValue("@km", km);
+                AddParameter(cmd, "@km", km);
             }
             else
             {
@@ -264,8 +265,8 @@ public sealed partial class SqliteMetadataStore
                 var markerSeq = await ScalarAsync(db, null, "SELECT seq FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v", ct,
                     ("@b", bucketId), ("@key", km), ("@v", versionIdMarker)) as long? ?? VersionIds.SequenceOf(versionIdMarker);
                 sql += markerSeq is null ? " AND key >= @km" : " AND (key > @km OR (key = @km AND seq < @mseq))";
-                cmd.Parameters.AddWithValue("@km", km);
-                if (markerSeq is not null) cmd.Parameters.AddWithValue("@mseq", markerSeq.Value);
+                AddParameter(cmd, "@km", km);
+                if (markerSeq is not null) AddParameter(cmd, "@mseq", markerSeq.Value);
             }
         }
         cmd.CommandText = sql + " ORDER BY key, seq DESC LIMIT @limit";
@@ -296,8 +297,8 @@ public sealed partial class SqliteMetadataStore
                   " ORDER BY key LIMIT @limit";
         await using var db = await OpenAsync(ct);
         await using var cmd = Command(db, null, sql, ("@b", bucketId), ("@lo", lower), ("@limit", limit));
-        if (upper is not null) cmd.Parameters.AddWithValue("@hi", upper);
-        if (afterBytes is not null) cmd.Parameters.AddWithValue("@after", afterBytes);
+        if (upper is not null) AddParameter(cmd, "@hi", upper);
+        if (afterBytes is not null) AddParameter(cmd, "@after", afterBytes);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<ObjectListEntry>(Math.Min(limit, 1024));
         while (await r.ReadAsync(ct))

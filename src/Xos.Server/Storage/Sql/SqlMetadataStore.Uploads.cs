@@ -1,15 +1,12 @@
-using System.Data;
-using System.Text.Json;
-using Microsoft.Data.Sqlite;
-using Xos.Server.Auth;
+using System.Data.Common;
 using Xos.Server.Protocol;
 
-namespace Xos.Server.Storage.Sqlite;
+namespace Xos.Server.Storage.Sql;
 
 /// <summary>Multipart uploads and their parts.</summary>
-public sealed partial class SqliteMetadataStore
+public sealed partial class SqlMetadataStore
 {
-    private static UploadRecord ReadUpload(SqliteDataReader r) => new()
+    private static UploadRecord ReadUpload(DbDataReader r) => new()
     {
         Id = r.GetInt64(0),
         UploadId = r.GetString(1),
@@ -43,7 +40,7 @@ public sealed partial class SqliteMetadataStore
                 ("@acl", u.Acl), ("@tags", u.Tags), ("@enc", u.Encryption), ("@ca", u.ChecksumAlgorithm), ("@cty", u.ChecksumType),
                 ("@lmode", u.Retention?.Mode), ("@luntil", u.Retention is { } r ? Millis(r.RetainUntil) : null), ("@hold", u.LegalHold ? 1 : 0));
         }
-        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
             throw S3Errors.NoSuchBucket("");
         }
@@ -61,7 +58,8 @@ public sealed partial class SqliteMetadataStore
     public async Task<WriteOutcome> PutPartAsync(long uploadPk, PartRecord part, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
+        await LockUploadAsync(db, tx, uploadPk, ct);
         try
         {
             var old = await ScalarAsync(db, tx, "SELECT blob_id FROM parts WHERE upload_id = @u AND part_number = @n", ct,
@@ -75,7 +73,7 @@ public sealed partial class SqliteMetadataStore
             await tx.CommitAsync(ct);
             return old is string s ? new WriteOutcome([s]) : WriteOutcome.Nothing;
         }
-        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
             throw S3Errors.NoSuchUpload("");
         }
@@ -87,7 +85,7 @@ public sealed partial class SqliteMetadataStore
         return await ReadPartsAsync(db, null, uploadPk, afterPartNumber, limit, ct);
     }
 
-    private static async Task<List<PartRecord>> ReadPartsAsync(SqliteConnection db, SqliteTransaction? tx, long uploadPk, int after, int limit, CancellationToken ct)
+    private static async Task<List<PartRecord>> ReadPartsAsync(DbConnection db, DbTransaction? tx, long uploadPk, int after, int limit, CancellationToken ct)
     {
         await using var cmd = Command(db, tx,
             "SELECT part_number, blob_id, size, etag, last_modified, checksum FROM parts WHERE upload_id = @u AND part_number > @after ORDER BY part_number LIMIT @limit",
@@ -103,7 +101,9 @@ public sealed partial class SqliteMetadataStore
         Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, WriteCondition? condition, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
+        await LockUploadAsync(db, tx, upload.Id, ct);
+        await LockKeyAsync(db, tx, upload.BucketId, upload.Key, ct);
         var exists = await ScalarAsync(db, tx, "SELECT 1 FROM uploads WHERE id = @u", ct, ("@u", upload.Id));
         if (exists is null) throw S3Errors.NoSuchUpload(upload.UploadId);
         var parts = await ReadPartsAsync(db, tx, upload.Id, 0, int.MaxValue, ct);
@@ -114,7 +114,7 @@ public sealed partial class SqliteMetadataStore
         {
             displaced = await ReplaceObjectAsync(db, tx, obj, ct);
         }
-        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
             throw S3Errors.NoSuchBucket("");
         }
@@ -137,7 +137,8 @@ public sealed partial class SqliteMetadataStore
     public async Task<WriteOutcome?> AbortUploadAsync(long uploadPk, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
+        await LockUploadAsync(db, tx, uploadPk, ct);
         var parts = await ReadPartsAsync(db, tx, uploadPk, 0, int.MaxValue, ct);
         var deleted = await ExecAsync(db, tx, "DELETE FROM uploads WHERE id = @u", ct, ("@u", uploadPk));
         await tx.CommitAsync(ct);
@@ -155,9 +156,9 @@ public sealed partial class SqliteMetadataStore
                   " ORDER BY key, upload_id LIMIT @limit";
         await using var db = await OpenAsync(ct);
         await using var cmd = Command(db, null, sql, ("@b", bucketId), ("@lo", lower), ("@limit", limit));
-        if (upper is not null) cmd.Parameters.AddWithValue("@hi", upper);
-        if (keyMarker is not null) cmd.Parameters.AddWithValue("@km", KeyRange.Bytes(keyMarker));
-        if (keyMarker is not null && uploadIdMarker is not null) cmd.Parameters.AddWithValue("@um", uploadIdMarker);
+        if (upper is not null) AddParameter(cmd, "@hi", upper);
+        if (keyMarker is not null) AddParameter(cmd, "@km", KeyRange.Bytes(keyMarker));
+        if (keyMarker is not null && uploadIdMarker is not null) AddParameter(cmd, "@um", uploadIdMarker);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<UploadRecord>();
         while (await r.ReadAsync(ct)) list.Add(ReadUpload(r));

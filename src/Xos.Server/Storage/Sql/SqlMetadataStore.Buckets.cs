@@ -1,17 +1,14 @@
-using System.Data;
-using System.Text.Json;
-using Microsoft.Data.Sqlite;
-using Xos.Server.Auth;
+using System.Data.Common;
 using Xos.Server.Protocol;
 
-namespace Xos.Server.Storage.Sqlite;
+namespace Xos.Server.Storage.Sql;
 
 /// <summary>Buckets and their configuration documents.</summary>
-public sealed partial class SqliteMetadataStore
+public sealed partial class SqlMetadataStore
 {
     private const string BucketColumns = "id, name, owner_id, created, location, acl, versioning";
 
-    private static BucketRecord ReadBucket(SqliteDataReader r, int o = 0) =>
+    private static BucketRecord ReadBucket(DbDataReader r, int o = 0) =>
         new(r.GetInt64(o), r.GetString(o + 1), r.GetString(o + 2), FromMillis(r.GetInt64(o + 3)), r.GetString(o + 4), NullableString(r, o + 5), r.GetString(o + 6));
 
     /// <summary>
@@ -28,7 +25,7 @@ public sealed partial class SqliteMetadataStore
 
     private const int BucketSettingColumnCount = 8;
 
-    private static BucketRecord ReadBucketWithSettings(SqliteDataReader r) =>
+    private static BucketRecord ReadBucketWithSettings(DbDataReader r) =>
         ReadBucket(r) with
         {
             DefaultEncryption = NullableString(r, 7), Policy = NullableString(r, 8), ObjectLock = NullableString(r, 9), Lifecycle = NullableString(r, 10),
@@ -49,7 +46,7 @@ public sealed partial class SqliteMetadataStore
         return await GetBucketAsync(db, null, name, ct);
     }
 
-    private static async Task<BucketRecord?> GetBucketAsync(SqliteConnection db, SqliteTransaction? tx, string name, CancellationToken ct)
+    private static async Task<BucketRecord?> GetBucketAsync(DbConnection db, DbTransaction? tx, string name, CancellationToken ct)
     {
         await using var cmd = Command(db, tx, $"SELECT {BucketColumns}, {BucketSettingColumns("buckets")} FROM buckets WHERE name = @name", ("@name", name));
         await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -62,7 +59,7 @@ public sealed partial class SqliteMetadataStore
         string? ownership, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
         var inserted = await ExecAsync(db, tx,
             "INSERT INTO buckets(name, owner_id, created, location, acl, versioning) VALUES (@name, @owner, @now, @loc, @acl, @versioning) " +
             "ON CONFLICT(name) DO NOTHING",
@@ -82,7 +79,7 @@ public sealed partial class SqliteMetadataStore
     public async Task<WriteOutcome?> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
         if (await ScalarAsync(db, tx, "SELECT 1 FROM objects WHERE bucket_id = @id LIMIT 1", ct, ("@id", bucketId)) is not null) return null;
         var blobs = new List<string>();
         await using (var cmd = Command(db, tx, "SELECT p.blob_id FROM parts p JOIN uploads u ON u.id = p.upload_id WHERE u.bucket_id = @id", ("@id", bucketId)))
@@ -94,7 +91,7 @@ public sealed partial class SqliteMetadataStore
             if (await ExecAsync(db, tx, "DELETE FROM buckets WHERE id = @id", ct, ("@id", bucketId)) != 1) return null;
             await tx.CommitAsync(ct);
         }
-        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
             return null;
         }
@@ -136,7 +133,7 @@ public sealed partial class SqliteMetadataStore
                 "INSERT INTO bucket_settings(bucket_id, name, value) VALUES (@b, @name, @value) ON CONFLICT(bucket_id, name) DO UPDATE SET value = excluded.value",
                 ct, ("@b", bucketId), ("@name", name), ("@value", value));
         }
-        catch (SqliteException e) when (IsForeignKeyViolation(e))
+        catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
             throw S3Errors.NoSuchBucket("");
         }

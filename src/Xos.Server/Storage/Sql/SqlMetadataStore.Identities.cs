@@ -1,13 +1,11 @@
-using System.Data;
+using System.Data.Common;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Xos.Server.Auth;
-using Xos.Server.Protocol;
 
-namespace Xos.Server.Storage.Sqlite;
+namespace Xos.Server.Storage.Sql;
 
 /// <summary>Users, access keys, STS sessions and roles.</summary>
-public sealed partial class SqliteMetadataStore
+public sealed partial class SqlMetadataStore
 {
     public async Task EnsureUserAsync(string userId, string displayName, CancellationToken ct)
     {
@@ -131,7 +129,7 @@ public sealed partial class SqliteMetadataStore
 
     // ---------------------------------------------------------------- roles
 
-    private static RoleRecord ReadRole(SqliteDataReader r) =>
+    private static RoleRecord ReadRole(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize(r.GetString(2), StorageJson.Default.ListString)!, FromMillis(r.GetInt64(3)));
 
     public async Task PutRoleAsync(RoleRecord role, CancellationToken ct)

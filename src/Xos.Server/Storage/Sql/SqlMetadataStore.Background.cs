@@ -1,13 +1,9 @@
-using System.Data;
-using System.Text.Json;
-using Microsoft.Data.Sqlite;
-using Xos.Server.Auth;
-using Xos.Server.Protocol;
+using System.Data.Common;
 
-namespace Xos.Server.Storage.Sqlite;
+namespace Xos.Server.Storage.Sql;
 
 /// <summary>Lifecycle leases and conditional changes, housekeeping.</summary>
-public sealed partial class SqliteMetadataStore
+public sealed partial class SqlMetadataStore
 {
     public async Task<IReadOnlyList<BucketRecord>> ListBucketsWithSettingAsync(string name, long afterBucketId, int limit, CancellationToken ct)
     {
@@ -36,7 +32,8 @@ public sealed partial class SqliteMetadataStore
     {
         var keyBytes = KeyRange.Bytes(key);
         await using var db = await OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
+        await LockKeyAsync(db, tx, bucketId, key, ct);
         ObjectRecord? existing;
         await using (var cmd = Command(db, tx, $"SELECT {ObjectColumns} FROM objects o WHERE o.id = @id AND o.bucket_id = @b AND o.key = @key",
                          ("@id", rowId), ("@b", bucketId), ("@key", keyBytes)))
@@ -56,7 +53,8 @@ public sealed partial class SqliteMetadataStore
     public async Task<DeleteOutcome?> AddDeleteMarkerIfLatestAsync(long bucketId, string key, long rowId, ObjectRecord marker, CancellationToken ct)
     {
         await using var db = await OpenWriterAsync(ct);
-        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
+        await LockKeyAsync(db, tx, bucketId, key, ct);
         if (await ScalarAsync(db, tx, "SELECT 1 FROM objects WHERE id = @id AND is_latest = 1 AND delete_marker = 0", ct, ("@id", rowId)) is null) return null;
         var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucketId, Key = key, IsDeleteMarker = true }, ct);
         await tx.CommitAsync(ct);

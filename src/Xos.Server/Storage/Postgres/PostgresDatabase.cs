@@ -1,0 +1,113 @@
+using System.Buffers.Binary;
+using System.Data;
+using System.Data.Common;
+using System.IO.Hashing;
+using System.Text;
+using Npgsql;
+using Xos.Server.Storage.Sql;
+
+namespace Xos.Server.Storage.Postgres;
+
+/// <summary>
+/// PostgreSQL under the shared store, for several gateways on one database. Transactions run at READ COMMITTED;
+/// what SQLite gets from its single writer, this gets from transaction-scoped advisory locks per object key and per
+/// multipart upload, so writers of different keys never wait for each other and never need retrying.
+/// </summary>
+public sealed class PostgresDatabase : SqlDatabase
+{
+    private readonly NpgsqlDataSource _source;
+
+    public PostgresDatabase(string url)
+    {
+        var builder = ConnectionString(url);
+        Description = $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database}";
+        _source = NpgsqlDataSource.Create(builder);
+    }
+
+    /// <summary>
+    /// postgres://user:password@host:port/database?option=value; the options are Npgsql's connection-string keywords
+    /// (sslmode=require, "maximum pool size"=50, ...). User and password are percent-decoded.
+    /// </summary>
+    public static NpgsqlConnectionStringBuilder ConnectionString(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("postgres" or "postgresql"))
+            throw new ArgumentException($"not a PostgreSQL URL (postgres://user:password@host:port/database): {Redact(url)}");
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')) is { Length: > 0 } db ? db : "postgres",
+            // Writes of one object are serialised by advisory locks while they wait on fsync: a request's one
+            // connection is held only for its own statements, so a pool this size serves thousands of clients.
+            MaxPoolSize = 64,
+            ApplicationName = "xos",
+        };
+        var userInfo = uri.UserInfo.Split(':', 2);
+        if (userInfo[0].Length > 0) builder.Username = Uri.UnescapeDataString(userInfo[0]);
+        if (userInfo.Length == 2) builder.Password = Uri.UnescapeDataString(userInfo[1]);
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = pair.Split('=', 2);
+            try
+            {
+                builder[Uri.UnescapeDataString(kv[0])] = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "true";
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"unknown PostgreSQL option in the metadata URL: {kv[0]} ({e.Message})");
+            }
+        }
+        return builder;
+    }
+
+    /// <summary>The URL without its password, for messages.</summary>
+    public static string Redact(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Contains(':')
+            ? url.Replace(uri.UserInfo, uri.UserInfo.Split(':')[0] + ":***", StringComparison.Ordinal)
+            : url;
+
+    public override bool IsSharedByProcesses => true;
+    public override string Description { get; }
+    public override SqlSchema Schema => PostgresSchema.Current;
+
+    public override async Task<DbConnection> OpenReaderAsync(CancellationToken ct) => await _source.OpenConnectionAsync(ct);
+
+    public override async Task<DbConnection> OpenWriterAsync(CancellationToken ct) => await _source.OpenConnectionAsync(ct);
+
+    public override async Task<DbTransaction> BeginWriteAsync(DbConnection db, CancellationToken ct) =>
+        await db.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+
+    private const long SchemaLockKey = 0x786f735f736368; // "xos_sch"
+
+    public override Task LockSchemaAsync(DbConnection db, DbTransaction tx, CancellationToken ct) => AdvisoryLockAsync(db, tx, SchemaLockKey, ct);
+
+    public override Task LockAsync(DbConnection db, DbTransaction tx, string scope, long id, byte[] name, CancellationToken ct)
+    {
+        // A 64-bit hash of what is locked: two names that collide only make their writers take turns.
+        var hash = new XxHash64();
+        hash.Append(Encoding.UTF8.GetBytes(scope));
+        Span<byte> idBytes = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(idBytes, id);
+        hash.Append(idBytes);
+        hash.Append(name);
+        return AdvisoryLockAsync(db, tx, (long)hash.GetCurrentHashAsUInt64(), ct);
+    }
+
+    private static async Task AdvisoryLockAsync(DbConnection db, DbTransaction tx, long key, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT pg_advisory_xact_lock(@k)";
+        var p = cmd.CreateParameter();
+        p.ParameterName = "@k";
+        p.Value = key;
+        cmd.Parameters.Add(p);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public override bool IsForeignKeyViolation(DbException e) => e is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation };
+
+    public override void DiscardPooledConnections() => _source.Clear();
+
+    public override void Dispose() => _source.Dispose();
+}

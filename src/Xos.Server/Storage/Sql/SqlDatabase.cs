@@ -1,0 +1,53 @@
+using System.Data.Common;
+
+namespace Xos.Server.Storage.Sql;
+
+/// <summary>The schema one engine runs: its current version, the statements that create it, and the steps from older versions.</summary>
+public sealed record SqlSchema(int Version, string Create, IReadOnlyList<(int Version, string Sql)> Migrations);
+
+/// <summary>
+/// One SQL engine under <see cref="SqlMetadataStore"/>: how to connect, how write transactions begin, how a writer
+/// excludes other writers of the same object, and how the engine reports a foreign-key violation.
+/// </summary>
+public abstract class SqlDatabase : IDisposable
+{
+    public abstract bool IsSharedByProcesses { get; }
+    public abstract string Description { get; }
+    public abstract SqlSchema Schema { get; }
+
+    public abstract Task<DbConnection> OpenReaderAsync(CancellationToken ct);
+    public abstract Task<DbConnection> OpenWriterAsync(CancellationToken ct);
+    public abstract Task<DbTransaction> BeginWriteAsync(DbConnection db, CancellationToken ct);
+
+    /// <summary>Once per database, before the schema transaction (settings that cannot change inside one).</summary>
+    public virtual Task PrepareAsync(DbConnection db, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>Keeps servers that start together from migrating the schema at the same time.</summary>
+    public abstract Task LockSchemaAsync(DbConnection db, DbTransaction tx, CancellationToken ct);
+
+    /// <summary>Holds, until <paramref name="tx"/> ends, a lock other writers of the same (scope, id, name) wait for.</summary>
+    public abstract Task LockAsync(DbConnection db, DbTransaction tx, string scope, long id, byte[] name, CancellationToken ct);
+
+    public abstract bool IsForeignKeyViolation(DbException e);
+
+    /// <summary>
+    /// The database could not be reached or shed the request (connection lost, server restarting, too many
+    /// connections, lock timeout): nothing of the request was committed, and the same request may simply be retried.
+    /// </summary>
+    public static bool IsUnavailable(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is DbException { SqlState: { Length: 5 } state }
+                && (state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("53", StringComparison.Ordinal)
+                    || state.StartsWith("57P", StringComparison.Ordinal) || state is "40001" or "40P01"))
+                return true;
+            if (x is DbException { IsTransient: true } or TimeoutException or System.Net.Sockets.SocketException) return true;
+        }
+        return false;
+    }
+
+    public abstract void DiscardPooledConnections();
+
+    public abstract void Dispose();
+}

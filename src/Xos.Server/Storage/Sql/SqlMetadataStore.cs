@@ -1,0 +1,115 @@
+using System.Data.Common;
+using System.Text.Json;
+
+namespace Xos.Server.Storage.Sql;
+
+/// <summary>
+/// The metadata store, written once in SQL that SQLite and PostgreSQL both run; <see cref="SqlDatabase"/> supplies
+/// connections, write transactions and the few things the two engines spell differently. Every invariant (one latest
+/// version per key, no object without its bucket, one completion per upload, conditional writes) is enforced by the
+/// database inside a transaction, so it holds across any number of server processes sharing the database.
+/// </summary>
+public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataStore
+{
+    private const string ObjectColumns =
+        "o.id, o.key, o.version_id, o.delete_marker, o.size, o.etag, o.last_modified, o.content_type, o.headers, " +
+        "o.storage_class, o.owner_id, o.blob_id, o.parts_count, o.acl, o.tags, o.encryption, o.is_latest, " +
+        "o.checksum_algorithm, o.checksum_type, o.checksum, o.upload_id, o.lock_mode, o.lock_until, o.legal_hold";
+    /// <summary>After the latest version of @key in @b is removed, the newest remaining one becomes the latest.</summary>
+    private const string PromoteNewestSql =
+        "UPDATE objects SET is_latest = 1 WHERE id = (SELECT id FROM objects WHERE bucket_id = @b AND key = @key ORDER BY seq DESC LIMIT 1)";
+    private const string UploadColumns =
+        "id, upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption, checksum_algorithm, checksum_type, lock_mode, lock_until, legal_hold";
+
+    private readonly SqlDatabase _db = database;
+
+    public bool IsSharedByProcesses => _db.IsSharedByProcesses;
+
+    /// <summary>Where the metadata lives, for the start-up banner (never with a password).</summary>
+    public string Description => _db.Description;
+
+    /// <summary>
+    /// Brings the schema to this server's version, each migration applied once even when several servers start
+    /// together; a database written by a newer server is refused rather than misread.
+    /// </summary>
+    public async Task InitializeAsync(CancellationToken ct)
+    {
+        await using var db = await _db.OpenWriterAsync(ct);
+        await _db.PrepareAsync(db, ct);
+        await using var tx = await _db.BeginWriteAsync(db, ct);
+        await _db.LockSchemaAsync(db, tx, ct);
+        var schema = _db.Schema;
+        await ExecAsync(db, tx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", ct);
+        var found = await ScalarAsync(db, tx, "SELECT MAX(version) FROM schema_version", ct);
+        var version = found is null or DBNull ? schema.Version : Convert.ToInt32(found);
+        if (version > schema.Version)
+            throw new SchemaTooNewException($"the metadata database has schema version {version}, newer than this server's ({schema.Version}): run the newer xos, or restore a backup made before the upgrade");
+        foreach (var (to, sql) in schema.Migrations)
+            if (version < to) await ExecAsync(db, tx, sql, ct);
+        await ExecAsync(db, tx, schema.Create, ct);
+        await ExecAsync(db, tx, "DELETE FROM schema_version", ct);
+        await ExecAsync(db, tx, $"INSERT INTO schema_version(version) VALUES ({schema.Version})", ct);
+        await tx.CommitAsync(ct);
+    }
+
+    public void DiscardPooledConnections() => _db.DiscardPooledConnections();
+
+    private Task<DbConnection> OpenWriterAsync(CancellationToken ct) => _db.OpenWriterAsync(ct);
+
+    private Task<DbConnection> OpenAsync(CancellationToken ct) => _db.OpenReaderAsync(ct);
+
+    private static DbCommand Command(DbConnection db, DbTransaction? tx, string sql, params (string Name, object? Value)[] args)
+    {
+        var cmd = db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in args) AddParameter(cmd, name, value);
+        return cmd;
+    }
+
+    private static void AddParameter(DbCommand cmd, string name, object? value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        cmd.Parameters.Add(p);
+    }
+
+    private static async Task<int> ExecAsync(DbConnection db, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] args)
+    {
+        await using var cmd = Command(db, tx, sql, args);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<object?> ScalarAsync(DbConnection db, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] args)
+    {
+        await using var cmd = Command(db, tx, sql, args);
+        var value = await cmd.ExecuteScalarAsync(ct);
+        return value is DBNull ? null : value;
+    }
+
+    /// <summary>Serialises, across processes, the writers of one object key for the rest of the transaction.</summary>
+    private Task LockKeyAsync(DbConnection db, DbTransaction tx, long bucketId, string key, CancellationToken ct) =>
+        _db.LockAsync(db, tx, "object", bucketId, KeyRange.Bytes(key), ct);
+
+    /// <summary>Serialises the part writes, completion and abort of one multipart upload.</summary>
+    private Task LockUploadAsync(DbConnection db, DbTransaction tx, long uploadPk, CancellationToken ct) =>
+        _db.LockAsync(db, tx, "upload", uploadPk, [], ct);
+
+    private static long Millis(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+    private static DateTimeOffset FromMillis(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    private static string? HeadersJson(IReadOnlyDictionary<string, string> headers) =>
+        headers.Count == 0 ? null : JsonSerializer.Serialize(headers, StorageJson.Default.IReadOnlyDictionaryStringString);
+
+    private static IReadOnlyDictionary<string, string> ParseHeaders(DbDataReader r, int i) =>
+        r.IsDBNull(i) ? ObjectRecord.EmptyHeaders
+                      : JsonSerializer.Deserialize(r.GetString(i), StorageJson.Default.DictionaryStringString)!;
+
+    private static string? NullableString(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    public void Dispose() => _db.Dispose();
+}
+
+/// <summary>The database was written by a newer server; it is left untouched.</summary>
+public sealed class SchemaTooNewException(string message) : Exception(message);

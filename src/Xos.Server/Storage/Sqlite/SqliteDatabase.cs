@@ -1,0 +1,104 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Xos.Server.Storage.Sql;
+
+namespace Xos.Server.Storage.Sqlite;
+
+/// <summary>
+/// The embedded engine: one SQLite database in WAL mode with full fsync on commit. Write transactions start with
+/// BEGIN IMMEDIATE, which takes the database's single write lock: writers are serialised whole, so the per-object
+/// locks other engines need are already held.
+/// </summary>
+public sealed class SqliteDatabase : SqlDatabase
+{
+    private readonly string _connectionString;
+    private readonly string _path;
+
+    public SqliteDatabase(string databasePath)
+    {
+        _path = databasePath;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = 60,
+        }.ToString();
+    }
+
+    public override bool IsSharedByProcesses => false;
+    public override string Description => $"SQLite {_path}";
+    public override SqlSchema Schema => SqliteSchema.Current;
+
+    /// <summary>
+    /// SQLite has one writer at a time; queueing this process's writers here avoids the busy-retry sleeps of
+    /// contending connections. Correctness does not depend on it: every invariant is in the transaction itself.
+    /// </summary>
+    private readonly SemaphoreSlim _writerGate = new(1, 1);
+
+    public override async Task<DbConnection> OpenWriterAsync(CancellationToken ct)
+    {
+        await _writerGate.WaitAsync(ct);
+        try
+        {
+            var db = new GatedConnection(_connectionString, _writerGate);
+            await db.OpenAsync(ct);
+            await using var pragma = db.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous=FULL;";
+            await pragma.ExecuteNonQueryAsync(ct);
+            return db;
+        }
+        catch
+        {
+            _writerGate.Release();
+            throw;
+        }
+    }
+
+    /// <summary>A connection that lets the next writer in when it is disposed.</summary>
+    private sealed class GatedConnection(string connectionString, SemaphoreSlim gate) : SqliteConnection(connectionString)
+    {
+        private int _released;
+
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await base.DisposeAsync();
+            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
+        }
+    }
+
+    public override async Task<DbConnection> OpenReaderAsync(CancellationToken ct)
+    {
+        var db = new SqliteConnection(_connectionString);
+        await db.OpenAsync(ct);
+        return db;
+    }
+
+    public override async Task<DbTransaction> BeginWriteAsync(DbConnection db, CancellationToken ct) => await db.BeginTransactionAsync(ct);
+
+    public override async Task PrepareAsync(DbConnection db, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode=WAL;";
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public override Task LockSchemaAsync(DbConnection db, DbTransaction tx, CancellationToken ct) => Task.CompletedTask;
+
+    public override Task LockAsync(DbConnection db, DbTransaction tx, string scope, long id, byte[] name, CancellationToken ct) => Task.CompletedTask;
+
+    public override bool IsForeignKeyViolation(DbException e) =>
+        e is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 787 };
+
+    public override void DiscardPooledConnections() => SqliteConnection.ClearAllPools();
+
+    public override void Dispose() => SqliteConnection.ClearAllPools();
+}
