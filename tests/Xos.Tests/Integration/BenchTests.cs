@@ -30,4 +30,35 @@ public sealed class BenchTests
             Assert.True(workload.GetProperty("ops").GetInt64() >= 20);
         }
     }
+
+    /// <summary>
+    /// `xos bench` as a user runs it, with its output going to a pipe: no progress line (nothing rewritten with \r) mixes into what
+    /// is captured, and the run's JSON and HTML report carry its per-second samples and latency histogram.
+    /// </summary>
+    [Fact]
+    public async Task ARedirectedRunPrintsNoProgressLineAndWritesItsReport()
+    {
+        await using var server = await XosProcess.StartAsync();
+        var json = Path.Combine(server.DataDirectory, "run.json");
+        var html = Path.Combine(server.DataDirectory, "run.html");
+        var (exitCode, stdout, stderr) = await XosAdmin.RunXosAsync(["bench", "--endpoint", server.Endpoint, "--workloads", "put-4k,get-4k",
+            "--duration", "1.5", "--concurrency", "2", "--json", json, "--html", html]);
+        Assert.True(exitCode == 0, stdout + stderr);
+        Assert.DoesNotContain('\r', stdout + stderr);
+        Assert.Matches(@"(?m)^get-4k\s+\d+", stdout);
+
+        var report = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement;
+        foreach (var workload in report.GetProperty("workloads").EnumerateArray())
+        {
+            var ops = workload.GetProperty("ops").GetInt64();
+            Assert.True(ops > 0);
+            Assert.Equal(ops, workload.GetProperty("timeline").EnumerateArray().Sum(s => s.GetProperty("ops").GetInt64()));
+            Assert.Equal(ops, workload.GetProperty("histogram").GetProperty("counts").EnumerateArray().Sum(c => c.GetInt64()));
+        }
+        var page = await File.ReadAllTextAsync(html);
+        foreach (var workload in new[] { "put-4k", "get-4k" })
+            foreach (var chart in new[] { "throughput", "histogram", "percentiles" })
+                Assert.Contains($"<figure class=\"chart\" data-chart=\"{chart}\" data-workload=\"{workload}\"><figcaption>", page);
+        Assert.Equal(6, page.Split("<svg ").Length - 1);
+    }
 }
