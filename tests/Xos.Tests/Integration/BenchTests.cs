@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Xos.Server.Bench;
 
@@ -60,5 +61,36 @@ public sealed class BenchTests
             foreach (var chart in new[] { "throughput", "histogram", "percentiles" })
                 Assert.Contains($"<figure class=\"chart\" data-chart=\"{chart}\" data-workload=\"{workload}\"><figcaption>", page);
         Assert.Equal(6, page.Split("<svg ").Length - 1);
+    }
+
+    /// <summary>`xos bench ceiling`: any GET gets SIZE bytes, anything else an empty 200, so `xos bench get-4k` runs against it too.</summary>
+    [Fact]
+    public async Task TheCeilingServerAnswersGetsWithItsBodyAndCarriesABenchRun()
+    {
+        Assert.Equal(2, (await XosAdmin.RunXosAsync(["bench", "ceiling", "--listen", "localhost"])).ExitCode);
+        var port = XosProcess.FreePort();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { XosProcess.ServerDll, "bench", "ceiling", "--listen", $"127.0.0.1:{port}", "--size", "4k" }) psi.ArgumentList.Add(a);
+        using var ceiling = Process.Start(psi)!;
+        try
+        {
+            Assert.StartsWith("ceiling listening on", await ceiling.StandardOutput.ReadLineAsync());
+            using var http = new HttpClient();
+            Assert.Equal(4096, (await http.GetByteArrayAsync($"http://127.0.0.1:{port}/any/key?x=1")).Length);
+            using var put = await http.PutAsync($"http://127.0.0.1:{port}/bucket/key", new ByteArrayContent(new byte[100_000]));
+            Assert.Equal(System.Net.HttpStatusCode.OK, put.StatusCode);
+
+            var json = Path.Combine(Path.GetTempPath(), $"xos-ceiling-{Guid.NewGuid():N}.json");
+            Assert.Equal(0, await BenchCommand.RunAsync(["--endpoint", $"http://127.0.0.1:{port}", "--access-key", "a", "--secret-key", "b",
+                "--workloads", "get-4k", "--ops", "50", "--concurrency", "2", "--json", json, "--no-progress"]));
+            var workload = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.GetProperty("workloads")[0];
+            File.Delete(json);
+            Assert.Equal((50L, 0L), (workload.GetProperty("ops").GetInt64(), workload.GetProperty("errors").GetInt64()));
+        }
+        finally
+        {
+            ceiling.Kill();
+            await ceiling.WaitForExitAsync();
+        }
     }
 }
