@@ -56,7 +56,7 @@ public static class BenchHtml
         for (var i = 0; i < runs.Count; i++)
         {
             var (name, report) = runs[i];
-            html.Append(Inv, $"<tr><td><span class=\"sw s{i % 8}\"></span>{Enc(name)}</td><td>{Enc(report.Endpoint)}</td>")
+            html.Append(Inv, $"<tr><td><span class=\"sw s{i % 8}\"></span>{Enc(name)}</td><td class=\"wrap\">{Enc(report.Endpoint)}</td>")
                 .Append(Inv, $"<td>{report.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm}</td><td class=\"n\">{report.Concurrency}</td><td>{Enc(report.ServerSideEncryption ?? "none")}</td></tr>");
         }
         html.Append("</tbody></table></header>");
@@ -90,34 +90,27 @@ public static class BenchHtml
     private static string Legend(IReadOnlyList<(string Name, int Index)> runs) =>
         "<ul class=\"legend\">" + string.Concat(runs.Select(r => $"<li><span class=\"sw s{r.Index % 8}\"></span>{Enc(r.Name)}</li>")) + "</ul>";
 
+    /// <summary>One row per workload and run (a wide table of runs side by side stops being readable past three runs).</summary>
     private static string Summary(IReadOnlyList<(string Name, BenchReport Report)> runs, List<string> workloads)
     {
-        var sb = new StringBuilder("<section class=\"summary\"><h2>Summary</h2><div class=\"scroll\"><table><thead><tr><th rowspan=\"2\">workload</th>");
-        foreach (var (name, _) in runs) sb.Append(Inv, $"<th colspan=\"{(runs.Count > 1 ? 5 : 4)}\">{Enc(name)}</th>");
-        sb.Append("</tr><tr>");
-        for (var i = 0; i < runs.Count; i++)
-            sb.Append("<th>ops/s</th><th>MiB/s</th><th>p50 ms</th><th>p99 ms</th>").Append(runs.Count > 1 ? "<th>× first</th>" : "");
-        sb.Append("</tr></thead><tbody>");
+        var sb = new StringBuilder("<section class=\"summary\"><h2>Summary</h2><div class=\"scroll\"><table><thead><tr><th>workload</th><th>run</th>")
+            .Append("<th>ops/s</th><th>MiB/s</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>errors</th>")
+            .Append(runs.Count > 1 ? $"<th>ops/s × {Enc(runs[0].Name)}</th>" : "").Append("</tr></thead><tbody>");
         foreach (var workload in workloads)
         {
-            sb.Append(Inv, $"<tr><td><a href=\"#w-{Enc(workload)}\">{Enc(workload)}</a></td>");
             var first = runs[0].Report.Workloads.FirstOrDefault(w => w.Name == workload);
-            for (var i = 0; i < runs.Count; i++)
+            var rows = runs.Select((r, i) => (r.Name, Index: i, Result: r.Report.Workloads.FirstOrDefault(w => w.Name == workload))).Where(r => r.Result is not null).ToList();
+            for (var j = 0; j < rows.Count; j++)
             {
-                var r = runs[i].Report.Workloads.FirstOrDefault(w => w.Name == workload);
-                if (r is null)
-                {
-                    sb.Append("<td>–</td><td>–</td><td>–</td><td>–</td>").Append(runs.Count > 1 ? "<td>–</td>" : "");
-                    continue;
-                }
-                sb.Append(Inv, $"<td class=\"n\">{Num(r.OpsPerSec)}</td><td class=\"n\">{(r.ObjectSize > 0 ? Num(r.MibPerSec) : "–")}</td>")
-                    .Append(Inv, $"<td class=\"n\">{Num(r.P50Ms)}</td><td class=\"n\">{Num(r.P99Ms)}</td>");
+                var (name, index, r) = (rows[j].Name, rows[j].Index, rows[j].Result!);
+                sb.Append(j == 0 ? string.Create(Inv, $"<tr class=\"first\"><td rowspan=\"{rows.Count}\"><a href=\"#w-{Enc(workload)}\">{Enc(workload)}</a></td>") : "<tr>")
+                    .Append(Inv, $"<td><span class=\"sw s{index % 8}\"></span>{Enc(name)}</td><td class=\"n\">{Num(r.OpsPerSec)}</td><td class=\"n\">{(r.ObjectSize > 0 ? Num(r.MibPerSec) : "–")}</td>")
+                    .Append(Inv, $"<td class=\"n\">{Num(r.P50Ms)}</td><td class=\"n\">{Num(r.P90Ms)}</td><td class=\"n\">{Num(r.P99Ms)}</td><td class=\"n{(r.Errors > 0 ? " err" : "")}\">{r.Errors}</td>");
                 if (runs.Count > 1)
-                    sb.Append(i == 0 || first is null || first.OpsPerSec == 0 ? "<td class=\"n\">–</td>"
+                    sb.Append(index == 0 || first is null || first.OpsPerSec == 0 ? "<td class=\"n\">–</td>"
                         : string.Create(Inv, $"<td class=\"n {(r.OpsPerSec >= first.OpsPerSec ? "up" : "down")}\">{r.OpsPerSec / first.OpsPerSec:F2}</td>"));
-                if (r.Errors > 0) sb.Append(Inv, $"<td class=\"err\">{r.Errors} errors</td>");
+                sb.Append("</tr>");
             }
-            sb.Append("</tr>");
         }
         return sb.Append("</tbody></table></div></section>").ToString();
     }
@@ -340,7 +333,7 @@ public static class BenchHtml
         main{max-width:1400px;margin:0 auto;padding:24px}h1{margin:0 0 4px;font-size:26px}h2{margin:0;font-size:19px}
         .sub{margin:2px 0 12px;color:var(--muted)}header,section{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px;margin-bottom:18px}
         table{border-collapse:collapse;font-variant-numeric:tabular-nums}th,td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
-        th{color:var(--muted);font-weight:600;font-size:12px}td.n{text-align:right}.up{color:var(--up)}.down{color:var(--down)}.err{color:var(--down)}
+        th{color:var(--muted);font-weight:600;font-size:12px}td.n{text-align:right}td.wrap{white-space:normal;word-break:break-all}tr.first td{border-top:2px solid var(--line)}.up{color:var(--up)}.down{color:var(--down)}.err{color:var(--down)}
         .scroll{overflow-x:auto}a{color:var(--c0)}.legend{list-style:none;padding:0;margin:0 0 12px;display:flex;gap:18px;flex-wrap:wrap}
         .sw{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:6px;vertical-align:-1px;background:var(--c)}
         .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:16px;margin-top:8px}
