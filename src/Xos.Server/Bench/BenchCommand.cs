@@ -2,18 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Xos.Server.Bench;
-
-public sealed record WorkloadResult(string Name, long ObjectSize, long Ops, double Seconds, double OpsPerSec, double MibPerSec,
-    double P50Ms, double P90Ms, double P99Ms, double MaxMs, long Errors, string? FirstError);
-
-public sealed record BenchReport(string Endpoint, DateTimeOffset StartedAt, int Concurrency, string? ServerSideEncryption, List<WorkloadResult> Workloads);
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
-[JsonSerializable(typeof(BenchReport))]
-internal sealed partial class BenchJson : JsonSerializerContext;
 
 /// <summary>
 /// `xos bench`: PUT and GET of objects of several sizes with N concurrent clients, and listing a large bucket,
@@ -26,6 +16,10 @@ public static class BenchCommand
     public static async Task<int> RunAsync(string[] args, CancellationToken ct = default)
     {
         if (args.Length > 0 && args[0] == "--compare") return await BenchCompare.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "ceiling") return await BenchCeiling.RunAsync(args[1..]);
+        // `--html REPORT a.json ...` renders saved runs; `--html` among the options of a run renders that run.
+        if (args.Length > 1 && args[0] == "--html" && !args.Skip(2).Any(a => a.StartsWith("--", StringComparison.Ordinal)))
+            return await BenchHtml.RunAsync(args[1], args[2..]);
         if (args.Contains("--help") || args.Contains("-h"))
         {
             Console.WriteLine(BenchOptions.Usage);
@@ -88,6 +82,9 @@ public static class BenchCommand
 
         PrintTable(report);
         if (options.JsonPath is not null) await File.WriteAllTextAsync(options.JsonPath, JsonSerializer.Serialize(report, BenchJson.Default.BenchReport), ct);
+        if (options.HtmlPath is not null
+            && !await BenchHtml.WriteAsync(options.HtmlPath, [(options.JsonPath is { } json ? Path.GetFileNameWithoutExtension(json) : options.Endpoint.Authority, report)]))
+            return 1;
         return 0;
     }
 
@@ -171,38 +168,37 @@ public static class BenchCommand
         }, ct);
     }
 
-    /// <summary>Runs <paramref name="operation"/> on N workers until the duration or the op budget is spent; records each latency.</summary>
+    /// <summary>
+    /// Runs <paramref name="operation"/> on N workers until the duration or the op budget is spent; records each latency,
+    /// a latency histogram, and how many operations finished in each second.
+    /// </summary>
     private static async Task<WorkloadResult> MeasureAsync(BenchOptions options, Workload w, long bytesPerOp,
         Func<int, long, CancellationToken, Task> operation, CancellationToken ct)
     {
         var latencies = new List<double>[options.Concurrency];
-        long ops = 0, errors = 0;
+        var histograms = new long[options.Concurrency][];
+        long claimed = 0, completed = 0, errors = 0;
         string? firstError = null;
         var stopwatch = Stopwatch.StartNew();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(options.Duration);
-        var showProgress = options.Progress && !Console.IsErrorRedirected;
-        using var progress = showProgress
-            ? new Timer(_ => Console.Error.Write($"\r{w.Name}: {stopwatch.Elapsed.TotalSeconds,5:F1}s {Interlocked.Read(ref ops),8} ops {Interlocked.Read(ref ops) / Math.Max(stopwatch.Elapsed.TotalSeconds, 0.001),10:F1} ops/s   "),
-                null, 500, 500)
-            : null;
-        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async worker =>
+        var workers = Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async worker =>
         {
             var mine = latencies[worker] = new List<double>(1024);
+            var histogram = histograms[worker] = new long[LatencyHistogram.BucketCount];
             long op = 0;
             while (!deadline.IsCancellationRequested)
             {
-                var n = Interlocked.Increment(ref ops);
-                if (options.MaxOps is { } max && n > max)
-                {
-                    Interlocked.Decrement(ref ops);
-                    break;
-                }
+                var n = Interlocked.Increment(ref claimed);
+                if (options.MaxOps is { } max && n > max) break;
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
                     await operation(worker, op++, ct);
-                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    mine.Add(ms);
+                    histogram[LatencyHistogram.BucketOf(ms)]++;
+                    Interlocked.Increment(ref completed);
                 }
                 catch (Exception e) when (e is HttpRequestException or BenchRequestException or IOException)
                 {
@@ -211,13 +207,57 @@ public static class BenchCommand
                 }
             }
         }));
+        var progress = options.Progress && !Console.IsOutputRedirected && !Console.IsErrorRedirected ? Console.Error : null;
+        var timeline = await SampleAsync(workers, stopwatch, () => (Interlocked.Read(ref completed), Interlocked.Read(ref errors)),
+            (elapsed, done, failed) => progress?.Write(string.Create(CultureInfo.InvariantCulture,
+                $"\r{w.Name,-10} {elapsed,6:F1} s {done,9} ops {done / Math.Max(elapsed, 0.001),10:F1} ops/s {failed,6} errors ")));
+        await workers;
         var seconds = stopwatch.Elapsed.TotalSeconds;
-        if (showProgress) Console.Error.Write("\r".PadRight(72) + "\r");
+        progress?.Write("\r" + new string(' ', 72) + "\r");
         var all = latencies.SelectMany(l => l).OrderBy(x => x).ToArray();
+        var counts = new long[LatencyHistogram.BucketCount];
+        foreach (var h in histograms)
+            for (var i = 0; i < counts.Length; i++) counts[i] += h[i];
         var done = all.Length;
         return new WorkloadResult(w.Name, w.ObjectSize, done, Math.Round(seconds, 3), Math.Round(done / seconds, 1),
             Math.Round(done * (double)bytesPerOp / (1 << 20) / seconds, 1),
-            Percentile(all, 0.50), Percentile(all, 0.90), Percentile(all, 0.99), all.Length == 0 ? 0 : Math.Round(all[^1], 2), errors, firstError);
+            Percentile(all, 0.50), Percentile(all, 0.90), Percentile(all, 0.99), all.Length == 0 ? 0 : Math.Round(all[^1], 2), errors, firstError,
+            timeline, LatencyHistogram.FromCounts(counts));
+    }
+
+    /// <summary>
+    /// Every half second until <paramref name="workers"/> end: reports progress, and at each whole second records the operations
+    /// finished and failed since the last sample; the last, shorter interval is recorded too.
+    /// </summary>
+    private static async Task<List<TimelineSample>> SampleAsync(Task workers, Stopwatch stopwatch, Func<(long Done, long Failed)> read,
+        Action<double, long, long> report)
+    {
+        var samples = new List<TimelineSample>();
+        long lastDone = 0, lastFailed = 0;
+        var lastAt = 0.0;
+        void Record(double at, long done, long failed)
+        {
+            samples.Add(new TimelineSample(Math.Round(at, 3), done - lastDone, failed - lastFailed));
+            (lastDone, lastFailed, lastAt) = (done, failed, at);
+        }
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        while (await Task.WhenAny(workers, timer.WaitForNextTickAsync().AsTask()) != workers)
+        {
+            var at = stopwatch.Elapsed.TotalSeconds;
+            var (done, failed) = read();
+            report(at, done, failed);
+            if (Math.Floor(at) > Math.Floor(lastAt)) Record(at, done, failed);
+        }
+        var (finalDone, finalFailed) = read();
+        var end = stopwatch.Elapsed.TotalSeconds;
+        if (samples.Count > 0 && end - lastAt < 0.05)
+        {
+            // Operations that finished in the moment between the last tick and the end belong to that tick's second.
+            var last = samples[^1];
+            samples[^1] = last with { AtSeconds = Math.Round(end, 3), Ops = last.Ops + finalDone - lastDone, Errors = last.Errors + finalFailed - lastFailed };
+        }
+        else if (finalDone > lastDone || finalFailed > lastFailed || samples.Count == 0) Record(end, finalDone, finalFailed);
+        return samples;
     }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 
 namespace Xos.Server.Bench;
 
@@ -17,21 +16,8 @@ public static class BenchCompare
             Console.Error.WriteLine("usage: xos bench --compare FIRST.json SECOND.json [MORE.json ...]");
             return 2;
         }
-        var reports = new List<(string Name, BenchReport Report)>();
-        foreach (var path in paths)
-        {
-            try
-            {
-                var report = JsonSerializer.Deserialize(await File.ReadAllTextAsync(path), BenchJson.Default.BenchReport)
-                             ?? throw new JsonException("empty");
-                reports.Add((Path.GetFileNameWithoutExtension(path), report));
-            }
-            catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"cannot read {path}: {e.Message}");
-                return 1;
-            }
-        }
+        var reports = await BenchRuns.LoadAsync(paths);
+        if (reports is null) return 1;
         Console.Write(Format(reports));
         return 0;
     }

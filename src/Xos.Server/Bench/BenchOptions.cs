@@ -29,6 +29,7 @@ public sealed record BenchOptions
     public IReadOnlyList<Workload> Workloads { get; init; } = [];
     public int ListKeys { get; init; } = 10000;
     public string? JsonPath { get; init; }
+    public string? HtmlPath { get; init; }
     public bool Progress { get; init; } = true;
     /// <summary>
     /// How every object the run writes is encrypted, to measure encrypted I/O: AES256, SM4 or aws:kms (x-amz-server-side-encryption),
@@ -54,6 +55,7 @@ public sealed record BenchOptions
     public const string Usage = """
         usage: xos bench --endpoint URL [--access-key AK --secret-key SK] [options]
                xos bench --compare FIRST.json SECOND.json [MORE.json ...]   (runs saved with --json, side by side, with ratios)
+               xos bench --html REPORT.html RUN.json [MORE.json ...]         (the same runs as charts in one HTML file)
           --endpoint URL        any S3 endpoint (path-style requests, Signature V4)
           --access-key, --secret-key
                                 default: XOS_ROOT_ACCESS_KEY/XOS_ROOT_SECRET_KEY or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
@@ -64,10 +66,11 @@ public sealed record BenchOptions
           --ops N               stop a workload after N operations
           --workloads LIST      default put-4k,get-4k,put-1m,get-1m,put-64m,get-64m,list
           --list-keys N         keys created for the list workload (default 10000)
-          --json FILE           also write the results as JSON
+          --json FILE           also write the results as JSON (with per-second throughput and a latency histogram)
+          --html FILE           also write the results as an HTML report with charts
           --sse ALGORITHM       write every object encrypted: AES256, SM4 or aws:kms (x-amz-server-side-encryption), or
                                 SSE-C (a customer key made for the run; XOS needs HTTPS or --allow-insecure-sse-c)
-          --no-progress         no progress line on stderr
+          --no-progress         no progress line on stderr (there is none anyway when stdout or stderr is not a terminal)
         """;
 
     /// <summary>Sizes such as 4k, 1m, 64m, 1g (binary units), or a plain byte count.</summary>
@@ -132,6 +135,7 @@ public sealed record BenchOptions
             Workloads = workloads,
             ListKeys = PositiveInt("list-keys", 10000),
             JsonPath = Get("json"),
+            HtmlPath = Get("html"),
             Progress = progress,
             ServerSideEncryption = sse is not null && sse.Equals("SSE-C", StringComparison.OrdinalIgnoreCase) ? "SSE-C" : sse,
         };

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Xos.Server.Bench;
 
@@ -28,6 +29,68 @@ public sealed class BenchTests
         {
             Assert.Equal(0, workload.GetProperty("errors").GetInt64());
             Assert.True(workload.GetProperty("ops").GetInt64() >= 20);
+        }
+    }
+
+    /// <summary>
+    /// `xos bench` as a user runs it, with its output going to a pipe: no progress line (nothing rewritten with \r) mixes into what
+    /// is captured, and the run's JSON and HTML report carry its per-second samples and latency histogram.
+    /// </summary>
+    [Fact]
+    public async Task ARedirectedRunPrintsNoProgressLineAndWritesItsReport()
+    {
+        await using var server = await XosProcess.StartAsync();
+        var json = Path.Combine(server.DataDirectory, "run.json");
+        var html = Path.Combine(server.DataDirectory, "run.html");
+        var (exitCode, stdout, stderr) = await XosAdmin.RunXosAsync(["bench", "--endpoint", server.Endpoint, "--workloads", "put-4k,get-4k",
+            "--duration", "1.5", "--concurrency", "2", "--json", json, "--html", html]);
+        Assert.True(exitCode == 0, stdout + stderr);
+        Assert.DoesNotContain('\r', stdout + stderr);
+        Assert.Matches(@"(?m)^get-4k\s+\d+", stdout);
+
+        var report = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement;
+        foreach (var workload in report.GetProperty("workloads").EnumerateArray())
+        {
+            var ops = workload.GetProperty("ops").GetInt64();
+            Assert.True(ops > 0);
+            Assert.Equal(ops, workload.GetProperty("timeline").EnumerateArray().Sum(s => s.GetProperty("ops").GetInt64()));
+            Assert.Equal(ops, workload.GetProperty("histogram").GetProperty("counts").EnumerateArray().Sum(c => c.GetInt64()));
+        }
+        var page = await File.ReadAllTextAsync(html);
+        foreach (var workload in new[] { "put-4k", "get-4k" })
+            foreach (var chart in new[] { "throughput", "histogram", "percentiles" })
+                Assert.Contains($"<figure class=\"chart\" data-chart=\"{chart}\" data-workload=\"{workload}\"><figcaption>", page);
+        Assert.Equal(6, page.Split("<svg ").Length - 1);
+    }
+
+    /// <summary>`xos bench ceiling`: any GET gets SIZE bytes, anything else an empty 200, so `xos bench get-4k` runs against it too.</summary>
+    [Fact]
+    public async Task TheCeilingServerAnswersGetsWithItsBodyAndCarriesABenchRun()
+    {
+        Assert.Equal(2, (await XosAdmin.RunXosAsync(["bench", "ceiling", "--listen", "localhost"])).ExitCode);
+        var port = XosProcess.FreePort();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { XosProcess.ServerDll, "bench", "ceiling", "--listen", $"127.0.0.1:{port}", "--size", "4k" }) psi.ArgumentList.Add(a);
+        using var ceiling = Process.Start(psi)!;
+        try
+        {
+            Assert.StartsWith("ceiling listening on", await ceiling.StandardOutput.ReadLineAsync());
+            using var http = new HttpClient();
+            Assert.Equal(4096, (await http.GetByteArrayAsync($"http://127.0.0.1:{port}/any/key?x=1")).Length);
+            using var put = await http.PutAsync($"http://127.0.0.1:{port}/bucket/key", new ByteArrayContent(new byte[100_000]));
+            Assert.Equal(System.Net.HttpStatusCode.OK, put.StatusCode);
+
+            var json = Path.Combine(Path.GetTempPath(), $"xos-ceiling-{Guid.NewGuid():N}.json");
+            Assert.Equal(0, await BenchCommand.RunAsync(["--endpoint", $"http://127.0.0.1:{port}", "--access-key", "a", "--secret-key", "b",
+                "--workloads", "get-4k", "--ops", "50", "--concurrency", "2", "--json", json, "--no-progress"]));
+            var workload = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.GetProperty("workloads")[0];
+            File.Delete(json);
+            Assert.Equal((50L, 0L), (workload.GetProperty("ops").GetInt64(), workload.GetProperty("errors").GetInt64()));
+        }
+        finally
+        {
+            ceiling.Kill();
+            await ceiling.WaitForExitAsync();
         }
     }
 }

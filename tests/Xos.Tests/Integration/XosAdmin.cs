@@ -10,8 +10,16 @@ public static class XosAdmin
 
     public static async Task<string> RunAsync(XosProcess server, params string[] args)
     {
+        var (exitCode, stdout, stderr) = await RunXosAsync(["admin", "--data", server.DataDirectory, .. args]);
+        if (exitCode != 0) throw new InvalidOperationException($"xos admin {string.Join(' ', args)} failed: {stderr}");
+        return stdout;
+    }
+
+    /// <summary>Any `xos` command as a child process with the test root keys, its output captured through pipes.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunXosAsync(IEnumerable<string> args)
+    {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { XosProcess.ServerDll, "admin", "--data", server.DataDirectory }.Concat(args)) psi.ArgumentList.Add(a);
+        foreach (var a in args.Prepend(XosProcess.ServerDll)) psi.ArgumentList.Add(a);
         psi.Environment["XOS_ROOT_ACCESS_KEY"] = XosProcess.AccessKey;
         psi.Environment["XOS_ROOT_SECRET_KEY"] = XosProcess.SecretKey;
         if (server.MetadataUrl is not null) psi.Environment["XOS_METADATA_URL"] = server.MetadataUrl;
@@ -19,8 +27,7 @@ public static class XosAdmin
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"xos admin {string.Join(' ', args)} failed: {await stderr}");
-        return await stdout;
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     public static async Task<CreatedUser> AddUserAsync(XosProcess server, string name) =>
