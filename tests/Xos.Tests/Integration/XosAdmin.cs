@@ -10,19 +10,20 @@ public static class XosAdmin
 
     public static async Task<string> RunAsync(XosProcess server, params string[] args)
     {
-        var (exitCode, stdout, stderr) = await RunXosAsync(["admin", "--data", server.DataDirectory, .. args]);
+        var (exitCode, stdout, stderr) = await RunXosAsync(["admin", "--data", server.DataDirectory, .. args],
+            server.MetadataUrl is null ? null : new Dictionary<string, string> { ["XOS_METADATA_URL"] = server.MetadataUrl });
         if (exitCode != 0) throw new InvalidOperationException($"xos admin {string.Join(' ', args)} failed: {stderr}");
         return stdout;
     }
 
     /// <summary>Any `xos` command as a child process with the test root keys, its output captured through pipes.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunXosAsync(IEnumerable<string> args)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunXosAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args.Prepend(XosProcess.ServerDll)) psi.ArgumentList.Add(a);
         psi.Environment["XOS_ROOT_ACCESS_KEY"] = XosProcess.AccessKey;
         psi.Environment["XOS_ROOT_SECRET_KEY"] = XosProcess.SecretKey;
-        if (server.MetadataUrl is not null) psi.Environment["XOS_METADATA_URL"] = server.MetadataUrl;
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
