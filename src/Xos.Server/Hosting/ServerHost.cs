@@ -44,6 +44,7 @@ public static class ServerHost
                 listen.Protocols = HttpProtocols.Http1;
                 if (options.CertificatePath is not null) listen.UseHttps(options.CertificatePath, options.CertificatePassword);
             });
+            if (options.MetricsAddress is { } metrics) k.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
         });
         builder.Host.ConfigureHostOptions(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
@@ -82,7 +83,10 @@ public static class ServerHost
         space.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<FreeSpaceGuard>();
         var endpoint = app.Services.GetRequiredService<S3Endpoint>();
         var adminApi = app.Services.GetRequiredService<AdminApi>();
-        app.Run(http => Health.TryHandle(http, store, space) ?? (adminApi.Matches(http) ? adminApi.HandleAsync(http) : endpoint.HandleAsync(http)));
+        await ServerMetrics.InitializeAsync(space, store.IsSharedByProcesses ? "postgresql" : "sqlite", served: options.MetricsAddress is not null);
+        var metricsPort = options.MetricsAddress?.Port;
+        app.Run(http => http.Connection.LocalPort == metricsPort ? ServerMetrics.ServeAsync(http)
+            : Health.TryHandle(http, store, space) ?? (adminApi.Matches(http) ? adminApi.HandleAsync(http) : endpoint.HandleAsync(http)));
         return app;
     }
 }
