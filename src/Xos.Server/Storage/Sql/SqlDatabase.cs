@@ -2,6 +2,15 @@ using System.Data.Common;
 
 namespace Xos.Server.Storage.Sql;
 
+/// <summary>
+/// A connection that keeps its statements prepared between calls: it hands out the command of a SQL text it ran
+/// before, parsed and planned once. Engines that prepare by themselves (Npgsql's auto-prepare) need not offer it.
+/// </summary>
+public interface IPreparedCommands
+{
+    DbCommand Command(string sql);
+}
+
 /// <summary>The schema one engine runs: its current version, the statements that create it, and the steps from older versions.</summary>
 public sealed record SqlSchema(int Version, string Create, IReadOnlyList<(int Version, string Sql)> Migrations);
 

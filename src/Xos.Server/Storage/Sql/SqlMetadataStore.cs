@@ -72,18 +72,28 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
     private static async Task<DbConnection> TimedAsync(Task<DbConnection> opening, string call, bool write, long started)
     {
         var db = await opening;
-        db.StateChange += (_, e) =>
+        // Unsubscribes itself: a connection an engine reuses would otherwise gather one handler per call.
+        System.Data.StateChangeEventHandler? closed = null;
+        closed = (_, e) =>
         {
-            if (e.CurrentState == System.Data.ConnectionState.Closed) Hosting.ServerMetrics.StoreCallFinished(call, write, started);
+            if (e.CurrentState != System.Data.ConnectionState.Closed) return;
+            db.StateChange -= closed;
+            Hosting.ServerMetrics.StoreCallFinished(call, write, started);
         };
+        db.StateChange += closed;
         return db;
     }
 
     private static DbCommand Command(DbConnection db, DbTransaction? tx, string sql, params (string Name, object? Value)[] args)
     {
-        var cmd = db.CreateCommand();
+        DbCommand cmd;
+        if (db is IPreparedCommands prepared) cmd = prepared.Command(sql);
+        else
+        {
+            cmd = db.CreateCommand();
+            cmd.CommandText = sql;
+        }
         cmd.Transaction = tx;
-        cmd.CommandText = sql;
         foreach (var (name, value) in args) AddParameter(cmd, name, value);
         return cmd;
     }
