@@ -60,7 +60,6 @@ public static class Cli
             return 2;
         }
         options = options with { DataDirectory = Path.GetFullPath(options.DataDirectory) };
-        using var output = BufferedStandardOutput.Install();
         WebApplication app;
         try
         {
@@ -89,7 +88,6 @@ public static class Cli
         Console.WriteLine(root.FromEnvironment
             ? "  secret key  : (from XOS_ROOT_SECRET_KEY)"
             : $"  secret key  : {root.SecretKey}   (kept in {Path.Combine(options.DataDirectory, RootCredentials.FileName)})");
-        output.Flush();
         // The store was created outside the container, which therefore does not dispose it; close it after the last request.
         await app.WaitForShutdownAsync();
         await app.DisposeAsync();
