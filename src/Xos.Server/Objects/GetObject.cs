@@ -60,6 +60,11 @@ public static class GetObject
             await plaintext.CopyToAsync(response.Body, CopyBufferSize, ct);
             return;
         }
+        if (obj.InlineData is { } inline)
+        {
+            await response.Body.WriteAsync(inline.AsMemory((int)offset, (int)length), ct);
+            return;
+        }
         if (obj.BlobId is { } blobId)
         {
             var path = ctx.Blobs.LocalPath(blobId);
@@ -88,7 +93,7 @@ public static class GetObject
                 {
                     var from = Math.Max(offset, start) - start;
                     var to = Math.Min(end, segEnd) - start;
-                    pieces.Add((ctx.Blobs.OpenRead(s.BlobId), from, to - from));
+                    pieces.Add((ctx.Blobs.Open(s), from, to - from));
                 }
                 start = segEnd;
             }

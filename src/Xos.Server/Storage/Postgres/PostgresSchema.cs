@@ -8,12 +8,15 @@ namespace Xos.Server.Storage.Postgres;
 /// </summary>
 internal static class PostgresSchema
 {
-    public const int Version = 3;
+    public const int Version = 4;
 
     public static SqlSchema Current => new(Version, Create, Migrations);
 
     /// <summary>Steps from older PostgreSQL schemas; the first PostgreSQL schema is version 3.</summary>
-    private static readonly (int Version, string Sql)[] Migrations = [];
+    private static readonly (int Version, string Sql)[] Migrations =
+    [
+        (4, "ALTER TABLE objects ADD COLUMN IF NOT EXISTS inline_data BYTEA;"),
+    ];
 
     private const string Create = """
         CREATE TABLE IF NOT EXISTS users (
@@ -111,7 +114,8 @@ internal static class PostgresSchema
             upload_id TEXT COLLATE "C",
             lock_mode TEXT,
             lock_until BIGINT,
-            legal_hold BIGINT NOT NULL DEFAULT 0);
+            legal_hold BIGINT NOT NULL DEFAULT 0,
+            inline_data BYTEA);
         CREATE UNIQUE INDEX IF NOT EXISTS objects_version ON objects(bucket_id, key, version_id);
         CREATE UNIQUE INDEX IF NOT EXISTS objects_latest ON objects(bucket_id, key) WHERE is_latest = 1;
         CREATE INDEX IF NOT EXISTS objects_blob ON objects(blob_id);

@@ -9,7 +9,7 @@ namespace Xos.Server.Storage.Sqlite;
 /// BEGIN IMMEDIATE, which takes the database's single write lock: writers are serialised whole, so the per-object
 /// locks other engines need are already held.
 /// </summary>
-public sealed class SqliteDatabase : SqlDatabase
+public sealed partial class SqliteDatabase : SqlDatabase
 {
     private readonly string _connectionString;
     private readonly string _path;
