@@ -26,6 +26,7 @@ public static class ServerHost
         // A failed start is reported by `xos server` as one line; the host's own report would add a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
