@@ -6,7 +6,8 @@
 #
 # Usage: scripts/bench-ratios.sh [OUT_DIR]          run everything; JSON runs, report.html and ratios.md go to OUT_DIR
 #        scripts/bench-ratios.sh --table OUT_DIR    print the tables again from a folder of saved runs (e.g. docs/bench)
-# Environment: DURATION (seconds per xos bench workload, default 5), WRK_SECONDS (default 10), CONCURRENCY (default 8).
+# Environment: DURATION (seconds per xos bench workload, default 5), WRK_SECONDS (default 10), CONCURRENCY (default 8),
+#              WARMUP (seconds per workload of the unrecorded warm-up, default 5).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -166,10 +167,13 @@ wrk_run() { # NAME URL [ENDPOINT TO RECORD]
     wrk -t2 -c32 -d"${wrk_seconds}s" --latency -s "$root/scripts/wrk-report.lua" "$2" | grep -E "Requests/sec|Latency|Non-2xx|errors" || true
 }
 
+# .NET compiles hot code again, optimised with what it saw, after it has run a while: a server is measured as it runs
+# for days, not in its first seconds. WARMUP seconds per workload (default 5) of every kind, on both servers.
 echo "== warm-up (JIT) of xos and the ceiling, not recorded"
-bench "$endpoint" --workloads put-4k,get-4k,get-1m --duration 2 >/dev/null
-bench "http://127.0.0.1:$ceiling_port" --workloads get-4k --duration 2 >/dev/null
-wrk -t2 -c32 -d2s "http://127.0.0.1:$ceiling_port/" >/dev/null
+bench "$endpoint" --workloads put-4k,get-4k,put-1m,get-1m,put-64m,get-64m,list --duration "${WARMUP:-5}" >/dev/null
+wrk -t2 -c32 -d"${WARMUP:-5}s" "$endpoint/ratios/public-4k" >/dev/null
+bench "http://127.0.0.1:$ceiling_port" --workloads get-4k --duration "${WARMUP:-5}" >/dev/null
+wrk -t2 -c32 -d"${WARMUP:-5}s" "http://127.0.0.1:$ceiling_port/" >/dev/null
 
 wrk_run ceiling "http://127.0.0.1:$ceiling_port/ratios/object"
 wrk_run anonymous "$endpoint/ratios/public-4k"

@@ -15,7 +15,9 @@ public static class ServerHost
 {
     public static async Task<WebApplication> BuildAsync(ServerOptions options)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No watching of appsettings.json for changes: the watcher wakes on every file event in the working folder
+        // (a data folder under it counts), and XOS takes its settings at start-up only.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ConsoleLogProvider(options.JsonLogs));
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);

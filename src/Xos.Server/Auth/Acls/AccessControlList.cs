@@ -235,9 +235,20 @@ public sealed partial record AccessControlList(string OwnerId, IReadOnlyList<Gra
     public static AccessControlList FromJson(string? json, string ownerId)
     {
         if (json is null) return Private(ownerId);
+        if (Parsed.TryGetValue(json, out var known)) return known;
         var s = JsonSerializer.Deserialize(json, AclJson.Default.Stored)!;
-        return new AccessControlList(s.Owner, s.Grants.Select(g => new Grant(g[0] == "id" ? Grantee.User(g[1]) : Grantee.Group(g[1]), ParsePermission(g[2]))).ToList());
+        var acl = new AccessControlList(s.Owner, s.Grants.Select(g => new Grant(g[0] == "id" ? Grantee.User(g[1]) : Grantee.Group(g[1]), ParsePermission(g[2]))).ToList());
+        if (Parsed.Count >= MaxParsed) Parsed.Clear();
+        Parsed[json] = acl;
+        return acl;
     }
+
+    /// <summary>
+    /// ACLs already parsed, by their stored text: every read of an object checks its ACL, and the same few ACLs (the
+    /// canned ones of each owner) are stored on most objects. Lists are immutable, so they are shared.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, AccessControlList> Parsed = new(StringComparer.Ordinal);
+    private const int MaxParsed = 10_000;
 
     [JsonSerializable(typeof(Stored))]
     private sealed partial class AclJson : JsonSerializerContext;

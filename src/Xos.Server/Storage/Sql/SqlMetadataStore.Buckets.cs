@@ -27,7 +27,8 @@ public sealed partial class SqlMetadataStore
     private static BucketRecord ReadBucketWithSettings(DbDataReader r)
     {
         var bucket = ReadBucket(r) with { AccountPublicAccessBlock = NullableString(r, 8) };
-        if (r.IsDBNull(7)) return bucket;
+        // SQLite folds no rows into "{}", PostgreSQL into NULL: most buckets have none of these settings.
+        if (r.IsDBNull(7) || r.GetString(7) is "{}") return bucket;
         string? encryption = null, policy = null, objectLock = null, lifecycle = null, ownership = null, publicAccessBlock = null, logging = null;
         using var settings = JsonDocument.Parse(r.GetString(7));
         foreach (var setting in settings.RootElement.EnumerateObject())
