@@ -1,43 +1,67 @@
 #!/usr/bin/env bash
 # Runs every test: xunit unit and integration tests (real xos processes driven by AWSSDK.S3), once on the embedded
 # SQLite store and once more on PostgreSQL (a real server from Debian's package, started by the tests),
-# then the Node suite (the SDK guide's examples through aws-sdk v2), then awscli, s3cmd and boto3, then the ceph/s3-tests
+# then the Node suite (the SDK guide's examples through aws-sdk v2), then awscli, s3cmd and boto3, and the ceph/s3-tests
 # that tests/conformance/must-pass.txt lists (when the suite is beside the project, as in CI).
+# The ceph/s3-tests run against a server of their own while the other phases run, since each phase mostly waits on
+# its own server; XOS_TEST_SERIAL=1 runs them one after the other.
 set -uo pipefail
 cd "$(dirname "$0")"
 
-scripts/install-test-deps.sh || exit 1
-dotnet build xos.slnx -c Release -nologo -v quiet || exit 1
+SECONDS=0
+times_file=$(mktemp)
+timed() { # timed NAME COMMAND...: runs the command and notes how long it took (also inside a pipeline's subshell)
+  local name=$1 start=$SECONDS; shift
+  "$@"; local status=$?
+  echo "$name $((SECONDS - start))s" >>"$times_file"
+  return $status
+}
+
+timed install scripts/install-test-deps.sh || exit 1
+timed build dotnet build xos.slnx -c Release -nologo -v quiet || exit 1
+dll="$PWD/src/Xos.Server/bin/Release/net10.0/xos.dll"
+
+conformance_log=$(mktemp)
+conformance_status_file=$(mktemp)
+run_conformance() {
+  local start=$SECONDS
+  tests/conformance/run.sh "$dll" >"$conformance_log" 2>&1
+  echo "$? $((SECONDS - start))" >"$conformance_status_file"
+}
+if [ "${XOS_TEST_SERIAL:-}" = 1 ]; then run_conformance; else run_conformance & conformance_pid=$!; fi
 
 dotnet_log=$(mktemp)
-dotnet test tests/Xos.Tests -c Release --no-build -nologo 2>&1 | tee "$dotnet_log"
+timed "xunit" dotnet test tests/Xos.Tests -c Release --no-build -nologo 2>&1 | tee "$dotnet_log"
 dotnet_status=${PIPESTATUS[0]}
 
 # The same classes against PostgreSQL; the unit tests do not start servers and ran above.
 postgres_log=$(mktemp)
-XOS_TEST_METADATA=postgres dotnet test tests/Xos.Tests -c Release --no-build -nologo --filter 'FullyQualifiedName~Integration' 2>&1 | tee "$postgres_log"
+timed "xunit-postgres" env XOS_TEST_METADATA=postgres dotnet test tests/Xos.Tests -c Release --no-build -nologo --filter 'FullyQualifiedName~Integration' 2>&1 | tee "$postgres_log"
 postgres_status=${PIPESTATUS[0]}
 
 node_log=$(mktemp)
-XOS_DLL="$PWD/src/Xos.Server/bin/Release/net10.0/xos.dll" npm --prefix tests/node test 2>&1 | tee "$node_log"
+timed node env XOS_DLL="$dll" npm --prefix tests/node test 2>&1 | tee "$node_log"
 node_status=${PIPESTATUS[0]}
 
 clients_log=$(mktemp)
-tests/clients/run.sh "$PWD/src/Xos.Server/bin/Release/net10.0/xos.dll" 2>&1 | tee "$clients_log"
+timed clients tests/clients/run.sh "$dll" 2>&1 | tee "$clients_log"
 clients_status=${PIPESTATUS[0]}
 
-conformance_log=$(mktemp)
-tests/conformance/run.sh "$PWD/src/Xos.Server/bin/Release/net10.0/xos.dll" 2>&1 | tee "$conformance_log"
-conformance_status=${PIPESTATUS[0]}
+[ -n "${conformance_pid:-}" ] && wait "$conformance_pid"
+cat "$conformance_log"
+read -r conformance_status conformance_seconds <"$conformance_status_file" || { conformance_status=1; conformance_seconds=0; }
+echo "conformance ${conformance_seconds}s" >>"$times_file"
 
 count() { grep -Eo "$1" "$2" | grep -Eo '[0-9]+' | tail -1; }
 passed=$(( $(count 'Passed: +[0-9]+' "$dotnet_log" || echo 0) + $(count 'Passed: +[0-9]+' "$postgres_log" || echo 0) + $(count '^# pass [0-9]+' "$node_log" || echo 0) + $(count 'clients: [0-9]+ passed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed' "$conformance_log" || echo 0) ))
 failed=$(( $(count 'Failed: +[0-9]+' "$dotnet_log" || echo 0) + $(count 'Failed: +[0-9]+' "$postgres_log" || echo 0) + $(count '^# fail [0-9]+' "$node_log" || echo 0) + $(count 'passed, [0-9]+ failed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed, [0-9]+ failed' "$conformance_log" || echo 0) ))
 failures=$( { grep -E '^\s*Failed [A-Za-z]' "$dotnet_log"; grep -E '^\s*Failed [A-Za-z]' "$postgres_log" | sed 's/$/ (PostgreSQL)/'; grep -E '^not ok' "$node_log"; grep -E '^FAIL|^not ok' "$clients_log"; grep -E '^FAILED' "$conformance_log"; } 2>/dev/null | sed 's/^\s*/  /' | head -40)
-rm -f "$dotnet_log" "$postgres_log" "$node_log" "$clients_log" "$conformance_log"
+rm -f "$dotnet_log" "$postgres_log" "$node_log" "$clients_log" "$conformance_log" "$conformance_status_file"
 
 echo
 echo "exit codes: dotnet $dotnet_status, dotnet on PostgreSQL $postgres_status, node $node_status, clients $clients_status, conformance $conformance_status"
+echo "times: $(paste -sd, "$times_file" | sed 's/,/, /g'), total ${SECONDS}s"
 echo "$passed passed, $failed failed"
+rm -f "$times_file"
 [ -n "$failures" ] && printf 'failed:\n%s\n' "$failures"
 [ "$dotnet_status" -eq 0 ] && [ "$postgres_status" -eq 0 ] && [ "$node_status" -eq 0 ] && [ "$clients_status" -eq 0 ] && [ "$conformance_status" -eq 0 ] && [ "$failed" -eq 0 ]

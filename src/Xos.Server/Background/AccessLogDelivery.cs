@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -90,6 +91,9 @@ public sealed partial class AccessLogDelivery(ServerContext ctx, AccessLogOption
     /// <summary>Delivers every gathered record now.</summary>
     public async Task DeliverAllAsync(CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
+        long delivered = 0;
+        var failed = false;
         foreach (var (name, batch) in _batches)
         {
             string[] lines;
@@ -109,12 +113,15 @@ public sealed partial class AccessLogDelivery(ServerContext ctx, AccessLogOption
             try
             {
                 await DeliverAsync(batch, lines, firstEvent, ct);
+                delivered += lines.Length;
             }
             catch (Exception e)
             {
+                failed = true;
                 LogDeliveryFailed(log, e, batch.Source.Name, batch.Config.TargetBucket, lines.Length);
             }
         }
+        ServerMetrics.BackgroundRan("access-log-delivery", Stopwatch.GetElapsedTime(started), delivered, failed);
     }
 
     private async Task DeliverAsync(Batch batch, string[] lines, DateTimeOffset firstEvent, CancellationToken ct)

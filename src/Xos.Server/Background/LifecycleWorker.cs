@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Xos.Server.Buckets;
+using Xos.Server.Hosting;
 using Xos.Server.Objects;
 using Xos.Server.Storage;
 
@@ -53,9 +54,10 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
             {
                 if (await store.TryAcquireLeaseAsync(LeaseName, _holder, options.Interval * 3 + TimeSpan.FromMinutes(1), stoppingToken))
                 {
-                    var changes = await RunPassAsync(DateTimeOffset.UtcNow, stoppingToken);
-                    if (changes > 0) LogPass(log, changes);
+                    var changes = await ServerMetrics.RunBackgroundAsync(LeaseName, async () => await RunPassAsync(DateTimeOffset.UtcNow, stoppingToken));
+                    if (changes > 0) LogPass(log, (int)changes);
                 }
+                else ServerMetrics.BackgroundSkipped(LeaseName);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -1,3 +1,4 @@
+using Xos.Server.Hosting;
 using Xos.Server.Storage;
 
 namespace Xos.Server.Background;
@@ -9,6 +10,7 @@ namespace Xos.Server.Background;
 /// </summary>
 public sealed partial class OrphanBlobSweeper(IMetadataStore store, IBlobStore blobs, ILogger<OrphanBlobSweeper> log) : BackgroundService
 {
+    private const string Worker = "orphan-sweep";
     public static readonly TimeSpan GracePeriod = TimeSpan.FromMinutes(15);
     private static readonly TimeSpan Period = TimeSpan.FromHours(1);
     private readonly string _holder = Guid.NewGuid().ToString("N");
@@ -27,12 +29,17 @@ public sealed partial class OrphanBlobSweeper(IMetadataStore store, IBlobStore b
                 var olderThan = first && !store.IsSharedByProcesses ? startedAt : DateTimeOffset.UtcNow - GracePeriod;
                 first = false;
                 // Gateways sharing a store sweep the same folder: one of them per period is enough.
-                if (!store.IsSharedByProcesses || await store.TryAcquireLeaseAsync("orphan-sweep", _holder, Period - TimeSpan.FromMinutes(1), stoppingToken))
+                if (!store.IsSharedByProcesses || await store.TryAcquireLeaseAsync(Worker, _holder, Period - TimeSpan.FromMinutes(1), stoppingToken))
                 {
-                    var removed = await SweepAsync(olderThan, stoppingToken);
-                    if (removed > 0) LogSwept(log, removed);
-                    await store.DeleteExpiredSessionsAsync(DateTimeOffset.UtcNow.AddHours(-1), stoppingToken);
+                    await ServerMetrics.RunBackgroundAsync(Worker, async () =>
+                    {
+                        var removed = await SweepAsync(olderThan, stoppingToken);
+                        if (removed > 0) LogSwept(log, removed);
+                        await store.DeleteExpiredSessionsAsync(DateTimeOffset.UtcNow.AddHours(-1), stoppingToken);
+                        return removed;
+                    });
                 }
+                else ServerMetrics.BackgroundSkipped(Worker);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

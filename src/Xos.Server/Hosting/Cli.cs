@@ -6,8 +6,8 @@ public static class Cli
     private static readonly string Usage = $"""
         usage:
           xos server [--data DIR] [--address HOST:PORT] [--domain NAME ...] [--cert FILE.pfx [--cert-password P]] [--region NAME] [--json-logs]
-                     [--metadata postgres://USER:PASSWORD@HOST:PORT/DB] [--min-free SIZE|N%]
-              env: XOS_DATA_DIR, XOS_METADATA_URL, XOS_MIN_FREE, XOS_ADDRESS, XOS_DOMAINS, XOS_TLS_CERT, XOS_TLS_CERT_PASSWORD, XOS_REGION,
+                     [--metadata postgres://USER:PASSWORD@HOST:PORT/DB] [--min-free SIZE|N%] [--metrics-address HOST:PORT]
+              env: XOS_DATA_DIR, XOS_METADATA_URL, XOS_MIN_FREE, XOS_METRICS_ADDRESS, XOS_ADDRESS, XOS_DOMAINS, XOS_TLS_CERT, XOS_TLS_CERT_PASSWORD, XOS_REGION,
                    XOS_ROOT_ACCESS_KEY, XOS_ROOT_SECRET_KEY, XOS_LOG_FORMAT=json
         {Admin.AdminCommand.Usage}
           xos bench --endpoint URL [--access-key AK --secret-key SK] [options]   (xos bench --help)
@@ -83,6 +83,7 @@ public static class Cli
         Console.WriteLine($"  metadata    : {((Storage.Sql.SqlMetadataStore)store).Description}");
         Console.WriteLine($"  domains     : {string.Join(", ", options.Domains)} (virtual-hosted: <bucket>.{options.Domains[0]}:{options.Address.Port})");
         Console.WriteLine($"  SM4 cipher  : {Storage.Encryption.Sm4Gcm.Implementation}");
+        if (options.MetricsAddress is { } metrics) Console.WriteLine($"  metrics     : http://{metrics}/metrics (Prometheus, no authentication)");
         Console.WriteLine($"  access key  : {root.AccessKey}");
         Console.WriteLine(root.FromEnvironment
             ? "  secret key  : (from XOS_ROOT_SECRET_KEY)"

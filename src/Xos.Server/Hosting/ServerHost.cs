@@ -45,6 +45,7 @@ public static class ServerHost
                 listen.Protocols = HttpProtocols.Http1;
                 if (options.CertificatePath is not null) listen.UseHttps(options.CertificatePath, options.CertificatePassword);
             });
+            if (options.MetricsAddress is { } metrics) k.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
         });
         builder.Host.ConfigureHostOptions(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
@@ -95,10 +96,13 @@ public static class ServerHost
         space.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<FreeSpaceGuard>();
         var endpoint = app.Services.GetRequiredService<S3Endpoint>();
         var adminApi = app.Services.GetRequiredService<AdminApi>();
+        await ServerMetrics.InitializeAsync(space, store.IsSharedByProcesses ? "postgresql" : "sqlite", served: options.MetricsAddress is not null);
+        var metricsPort = options.MetricsAddress?.Port;
         var console = app.Services.GetRequiredService<ConsoleEndpoint>();
         var requests = app.Services.GetRequiredService<RequestRate>();
         app.Run(http =>
         {
+            if (http.Connection.LocalPort == metricsPort) return ServerMetrics.ServeAsync(http);
             if (Health.TryHandle(http, store, space) is { } health) return health;
             requests.Record();
             if (adminApi.Matches(http)) return adminApi.HandleAsync(http);

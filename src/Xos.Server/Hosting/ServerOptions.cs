@@ -28,6 +28,11 @@ public sealed record ServerOptions
     /// share; null for the embedded SQLite database in the data folder.
     /// </summary>
     public string? MetadataUrl { get; init; }
+    /// <summary>
+    /// --metrics-address / XOS_METRICS_ADDRESS: where GET /metrics (Prometheus) is served, without S3 authentication, so it
+    /// belongs on an address only the monitoring system reaches; null serves no metrics.
+    /// </summary>
+    public IPEndPoint? MetricsAddress { get; init; }
 
     public const long MaxObjectSize = 5L * 1024 * 1024 * 1024;
     public const long MaxPartSize = 5L * 1024 * 1024 * 1024;
@@ -77,11 +82,15 @@ public sealed record ServerOptions
             AllowInsecureSseC = args.Contains("--allow-insecure-sse-c") || env("XOS_ALLOW_INSECURE_SSE_C") is "true" or "1",
             MinFree = Flag("--min-free") ?? env("XOS_MIN_FREE"),
             MetadataUrl = (Flag("--metadata") ?? env("XOS_METADATA_URL")) is { Length: > 0 } url ? url : null,
+            MetricsAddress = (Flag("--metrics-address") ?? env("XOS_METRICS_ADDRESS")) is { Length: > 0 } metrics
+                ? ParseEndpoint(metrics, "--metrics-address") : null,
         };
+        if (o.MetricsAddress is { } m && m.Port == o.Address.Port)
+            throw new ArgumentException($"--metrics-address {m} must use another port than --address {o.Address}");
         return o;
     }
 
-    public static IPEndPoint ParseEndpoint(string text)
+    public static IPEndPoint ParseEndpoint(string text, string flag = "--address")
     {
         if (IPEndPoint.TryParse(text, out var ep) && ep.Port != 0) return ep;
         var colon = text.LastIndexOf(':');
@@ -92,6 +101,6 @@ public sealed record ServerOptions
             if (host is "*" or "0.0.0.0") return new IPEndPoint(IPAddress.Any, port);
             if (IPAddress.TryParse(host.Trim('[', ']'), out var ip)) return new IPEndPoint(ip, port);
         }
-        throw new ArgumentException($"--address must be HOST:PORT (an IP address or localhost), not '{text}'");
+        throw new ArgumentException($"{flag} must be HOST:PORT (an IP address or localhost), not '{text}'");
     }
 }

@@ -21,22 +21,26 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
         headers["x-amz-id-2"] = requestId;
         headers.Server = "XOS";
         S3Request? req = null;
+        var operation = "Unknown";
         var ct = http.RequestAborted;
         var bytes = ByteCounters.Attach(http);
+        ServerMetrics.RequestStarted();
         try
         {
             req = S3Request.Parse(http, requestId, ctx.Options.Domains);
+            var op = S3Router.Resolve(req);
+            operation = op.Name;
             // A browser's preflight carries the URL of the request it prepares (presigned query included) but is
             // itself never signed: it is answered from the CORS rules alone.
             if (HttpMethods.IsOptions(req.Method))
             {
-                await S3Router.DispatchAsync(req, ctx, ct);
+                await S3Router.DispatchAsync(req, op, ctx, ct);
                 return;
             }
             await BucketCors.ApplyToActualRequestAsync(req, ctx, ct);
             await authenticator.AuthenticateAsync(req, ct);
             RequestChecksums.Attach(req);
-            await S3Router.DispatchAsync(req, ctx, ct);
+            await S3Router.DispatchAsync(req, op, ctx, ct);
         }
         catch (S3Exception e)
         {
@@ -59,6 +63,7 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
         {
             // Nothing was committed: clients retry 503 by themselves, and the next connection from the pool is a new one.
             LogMetadataUnavailable(log, http.Request.Method, http.Request.Path, requestId, e.Message);
+            ServerMetrics.MetadataUnavailable();
             ctx.Store.DiscardPooledConnections();
             await WriteErrorAsync(http, req, requestId, S3Errors.ServiceUnavailable());
         }
@@ -75,8 +80,10 @@ public sealed partial class S3Endpoint(ServerContext ctx, RequestAuthenticator a
         finally
         {
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var aborted = ct.IsCancellationRequested;
             LogRequest(log, http.Request.Method, req?.Bucket ?? "-", req?.Key ?? "-", http.Response.StatusCode,
-                bytes.Received, bytes.Sent, Math.Round(ms, 2), requestId, ct.IsCancellationRequested ? " aborted" : "");
+                bytes.Received, bytes.Sent, Math.Round(ms, 2), requestId, aborted ? " aborted" : "");
+            ServerMetrics.RequestFinished(operation, http.Response.StatusCode, bytes.Received, bytes.Sent, ms / 1000, aborted);
             if (req is not null) accessLog.Record(req, startedAt, ms);
         }
     }

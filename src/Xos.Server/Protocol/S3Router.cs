@@ -5,7 +5,16 @@ using Xos.Server.Objects;
 
 namespace Xos.Server.Protocol;
 
-/// <summary>Maps an authenticated request to its S3 operation by method, addressing level and sub-resource.</summary>
+public delegate Task S3Handler(S3Request req, ServerContext ctx, CancellationToken ct);
+
+/// <summary>An S3 (or STS) operation: its name in the AWS API reference, for metrics and logs, and the code that runs it.</summary>
+public readonly record struct S3Operation(string Name, S3Handler Handler);
+
+/// <summary>
+/// Maps a request to its S3 operation by method, addressing level and sub-resource. Resolving reads only the method,
+/// the query and the x-amz-copy-source header, so the operation is known (and counted) even when authentication
+/// then refuses the request; bucket names and keys are validated after authentication, as S3 orders its errors.
+/// </summary>
 public static class S3Router
 {
     /// <summary>Bucket sub-resources that later features implement; until then they are refused, never faked.</summary>
@@ -19,139 +28,157 @@ public static class S3Router
     private static readonly string[] UnimplementedObjectSubresources =
         ["restore", "select"];
 
-    public static Task DispatchAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    private static readonly S3Operation NotImplementedOperation = new("NotImplemented", static (req, _, _) =>
     {
-        if (HttpMethods.IsOptions(req.Method) && req.Bucket is not null) return BucketCors.PreflightAsync(req, ctx, ct);
-        if (req.Bucket is null) return DispatchServiceAsync(req, ctx, ct);
-        if (req.Key is null) return DispatchBucketAsync(req, ctx, ct);
-        return DispatchObjectAsync(req, ctx, ct);
+        var sub = UnimplementedBucketSubresources.Concat(UnimplementedObjectSubresources).First(req.HasQuery);
+        throw S3Errors.NotImplemented(req.Key is null
+            ? $"The bucket '{sub}' sub-resource is not implemented yet."
+            : $"The object '{sub}' sub-resource is not implemented yet.");
+    });
+
+    private static readonly S3Operation MethodNotAllowedOperation =
+        new("MethodNotAllowed", static (req, _, _) => throw S3Errors.MethodNotAllowed(req.Method));
+
+    public static async Task DispatchAsync(S3Request req, S3Operation operation, ServerContext ctx, CancellationToken ct)
+    {
+        if (req.Bucket is not null && !HttpMethods.IsOptions(req.Method))
+        {
+            BucketNames.Validate(req.Bucket);
+            if (req.Key is not null && operation.Name != NotImplementedOperation.Name) ObjectKeys.Validate(req.Key);
+        }
+        await operation.Handler(req, ctx, ct);
     }
 
-    private static Task DispatchServiceAsync(S3Request req, ServerContext ctx, CancellationToken ct) => req.Method switch
+    public static S3Operation Resolve(S3Request req)
     {
-        "GET" => ListBuckets.HandleAsync(req, ctx, ct),
-        "POST" => Sts.StsEndpoint.HandleAsync(req, ctx, ct),
-        _ => throw S3Errors.MethodNotAllowed(req.Method),
+        if (HttpMethods.IsOptions(req.Method) && req.Bucket is not null) return new("PreflightCors", BucketCors.PreflightAsync);
+        if (req.Bucket is null) return ResolveService(req);
+        if (req.Key is null) return ResolveBucket(req);
+        return ResolveObject(req);
+    }
+
+    private static S3Operation ResolveService(S3Request req) => req.Method switch
+    {
+        "GET" => new("ListBuckets", ListBuckets.HandleAsync),
+        "POST" => new("STS", Sts.StsEndpoint.HandleAsync),
+        _ => MethodNotAllowedOperation,
     };
 
-    private static Task DispatchBucketAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    private static S3Operation ResolveBucket(S3Request req)
     {
-        BucketNames.Validate(req.Bucket!);
         foreach (var sub in UnimplementedBucketSubresources)
-            if (req.HasQuery(sub))
-                throw S3Errors.NotImplemented($"The bucket '{sub}' sub-resource is not implemented yet.");
+            if (req.HasQuery(sub)) return NotImplementedOperation;
 
         return req.Method switch
         {
-            "GET" when req.HasQuery("object-lock") => BucketObjectLock.GetAsync(req, ctx, ct),
-            "PUT" when req.HasQuery("object-lock") => BucketObjectLock.PutAsync(req, ctx, ct),
-            "GET" when req.HasQuery("policyStatus") => BucketPolicy.GetStatusAsync(req, ctx, ct),
-            "GET" when req.HasQuery("logging") => BucketLogging.GetAsync(req, ctx, ct),
-            "PUT" when req.HasQuery("logging") => BucketLogging.PutAsync(req, ctx, ct),
-            "GET" when req.HasQuery("ownershipControls") => BucketOwnershipControls.GetAsync(req, ctx, ct),
-            "PUT" when req.HasQuery("ownershipControls") => BucketOwnershipControls.PutAsync(req, ctx, ct),
-            "DELETE" when req.HasQuery("ownershipControls") => BucketOwnershipControls.DeleteAsync(req, ctx, ct),
-            "GET" when req.HasQuery("publicAccessBlock") => BucketPublicAccessBlock.GetAsync(req, ctx, ct),
-            "PUT" when req.HasQuery("publicAccessBlock") => BucketPublicAccessBlock.PutAsync(req, ctx, ct),
-            "DELETE" when req.HasQuery("publicAccessBlock") => BucketPublicAccessBlock.DeleteAsync(req, ctx, ct),
-            "GET" when req.HasQuery("policy") => BucketPolicy.GetAsync(req, ctx, ct),
-            "PUT" when req.HasQuery("policy") => BucketPolicy.PutAsync(req, ctx, ct),
-            "DELETE" when req.HasQuery("policy") => BucketPolicy.DeleteAsync(req, ctx, ct),
-            "GET" when req.HasQuery("encryption") => BucketEncryption.GetAsync(req, ctx, ct),
-            "PUT" when req.HasQuery("encryption") => BucketEncryption.PutAsync(req, ctx, ct),
-            "DELETE" when req.HasQuery("encryption") => BucketEncryption.DeleteAsync(req, ctx, ct),
-            "GET" when req.HasQuery("lifecycle") => BucketLifecycle.GetAsync(req, ctx, ct),
-            "PUT" when req.HasQuery("lifecycle") => BucketLifecycle.PutAsync(req, ctx, ct),
-            "DELETE" when req.HasQuery("lifecycle") => BucketLifecycle.DeleteAsync(req, ctx, ct),
-            "GET" when req.HasQuery("versioning") => BucketVersioning.GetAsync(req, ctx, ct),
-            "PUT" when req.HasQuery("versioning") => BucketVersioning.PutAsync(req, ctx, ct),
-            "GET" when req.HasQuery("versions") => BucketVersioning.ListVersionsAsync(req, ctx, ct),
-            "GET" when req.HasQuery("tagging") => ObjectTagging.GetBucketTagsAsync(req, ctx, ct),
-            "PUT" when req.HasQuery("tagging") => ObjectTagging.PutBucketTagsAsync(req, ctx, ct),
-            "DELETE" when req.HasQuery("tagging") => ObjectTagging.DeleteBucketTagsAsync(req, ctx, ct),
-            "GET" when req.HasQuery("cors") => BucketCors.GetAsync(req, ctx, ct),
-            "PUT" when req.HasQuery("cors") => BucketCors.PutAsync(req, ctx, ct),
-            "DELETE" when req.HasQuery("cors") => BucketCors.DeleteAsync(req, ctx, ct),
-            "GET" when req.HasQuery("acl") => BucketAcl.GetAsync(req, ctx, ct),
-            "PUT" when req.HasQuery("acl") => BucketAcl.PutAsync(req, ctx, ct),
-            "PUT" => BucketBasics.CreateAsync(req, ctx, ct),
-            "HEAD" => BucketBasics.HeadAsync(req, ctx, ct),
-            "DELETE" => BucketBasics.DeleteAsync(req, ctx, ct),
-            "GET" when req.HasQuery("location") => BucketBasics.GetLocationAsync(req, ctx, ct),
-            "GET" when req.HasQuery("uploads") => MultipartListing.ListUploadsAsync(req, ctx, ct),
-            "GET" when req.Query("list-type") == "2" => ListObjects.HandleV2Async(req, ctx, ct),
-            "GET" => ListObjects.HandleV1Async(req, ctx, ct),
-            "POST" when req.HasQuery("delete") => DeleteObjects.HandleAsync(req, ctx, ct),
-            "POST" => PostObject.HandleAsync(req, ctx, ct),
-            _ => throw S3Errors.MethodNotAllowed(req.Method),
+            "GET" when req.HasQuery("object-lock") => new("GetObjectLockConfiguration", BucketObjectLock.GetAsync),
+            "PUT" when req.HasQuery("object-lock") => new("PutObjectLockConfiguration", BucketObjectLock.PutAsync),
+            "GET" when req.HasQuery("policyStatus") => new("GetBucketPolicyStatus", BucketPolicy.GetStatusAsync),
+            "GET" when req.HasQuery("logging") => new("GetBucketLogging", BucketLogging.GetAsync),
+            "PUT" when req.HasQuery("logging") => new("PutBucketLogging", BucketLogging.PutAsync),
+            "GET" when req.HasQuery("ownershipControls") => new("GetBucketOwnershipControls", BucketOwnershipControls.GetAsync),
+            "PUT" when req.HasQuery("ownershipControls") => new("PutBucketOwnershipControls", BucketOwnershipControls.PutAsync),
+            "DELETE" when req.HasQuery("ownershipControls") => new("DeleteBucketOwnershipControls", BucketOwnershipControls.DeleteAsync),
+            "GET" when req.HasQuery("publicAccessBlock") => new("GetPublicAccessBlock", BucketPublicAccessBlock.GetAsync),
+            "PUT" when req.HasQuery("publicAccessBlock") => new("PutPublicAccessBlock", BucketPublicAccessBlock.PutAsync),
+            "DELETE" when req.HasQuery("publicAccessBlock") => new("DeletePublicAccessBlock", BucketPublicAccessBlock.DeleteAsync),
+            "GET" when req.HasQuery("policy") => new("GetBucketPolicy", BucketPolicy.GetAsync),
+            "PUT" when req.HasQuery("policy") => new("PutBucketPolicy", BucketPolicy.PutAsync),
+            "DELETE" when req.HasQuery("policy") => new("DeleteBucketPolicy", BucketPolicy.DeleteAsync),
+            "GET" when req.HasQuery("encryption") => new("GetBucketEncryption", BucketEncryption.GetAsync),
+            "PUT" when req.HasQuery("encryption") => new("PutBucketEncryption", BucketEncryption.PutAsync),
+            "DELETE" when req.HasQuery("encryption") => new("DeleteBucketEncryption", BucketEncryption.DeleteAsync),
+            "GET" when req.HasQuery("lifecycle") => new("GetBucketLifecycleConfiguration", BucketLifecycle.GetAsync),
+            "PUT" when req.HasQuery("lifecycle") => new("PutBucketLifecycleConfiguration", BucketLifecycle.PutAsync),
+            "DELETE" when req.HasQuery("lifecycle") => new("DeleteBucketLifecycle", BucketLifecycle.DeleteAsync),
+            "GET" when req.HasQuery("versioning") => new("GetBucketVersioning", BucketVersioning.GetAsync),
+            "PUT" when req.HasQuery("versioning") => new("PutBucketVersioning", BucketVersioning.PutAsync),
+            "GET" when req.HasQuery("versions") => new("ListObjectVersions", BucketVersioning.ListVersionsAsync),
+            "GET" when req.HasQuery("tagging") => new("GetBucketTagging", ObjectTagging.GetBucketTagsAsync),
+            "PUT" when req.HasQuery("tagging") => new("PutBucketTagging", ObjectTagging.PutBucketTagsAsync),
+            "DELETE" when req.HasQuery("tagging") => new("DeleteBucketTagging", ObjectTagging.DeleteBucketTagsAsync),
+            "GET" when req.HasQuery("cors") => new("GetBucketCors", BucketCors.GetAsync),
+            "PUT" when req.HasQuery("cors") => new("PutBucketCors", BucketCors.PutAsync),
+            "DELETE" when req.HasQuery("cors") => new("DeleteBucketCors", BucketCors.DeleteAsync),
+            "GET" when req.HasQuery("acl") => new("GetBucketAcl", BucketAcl.GetAsync),
+            "PUT" when req.HasQuery("acl") => new("PutBucketAcl", BucketAcl.PutAsync),
+            "PUT" => new("CreateBucket", BucketBasics.CreateAsync),
+            "HEAD" => new("HeadBucket", BucketBasics.HeadAsync),
+            "DELETE" => new("DeleteBucket", BucketBasics.DeleteAsync),
+            "GET" when req.HasQuery("location") => new("GetBucketLocation", BucketBasics.GetLocationAsync),
+            "GET" when req.HasQuery("uploads") => new("ListMultipartUploads", MultipartListing.ListUploadsAsync),
+            "GET" when req.Query("list-type") == "2" => new("ListObjectsV2", ListObjects.HandleV2Async),
+            "GET" => new("ListObjects", ListObjects.HandleV1Async),
+            "POST" when req.HasQuery("delete") => new("DeleteObjects", DeleteObjects.HandleAsync),
+            "POST" => new("PostObject", PostObject.HandleAsync),
+            _ => MethodNotAllowedOperation,
         };
     }
 
-    private static Task DispatchObjectAsync(S3Request req, ServerContext ctx, CancellationToken ct)
+    private static S3Operation ResolveObject(S3Request req)
     {
-        BucketNames.Validate(req.Bucket!);
         foreach (var sub in UnimplementedObjectSubresources)
-            if (req.HasQuery(sub))
-                throw S3Errors.NotImplemented($"The object '{sub}' sub-resource is not implemented yet.");
-        ObjectKeys.Validate(req.Key!);
+            if (req.HasQuery(sub)) return NotImplementedOperation;
 
         if (req.HasQuery("acl"))
         {
             return req.Method switch
             {
-                "GET" => ObjectAcl.GetAsync(req, ctx, ct),
-                "PUT" => ObjectAcl.PutAsync(req, ctx, ct),
-                _ => throw S3Errors.MethodNotAllowed(req.Method),
+                "GET" => new("GetObjectAcl", ObjectAcl.GetAsync),
+                "PUT" => new("PutObjectAcl", ObjectAcl.PutAsync),
+                _ => MethodNotAllowedOperation,
             };
         }
         if (req.HasQuery("torrent"))
-            return req.Method == "GET" ? GetObjectTorrent.HandleAsync(req, ctx, ct) : throw S3Errors.MethodNotAllowed(req.Method);
+            return req.Method == "GET" ? new("GetObjectTorrent", GetObjectTorrent.HandleAsync) : MethodNotAllowedOperation;
         if (req.HasQuery("tagging"))
         {
             return req.Method switch
             {
-                "GET" => ObjectTagging.GetObjectTagsAsync(req, ctx, ct),
-                "PUT" => ObjectTagging.PutObjectTagsAsync(req, ctx, ct),
-                "DELETE" => ObjectTagging.DeleteObjectTagsAsync(req, ctx, ct),
-                _ => throw S3Errors.MethodNotAllowed(req.Method),
+                "GET" => new("GetObjectTagging", ObjectTagging.GetObjectTagsAsync),
+                "PUT" => new("PutObjectTagging", ObjectTagging.PutObjectTagsAsync),
+                "DELETE" => new("DeleteObjectTagging", ObjectTagging.DeleteObjectTagsAsync),
+                _ => MethodNotAllowedOperation,
             };
         }
         if (req.HasQuery("retention"))
         {
             return req.Method switch
             {
-                "GET" => ObjectLock.GetRetentionAsync(req, ctx, ct),
-                "PUT" => ObjectLock.PutRetentionAsync(req, ctx, ct),
-                _ => throw S3Errors.MethodNotAllowed(req.Method),
+                "GET" => new("GetObjectRetention", ObjectLock.GetRetentionAsync),
+                "PUT" => new("PutObjectRetention", ObjectLock.PutRetentionAsync),
+                _ => MethodNotAllowedOperation,
             };
         }
         if (req.HasQuery("legal-hold"))
         {
             return req.Method switch
             {
-                "GET" => ObjectLock.GetLegalHoldAsync(req, ctx, ct),
-                "PUT" => ObjectLock.PutLegalHoldAsync(req, ctx, ct),
-                _ => throw S3Errors.MethodNotAllowed(req.Method),
+                "GET" => new("GetObjectLegalHold", ObjectLock.GetLegalHoldAsync),
+                "PUT" => new("PutObjectLegalHold", ObjectLock.PutLegalHoldAsync),
+                _ => MethodNotAllowedOperation,
             };
         }
         if (req.HasQuery("attributes"))
-            return req.Method == "GET" ? GetObjectAttributes.HandleAsync(req, ctx, ct) : throw S3Errors.MethodNotAllowed(req.Method);
+            return req.Method == "GET" ? new("GetObjectAttributes", GetObjectAttributes.HandleAsync) : MethodNotAllowedOperation;
         var isPart = req.HasQuery("uploadId") && req.HasQuery("partNumber");
         var isCopy = req.Header("x-amz-copy-source") is not null;
         return req.Method switch
         {
-            "PUT" when isPart && isCopy => UploadPart.CopyAsync(req, ctx, ct),
-            "PUT" when isPart => UploadPart.HandleAsync(req, ctx, ct),
-            "PUT" when req.HasQuery("uploadId") => throw S3Errors.InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", ""),
-            "PUT" when isCopy => CopyObject.HandleAsync(req, ctx, ct),
-            "PUT" => PutObject.HandleAsync(req, ctx, ct),
-            "GET" when req.HasQuery("uploadId") => MultipartListing.ListPartsAsync(req, ctx, ct),
-            "GET" or "HEAD" => GetObject.HandleAsync(req, ctx, ct),
-            "DELETE" when req.HasQuery("uploadId") => MultipartUploads.AbortAsync(req, ctx, ct),
-            "DELETE" => DeleteObject.HandleAsync(req, ctx, ct),
-            "POST" when req.HasQuery("uploads") => MultipartUploads.CreateAsync(req, ctx, ct),
-            "POST" when req.HasQuery("uploadId") => MultipartUploads.CompleteAsync(req, ctx, ct),
-            _ => throw S3Errors.MethodNotAllowed(req.Method),
+            "PUT" when isPart && isCopy => new("UploadPartCopy", UploadPart.CopyAsync),
+            "PUT" when isPart => new("UploadPart", UploadPart.HandleAsync),
+            "PUT" when req.HasQuery("uploadId") => new("UploadPart", static (_, _, _) =>
+                throw S3Errors.InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", "")),
+            "PUT" when isCopy => new("CopyObject", CopyObject.HandleAsync),
+            "PUT" => new("PutObject", PutObject.HandleAsync),
+            "GET" when req.HasQuery("uploadId") => new("ListParts", MultipartListing.ListPartsAsync),
+            "GET" => new("GetObject", GetObject.HandleAsync),
+            "HEAD" => new("HeadObject", GetObject.HandleAsync),
+            "DELETE" when req.HasQuery("uploadId") => new("AbortMultipartUpload", MultipartUploads.AbortAsync),
+            "DELETE" => new("DeleteObject", DeleteObject.HandleAsync),
+            "POST" when req.HasQuery("uploads") => new("CreateMultipartUpload", MultipartUploads.CreateAsync),
+            "POST" when req.HasQuery("uploadId") => new("CompleteMultipartUpload", MultipartUploads.CompleteAsync),
+            _ => MethodNotAllowedOperation,
         };
     }
 }

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Xos.Server.Storage.Sql;
@@ -54,9 +56,28 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
 
     public void DiscardPooledConnections() => _db.DiscardPooledConnections();
 
-    private Task<DbConnection> OpenWriterAsync(CancellationToken ct) => _db.OpenWriterAsync(ct);
+    private Task<DbConnection> OpenWriterAsync(CancellationToken ct, [CallerMemberName] string call = "")
+    {
+        var started = Stopwatch.GetTimestamp();
+        return TimedAsync(_db.OpenWriterAsync(ct), call, write: true, started);
+    }
 
-    private Task<DbConnection> OpenAsync(CancellationToken ct) => _db.OpenReaderAsync(ct);
+    private Task<DbConnection> OpenAsync(CancellationToken ct, [CallerMemberName] string call = "")
+    {
+        var started = Stopwatch.GetTimestamp();
+        return TimedAsync(_db.OpenReaderAsync(ct), call, write: false, started);
+    }
+
+    /// <summary>A store call lasts from asking for its connection (a writer may wait for the write lock) until it closes it.</summary>
+    private static async Task<DbConnection> TimedAsync(Task<DbConnection> opening, string call, bool write, long started)
+    {
+        var db = await opening;
+        db.StateChange += (_, e) =>
+        {
+            if (e.CurrentState == System.Data.ConnectionState.Closed) Hosting.ServerMetrics.StoreCallFinished(call, write, started);
+        };
+        return db;
+    }
 
     private static DbCommand Command(DbConnection db, DbTransaction? tx, string sql, params (string Name, object? Value)[] args)
     {
