@@ -109,7 +109,11 @@ before(async () => {
     video: path.join(dir, 'clip.webm'),
     text: path.join(dir, 'notes.txt'),
     large: path.join(dir, 'large.bin'),
+    folder: path.join(dir, 'album'),
   };
+  fs.mkdirSync(path.join(files.folder, 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(files.folder, 'cover.txt'), 'cover');
+  fs.writeFileSync(path.join(files.folder, 'sub', 'track.txt'), 'track');
   fs.writeFileSync(files.big, crypto.randomBytes(BIG));
   fs.writeFileSync(files.image, png(64, 48));
   fs.copyFileSync(path.join(__dirname, '..', 'fixtures', 'clip.webm'), files.video);
@@ -215,6 +219,30 @@ test('a 200 MiB upload can be cancelled, which aborts its multipart upload, and 
   await s3.deleteObject({ Bucket: bucket, Key: 'large.bin' }).promise();
 });
 
+test('a folder from the folder picker keeps its paths; a file dropped on a folder lands in it; search finds by prefix', async () => {
+  const picker = await page.$('#upload-folder');
+  await picker.uploadFile(files.folder);
+  await page.waitForSelector('li[data-upload="album/sub/track.txt"].done');
+  await page.waitForSelector('li[data-upload="album/cover.txt"].done');
+  await (await page.waitForSelector('tr[data-prefix="album/"] a')).click();
+  await page.waitForSelector('tr[data-prefix="album/sub/"]');
+  assert.deepEqual(await page.$$eval('nav[aria-label=Breadcrumbs] li', (l) => l.map((e) => e.textContent)), ['Buckets', bucket, 'album']);
+  await page.evaluate(() => {
+    const dropped = new DataTransfer();
+    dropped.items.add(new File(['dropped on the page'], 'dropped.txt', { type: 'text/plain' }));
+    document.querySelector('main > div').dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true }));
+  });
+  await page.waitForSelector('li[data-upload="album/dropped.txt"].done');
+  await page.waitForSelector('tr[data-key="album/dropped.txt"]');
+  const listed = await server.client().listObjectsV2({ Bucket: bucket, Prefix: 'album/' }).promise();
+  assert.deepEqual(listed.Contents.map((c) => c.Key), ['album/cover.txt', 'album/dropped.txt', 'album/sub/track.txt']);
+  await open(`#/bucket/${bucket}`, 'input[name=search]');
+  await page.type('input[name=search]', 'cl');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-key], tr[data-prefix]').length === 1 && document.querySelector('tr[data-key="clip.webm"]'));
+  await open(`#/bucket/${bucket}`, 'tr[data-prefix="album/"]');
+});
+
 test('an image preview is shown from the object itself', async () => {
   await open(`#/object/${bucket}?key=photo.png`, 'img[data-preview=image]');
   const width = await page.waitForFunction(() => {
@@ -243,7 +271,9 @@ test('a video preview plays and seeks, streamed with Range requests', async () =
   await shot(page, 'object-video');
 });
 
-test('a share link opens in a fresh browser context, without the session', async () => {
+test('a text preview shows the object, and a share link opens in a fresh browser context, without the session', async () => {
+  await open(`#/object/${bucket}?key=notes.txt`, 'pre[data-preview=text]');
+  await page.waitForFunction(() => document.querySelector('pre[data-preview=text]').textContent === 'notes from the console test\n');
   await open(`#/object/${bucket}?key=notes.txt&tab=share`, '#share-expiry');
   await page.select('#share-expiry', '900');
   await clickText(page, 'button', 'Create link');
@@ -274,6 +304,18 @@ test('tags are edited and saved', async () => {
   assert.deepEqual(tags.TagSet, [{ Key: 'project', Value: 'xos console' }]);
 });
 
+test('the public toggle lets anyone read the object, and takes it back', async () => {
+  const url = `${base}/${bucket}/notes.txt`;
+  await open(`#/object/${bucket}?key=notes.txt&tab=access`, 'table');
+  assert.equal((await request(url)).status, 403);
+  await clickText(page, 'button', 'Make public');
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('td')).some((t) => t.textContent === 'Everyone (AllUsers)'));
+  assert.equal((await request(url)).status, 200);
+  await clickText(page, 'button', 'Make private');
+  await page.waitForFunction(() => !Array.from(document.querySelectorAll('td')).some((t) => t.textContent === 'Everyone (AllUsers)'));
+  assert.equal((await request(url)).status, 403);
+});
+
 test('versioning is enabled in the settings and an older version is restored', async () => {
   await open(`#/bucket/${bucket}/settings`, '#versioning-status');
   await page.select('#versioning-status', 'Enabled');
@@ -292,13 +334,14 @@ test('versioning is enabled in the settings and an older version is restored', a
   assert.equal(current.Body.toString(), 'first draft');
 });
 
-test('objects chosen with their checkboxes are deleted after confirmation', async () => {
+test('objects and a folder chosen with their checkboxes are deleted after confirmation', async () => {
   await open(`#/bucket/${bucket}`, 'tr[data-key="photo.png"]');
   await page.click('tr[data-key="photo.png"] input[type=checkbox]');
   await page.click('tr[data-key="notes.txt"] input[type=checkbox]');
+  await page.click('tr[data-prefix="album/"] input[type=checkbox]');
   await clickText(page, 'button', 'Delete selected');
   await confirmDialog(page);
-  await page.waitForFunction(() => !document.querySelector('tr[data-key="photo.png"]') && !document.querySelector('tr[data-key="notes.txt"]'));
+  await page.waitForFunction(() => !document.querySelector('tr[data-key="photo.png"]') && !document.querySelector('tr[data-prefix="album/"]'));
   const listed = await server.client().listObjectsV2({ Bucket: bucket }).promise();
   assert.deepEqual(listed.Contents.map((c) => c.Key).sort(), ['big.bin', 'clip.webm', 'doc.txt']);
 });
@@ -329,7 +372,7 @@ test('bucket settings are saved through S3, and a refusal shows the S3 error', a
   await shot(page, 'bucket-settings');
 });
 
-test('root creates a user, who signs in and sees only their own buckets', async () => {
+test('root creates a user and a role trusting them; the user signs in and sees only their own buckets', async () => {
   await open('#/admin/overview', '.cards .card');
   await page.waitForFunction(() => document.querySelector('.cards').textContent.includes('Requests per second'));
   await shot(page, 'overview');
@@ -343,6 +386,16 @@ test('root creates a user, who signs in and sees only their own buckets', async 
   await shot(page, 'users');
   await clickText(page, 'dialog[open] button', 'Done');
   await page.waitForSelector(`tr[data-user="${user}"]`);
+  await open('#/admin/roles', `select[name=trust] option[value="${user}"]`);
+  await page.type('input[name=role]', 'uploader');
+  await page.$eval('textarea[name=policy]', (t) => { t.value = '{"Statement": "not a policy"}'; });
+  await clickText(page, 'button', 'Save role');
+  assert.match(await (await page.waitForSelector('form[aria-label^=Create] [role=alert]')).evaluate((e) => e.textContent), /^InvalidRequest.*policy/);
+  await page.$eval('textarea[name=policy]', (t) => { t.value = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: '*' }] }); });
+  await page.select('select[name=trust]', user);
+  await clickText(page, 'button', 'Save role');
+  await page.waitForSelector('tr[data-role="uploader"]');
+  assert.equal(await page.$eval('tr[data-role="uploader"] td:nth-child(2)', (e) => e.textContent), user);
   await clickText(page, 'button', 'Sign out');
   await page.waitForSelector('input[name=accessKey]');
 
