@@ -111,7 +111,7 @@ export async function objectsPage(page, bucket, prefix, search) {
     const rows = [
       ...folders.map((p) => h('tr', { 'data-prefix': p },
         h('td', { class: 'check' }, h('input', { type: 'checkbox', 'data-key': p, 'data-folder': '1', 'aria-label': `Select folder ${p.slice(prefix.length)}` })),
-        h('td', { class: 'name' }, h('a', { href: hrefFolder(bucket, p) }, '📁 ', p.slice(prefix.length))),
+        h('td', { class: 'name' }, h('a', { href: hrefFolder(bucket, p), class: 'folder' }, p.slice(prefix.length))),
         h('td', { class: 'num' }, ''), h('td', { class: 'hide-narrow' }, ''), h('td', {}, ''))),
       ...objects.map((o) => h('tr', { 'data-key': o.key },
         h('td', { class: 'check' }, h('input', { type: 'checkbox', 'data-key': o.key, 'aria-label': `Select ${o.key.slice(prefix.length)}` })),
