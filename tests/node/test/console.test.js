@@ -194,6 +194,7 @@ test('files uploaded through the file input show their progress; a 20 MB file go
   const head = await server.client().headObject({ Bucket: bucket, Key: 'big.bin' }).promise();
   assert.equal(head.ContentLength, BIG);
   assert.match(head.ETag, /-3"$/, 'three parts of 8 MiB');
+  assert.equal(head.CacheControl, undefined, 'the console adds no headers of its own to what it stores');
   const video = await server.client().headObject({ Bucket: bucket, Key: 'clip.webm' }).promise();
   assert.equal(video.ContentType, 'video/webm');
   await page.waitForSelector('tr[data-key="big.bin"]');
@@ -458,8 +459,9 @@ test('a POST from another page of the same site, without the CSRF token, is refu
 test('at a phone width, in dark mode, every control is labelled and nothing overflows', { timeout: STEP_TIMEOUT }, async () => {
   await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
   await page.setViewport({ width: 375, height: 740 });
-  for (const [hash, selector] of [['#/buckets', 'tr[data-bucket]'], [`#/bucket/${bucket}`, 'tr[data-key]'], [`#/object/${bucket}?key=big.bin`, 'dl.props'],
-    [`#/bucket/${bucket}/settings`, '#cors-title'], ['#/admin/users', 'tr[data-user]'], ['#/admin/roles', 'textarea[name=policy]']]) {
+  for (const [name, hash, selector] of [['buckets', '#/buckets', 'tr[data-bucket]'], ['objects', `#/bucket/${bucket}`, 'tr[data-key]'],
+    ['object', `#/object/${bucket}?key=clip.webm`, 'dl.props'], ['settings', `#/bucket/${bucket}/settings`, '#cors-title'],
+    ['users', '#/admin/users', 'tr[data-user]'], ['roles', '#/admin/roles', 'textarea[name=policy]']]) {
     await open(hash, selector);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 375, `${hash} is ${width}px wide`);
@@ -468,9 +470,9 @@ test('at a phone width, in dark mode, every control is labelled and nothing over
         && !(e.tagName === 'BUTTON' && e.textContent.trim()))
       .map((e) => e.outerHTML.slice(0, 80)));
     assert.deepEqual(unlabelled, [], `unlabelled controls on ${hash}`);
+    await shot(page, `phone-dark-${name}`);
   }
   const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   const [r, g, b] = background.match(/\d+/g).map(Number);
   assert.ok(r + g + b < 120, `dark background (${background})`);
-  await shot(page, 'phone-dark');
 });

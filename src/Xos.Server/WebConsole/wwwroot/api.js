@@ -71,9 +71,17 @@ function url(path, query) {
   return s ? `${path}?${s}` : path;
 }
 
+/**
+ * Reads are never answered from the browser's cache (a listing or an object may have changed since). Writes keep the
+ * default mode: the other modes add a Cache-Control request header, which S3 would store as the object's own.
+ */
+function cacheMode(method) {
+  return method === 'GET' || method === 'HEAD' ? 'no-store' : 'default';
+}
+
 /** One S3 request; resolves with the Response when it succeeded, rejects with an ApiError otherwise. */
 export async function s3(method, path, { query, headers, body, signal } = {}) {
-  const res = await fetch(url(path, query), { method, headers: withToken(headers), body, signal, credentials: 'same-origin', cache: 'no-store' });
+  const res = await fetch(url(path, query), { method, headers: withToken(headers), body, signal, credentials: 'same-origin', cache: cacheMode(method) });
   if (!res.ok) throw await errorFrom(res);
   return res;
 }
@@ -91,7 +99,7 @@ async function jsonRequest(url, method, body) {
     headers: withToken(body ? { 'Content-Type': 'application/json' } : {}),
     body: body ? JSON.stringify(body) : undefined,
     credentials: 'same-origin',
-    cache: 'no-store',
+    cache: cacheMode(method),
   });
   if (!res.ok) throw await errorFrom(res);
   return res.status === 204 ? null : res.json();

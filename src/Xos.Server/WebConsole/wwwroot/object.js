@@ -16,7 +16,12 @@ export async function objectPage(page, bucket, key, initialTab) {
   const name = key.slice(folder.length);
   const head = await s3('HEAD', path).catch((err) => {
     // A HEAD answer has no body to tell why.
-    if (err.status === 404) Object.assign(err, { code: 'NoSuchKey', message: `There is no object ${key} in ${bucket} (it may have been deleted).` });
+    const why = {
+      404: ['NoSuchKey', `There is no object ${key} in ${bucket} (it may have been deleted).`],
+      403: ['AccessDenied', `You may not read ${key}.`],
+      400: ['InvalidRequest', `The server will not describe ${key}: an object encrypted with a customer key (SSE-C) needs that key, which the console does not send.`],
+    }[err.status];
+    if (why) Object.assign(err, { code: why[0], message: why[1] });
     throw err;
   });
   const info = describe(head.headers);
