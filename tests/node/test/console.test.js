@@ -339,6 +339,19 @@ test('versioning is enabled in the settings and an older version is restored', {
   await shot(page, 'object-versions');
   const current = await s3.getObject({ Bucket: bucket, Key: 'doc.txt' }).promise();
   assert.equal(current.Body.toString(), 'first draft');
+
+  // Deleted: a delete marker hides it from the listing, but not from "show deleted objects", whence it is restored.
+  await s3.deleteObject({ Bucket: bucket, Key: 'doc.txt' }).promise();
+  await open(`#/bucket/${bucket}`, '#show-deleted');
+  assert.equal(await page.$('tr[data-key="doc.txt"]'), null);
+  await page.click('#show-deleted');
+  await (await page.waitForSelector('tr[data-key="doc.txt"][data-deleted] a')).click();
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-version]').length === 4 && document.querySelector('.badge:not(.on)'));
+  assert.match(await page.$eval('tr[data-version]', (e) => e.textContent), /delete marker/);
+  await page.click('tr[data-version]:nth-child(3) button[aria-label^=Restore]');
+  await confirmDialog(page);
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-version]').length === 5);
+  assert.equal((await s3.getObject({ Bucket: bucket, Key: 'doc.txt' }).promise()).Body.toString(), 'second draft');
 });
 
 test('objects and a folder chosen with their checkboxes are deleted after confirmation', { timeout: STEP_TIMEOUT }, async () => {

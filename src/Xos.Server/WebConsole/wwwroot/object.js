@@ -14,7 +14,17 @@ export async function objectPage(page, bucket, key, initialTab) {
   const path = objectPath(bucket, key);
   const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
   const name = key.slice(folder.length);
-  const head = await s3('HEAD', path).catch((err) => {
+  let head;
+  try {
+    head = await s3('HEAD', path);
+  } catch (err) {
+    if (err.status === 404 && await hasVersions(bucket, key)) {
+      // The current version is a delete marker: the versions are still there, and one can be restored.
+      fill(page, breadcrumbs(bucket, folder, name), h('h1', {}, name),
+        h('div', { class: 'notice', role: 'status' }, 'This object is deleted: its current version is a delete marker. Restore an older version to bring it back.'),
+        tabStrip([['versions', 'Versions', (p) => versions(p, bucket, key, () => objectPage(page, bucket, key, 'versions'))]]));
+      return;
+    }
     // A HEAD answer has no body to tell why.
     const why = {
       404: ['NoSuchKey', `There is no object ${key} in ${bucket} (it may have been deleted).`],
@@ -23,7 +33,7 @@ export async function objectPage(page, bucket, key, initialTab) {
     }[err.status];
     if (why) Object.assign(err, { code: why[0], message: why[1] });
     throw err;
-  });
+  }
   const info = describe(head.headers);
   const remove = h('button', { type: 'button', class: 'danger' }, 'Delete');
   remove.addEventListener('click', async () => {
@@ -46,7 +56,7 @@ export async function objectPage(page, bucket, key, initialTab) {
       ['overview', 'Overview', (p) => overview(p, bucket, key, path, info)],
       ['tags', 'Tags', (p) => tags(p, path)],
       ['access', 'Access', (p) => access(p, path)],
-      ['versions', 'Versions', (p) => versions(p, bucket, key)],
+      ['versions', 'Versions', (p) => versions(p, bucket, key, () => objectPage(page, bucket, key, 'versions'))],
       ['share', 'Share', (p) => share(p, bucket, key)],
     ], initialTab));
 }
@@ -207,7 +217,13 @@ async function access(panel, path) {
       h('p', {}), save));
 }
 
-async function versions(panel, bucket, key) {
+async function hasVersions(bucket, key) {
+  const doc = await s3xml('GET', bucketPath(bucket), { query: { versions: '', prefix: key, 'max-keys': '1' } }).catch(() => null);
+  return !!doc && Array.from(doc.documentElement.children).some((e) => (e.localName === 'Version' || e.localName === 'DeleteMarker') && text(e, 'Key') === key);
+}
+
+/** The key's versions and delete markers; `changed` redraws the page after a restore or a deletion. */
+async function versions(panel, bucket, key, changed) {
   const entries = [];
   let keyMarker;
   let versionMarker;
@@ -234,7 +250,7 @@ async function versions(panel, bucket, key) {
       const doc = await s3xml('PUT', path, { headers: { 'x-amz-copy-source': copySource } });
       if (doc.documentElement.localName === 'Error') throw { code: text(doc.documentElement, 'Code'), message: text(doc.documentElement, 'Message') };
       toast('Version restored');
-      await versions(panel, bucket, key);
+      await changed();
     } catch (err) { showError(panel, err); }
   };
   const removeVersion = async (v) => {
@@ -242,7 +258,7 @@ async function versions(panel, bucket, key) {
     try {
       await s3('DELETE', path, { query: { versionId: v.id } });
       toast('Version deleted');
-      await versions(panel, bucket, key);
+      await changed();
     } catch (err) { showError(panel, err); }
   };
   if (entries.length === 0 || (entries.length === 1 && entries[0].id === 'null')) {

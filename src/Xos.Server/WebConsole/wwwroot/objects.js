@@ -20,7 +20,7 @@ export function breadcrumbs(bucket, prefix, last) {
 }
 
 export async function objectsPage(page, bucket, prefix, search) {
-  const state = { tokens: [], token: null, pageSize: 100 };
+  const state = { tokens: [], token: null, pageSize: 100, deleted: false };
   const listing = h('div', { 'aria-live': 'polite' });
   const searchBox = input({ type: 'search', name: 'search', value: search, placeholder: 'name starts with…' });
   const searchForm = h('form', { role: 'search', class: 'grow' }, field('Search this folder by prefix', searchBox));
@@ -37,12 +37,14 @@ export async function objectsPage(page, bucket, prefix, search) {
   const deleteButton = h('button', { type: 'button', class: 'danger', disabled: true }, 'Delete selected');
   const refresh = h('button', { type: 'button', class: 'secondary' }, 'Refresh');
   const pageSize = select([['50', '50'], ['100', '100'], ['500', '500'], ['1000', '1000']], '100', { id: 'page-size' });
+  const showDeleted = h('input', { type: 'checkbox', id: 'show-deleted' });
   const drop = h('div', { class: 'dropzone' }, 'Drop files or folders here to upload them to ', h('strong', {}, prefix || bucket));
 
   fill(page,
     breadcrumbs(bucket, prefix),
     h('h1', {}, prefix ? prefix : bucket),
-    h('div', { class: 'row' }, searchForm, h('div', { class: 'field' }, h('label', { for: 'page-size' }, 'Per page'), pageSize)),
+    h('div', { class: 'row' }, searchForm, h('div', { class: 'field' }, h('label', { for: 'page-size' }, 'Per page'), pageSize),
+      h('div', { class: 'field' }, h('label', { class: 'inline', for: 'show-deleted' }, showDeleted, 'Show deleted objects'))),
     h('div', { class: 'actions' }, uploadButton, folderButton, newFolder, deleteButton, refresh,
       h('a', { class: 'button secondary', href: `#/bucket/${encodeURIComponent(bucket)}/settings` }, 'Bucket settings'), files, folder),
     h('p', {}),
@@ -62,6 +64,7 @@ export async function objectsPage(page, bucket, prefix, search) {
   });
   refresh.addEventListener('click', () => load(state.token));
   pageSize.addEventListener('change', () => { state.pageSize = Number(pageSize.value); state.tokens = []; load(null); });
+  showDeleted.addEventListener('change', () => { state.deleted = showDeleted.checked; state.tokens = []; load(null); });
   newFolder.addEventListener('click', async () => {
     const box = input({ name: 'folder' });
     const pending = dialog('New folder', field(`Folder name (in ${prefix || bucket})`, box), [['Create', 'yes'], ['Cancel', null, 'secondary']]);
@@ -94,16 +97,37 @@ export async function objectsPage(page, bucket, prefix, search) {
 
   async function load(token) {
     clearError(listing);
+    const found = state.deleted ? await latestVersions(token) : await keys(token);
+    state.token = token;
+    render(found.folders, found.objects, found.next);
+  }
+
+  async function keys(token) {
     const doc = await s3xml('GET', bucketPath(bucket), {
       query: { 'list-type': '2', delimiter: '/', prefix: prefix + (search || ''), 'max-keys': String(state.pageSize), 'continuation-token': token || undefined },
     });
-    state.token = token;
     const root = doc.documentElement;
-    const folders = children(root, 'CommonPrefixes').map((p) => text(p, 'Prefix'));
-    const objects = children(root, 'Contents').map((c) => ({ key: text(c, 'Key'), size: Number(text(c, 'Size')), modified: text(c, 'LastModified') }))
-      .filter((o) => o.key !== prefix);
-    const next = text(root, 'IsTruncated') === 'true' ? text(root, 'NextContinuationToken') : null;
-    render(folders, objects, next);
+    return {
+      folders: children(root, 'CommonPrefixes').map((p) => text(p, 'Prefix')),
+      objects: children(root, 'Contents').map((c) => ({ key: text(c, 'Key'), size: Number(text(c, 'Size')), modified: text(c, 'LastModified') }))
+        .filter((o) => o.key !== prefix),
+      next: text(root, 'IsTruncated') === 'true' ? text(root, 'NextContinuationToken') : null,
+    };
+  }
+
+  /** The same page from ListObjectVersions: every key's latest version, delete markers included, so deleted keys show. */
+  async function latestVersions(token) {
+    const doc = await s3xml('GET', bucketPath(bucket), {
+      query: { versions: '', delimiter: '/', prefix: prefix + (search || ''), 'max-keys': String(state.pageSize), 'key-marker': token?.key, 'version-id-marker': token?.version },
+    });
+    const root = doc.documentElement;
+    return {
+      folders: children(root, 'CommonPrefixes').map((p) => text(p, 'Prefix')),
+      objects: Array.from(root.children)
+        .filter((e) => (e.localName === 'Version' || e.localName === 'DeleteMarker') && text(e, 'IsLatest') === 'true' && text(e, 'Key') !== prefix)
+        .map((e) => ({ key: text(e, 'Key'), size: Number(text(e, 'Size') || 0), modified: text(e, 'LastModified'), deleted: e.localName === 'DeleteMarker' })),
+      next: text(root, 'IsTruncated') === 'true' ? { key: text(root, 'NextKeyMarker'), version: text(root, 'NextVersionIdMarker') } : null,
+    };
   }
 
   function render(folders, objects, next) {
@@ -113,12 +137,13 @@ export async function objectsPage(page, bucket, prefix, search) {
         h('td', { class: 'check' }, h('input', { type: 'checkbox', 'data-key': p, 'data-folder': '1', 'aria-label': `Select folder ${p.slice(prefix.length)}` })),
         h('td', { class: 'name' }, h('a', { href: hrefFolder(bucket, p), class: 'folder' }, p.slice(prefix.length))),
         h('td', { class: 'num' }, ''), h('td', { class: 'hide-narrow' }, ''), h('td', {}, ''))),
-      ...objects.map((o) => h('tr', { 'data-key': o.key },
-        h('td', { class: 'check' }, h('input', { type: 'checkbox', 'data-key': o.key, 'aria-label': `Select ${o.key.slice(prefix.length)}` })),
-        h('td', { class: 'name' }, h('a', { href: hrefObject(bucket, o.key) }, o.key.slice(prefix.length))),
-        h('td', { class: 'num' }, bytes(o.size)),
+      ...objects.map((o) => h('tr', { 'data-key': o.key, 'data-deleted': o.deleted ? '1' : null },
+        h('td', { class: 'check' }, o.deleted ? null : h('input', { type: 'checkbox', 'data-key': o.key, 'aria-label': `Select ${o.key.slice(prefix.length)}` })),
+        h('td', { class: 'name' }, h('a', { href: hrefObject(bucket, o.key, o.deleted ? 'versions' : null) }, o.key.slice(prefix.length)),
+          o.deleted ? [' ', h('span', { class: 'badge' }, 'deleted')] : null),
+        h('td', { class: 'num' }, o.deleted ? '' : bytes(o.size)),
         h('td', { class: 'hide-narrow' }, when(o.modified)),
-        h('td', {}, h('a', { href: objectPath(bucket, o.key), download: o.key.split('/').pop(), 'aria-label': `Download ${o.key.slice(prefix.length)}` }, 'Download')))),
+        h('td', {}, o.deleted ? '' : h('a', { href: objectPath(bucket, o.key), download: o.key.split('/').pop(), 'aria-label': `Download ${o.key.slice(prefix.length)}` }, 'Download')))),
     ];
     const pager = h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'secondary', disabled: state.tokens.length === 0, onclick: () => load(state.tokens.pop()) }, 'Previous page'),
