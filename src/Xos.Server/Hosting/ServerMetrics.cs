@@ -13,42 +13,51 @@ public static class ServerMetrics
 {
     private static readonly double[] LatencyBuckets = Histogram.ExponentialBuckets(0.0005, 2, 17); // 0.5 ms .. 33 s
 
-    private static readonly Counter Requests = Metrics.CreateCounter("xos_requests_total",
+    /// <summary>No exemplars: XOS runs no tracing they could point to, and recording them costs on every observation.</summary>
+    private static readonly IMetricFactory Factory = NoExemplars();
+
+    private static IMetricFactory NoExemplars()
+    {
+        Metrics.DefaultFactory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
+        return Metrics.DefaultFactory;
+    }
+
+    private static readonly Counter Requests = Factory.CreateCounter("xos_requests_total",
         "S3 and STS requests answered, by operation and HTTP status.", ["operation", "status"]);
-    private static readonly Histogram RequestSeconds = Metrics.CreateHistogram("xos_request_duration_seconds",
+    private static readonly Histogram RequestSeconds = Factory.CreateHistogram("xos_request_duration_seconds",
         "Time from the request's arrival to the end of its response, by operation.",
         new HistogramConfiguration { LabelNames = ["operation"], Buckets = LatencyBuckets });
-    private static readonly Counter BytesReceived = Metrics.CreateCounter("xos_request_bytes_received_total",
+    private static readonly Counter BytesReceived = Factory.CreateCounter("xos_request_bytes_received_total",
         "Request body bytes received, as read from the connection, by operation.", ["operation"]);
-    private static readonly Counter BytesSent = Metrics.CreateCounter("xos_response_bytes_sent_total",
+    private static readonly Counter BytesSent = Factory.CreateCounter("xos_response_bytes_sent_total",
         "Response body bytes sent, including sendfile, by operation.", ["operation"]);
-    private static readonly Gauge InFlight = Metrics.CreateGauge("xos_requests_in_flight",
+    private static readonly Gauge InFlight = Factory.CreateGauge("xos_requests_in_flight",
         "S3 and STS requests being processed now.");
-    private static readonly Counter Aborted = Metrics.CreateCounter("xos_requests_aborted_total",
+    private static readonly Counter Aborted = Factory.CreateCounter("xos_requests_aborted_total",
         "Requests whose client went away before the answer was complete, by operation.", ["operation"]);
 
-    private static readonly Histogram StoreSeconds = Metrics.CreateHistogram("xos_metadata_call_duration_seconds",
+    private static readonly Histogram StoreSeconds = Factory.CreateHistogram("xos_metadata_call_duration_seconds",
         "Time one metadata store call holds its database connection (writers include the wait for the write lock), by call and kind (read or write).",
         new HistogramConfiguration { LabelNames = ["call", "kind"], Buckets = LatencyBuckets });
-    private static readonly Counter StoreUnavailable = Metrics.CreateCounter("xos_metadata_unavailable_total",
+    private static readonly Counter StoreUnavailable = Factory.CreateCounter("xos_metadata_unavailable_total",
         "Requests answered 503 because the metadata store could not be reached.");
 
-    private static readonly Counter BackgroundRuns = Metrics.CreateCounter("xos_background_runs_total",
+    private static readonly Counter BackgroundRuns = Factory.CreateCounter("xos_background_runs_total",
         "Background passes by worker and outcome: done, failed, or skipped (another gateway holds the lease).", ["worker", "outcome"]);
-    private static readonly Histogram BackgroundSeconds = Metrics.CreateHistogram("xos_background_run_duration_seconds",
+    private static readonly Histogram BackgroundSeconds = Factory.CreateHistogram("xos_background_run_duration_seconds",
         "Duration of background passes that ran, by worker.",
         new HistogramConfiguration { LabelNames = ["worker"], Buckets = Histogram.ExponentialBuckets(0.001, 4, 12) });
-    private static readonly Counter BackgroundItems = Metrics.CreateCounter("xos_background_items_total",
+    private static readonly Counter BackgroundItems = Factory.CreateCounter("xos_background_items_total",
         "What background passes changed: lifecycle actions, orphan blobs removed, access log records delivered, by worker.", ["worker"]);
-    private static readonly Gauge BackgroundLastRun = Metrics.CreateGauge("xos_background_last_run_timestamp_seconds",
+    private static readonly Gauge BackgroundLastRun = Factory.CreateGauge("xos_background_last_run_timestamp_seconds",
         "Unix time of the last pass that ran in this process, by worker.", ["worker"]);
 
-    private static readonly Gauge FreeBytes = Metrics.CreateGauge("xos_blob_store_free_bytes",
+    private static readonly Gauge FreeBytes = Factory.CreateGauge("xos_blob_store_free_bytes",
         "Bytes available to XOS on the data folder's filesystem.");
-    private static readonly Gauge ReserveBytes = Metrics.CreateGauge("xos_blob_store_reserve_bytes",
+    private static readonly Gauge ReserveBytes = Factory.CreateGauge("xos_blob_store_reserve_bytes",
         "The free-space reserve (--min-free) below which writes are refused with 507.");
-    private static readonly Gauge StartTime = Metrics.CreateGauge("xos_start_time_seconds", "Unix time at which this server started.");
-    private static readonly Gauge Info = Metrics.CreateGauge("xos_build_info", "Always 1; the labels name the server's version and metadata engine.",
+    private static readonly Gauge StartTime = Factory.CreateGauge("xos_start_time_seconds", "Unix time at which this server started.");
+    private static readonly Gauge Info = Factory.CreateGauge("xos_build_info", "Always 1; the labels name the server's version and metadata engine.",
         ["version", "metadata"]);
 
     /// <summary>Per-operation children, so the request path looks labels up once per operation, not per request.</summary>

@@ -35,6 +35,8 @@ public sealed record ServerOptions
     public IPEndPoint? MetricsAddress { get; init; }
 
     public const long MaxObjectSize = 5L * 1024 * 1024 * 1024;
+    /// <summary>Objects up to this size are kept in the metadata store with their record instead of in a blob file.</summary>
+    public const int MaxInlineObjectSize = 16 * 1024;
     public const long MaxPartSize = 5L * 1024 * 1024 * 1024;
     public const long MinPartSize = 5L * 1024 * 1024;
     public const int MaxPartNumber = 10000;

@@ -70,5 +70,6 @@ public static class CopySource
     }
 
     public static IReadOnlyList<Segment> SegmentsOf(ObjectRecord obj) =>
-        obj.BlobId is { } id ? [new Segment(id, obj.Size)] : obj.Segments ?? [];
+        obj.InlineData is { } inline ? [new Segment("", obj.Size, Inline: inline)]
+        : obj.BlobId is { } id ? [new Segment(id, obj.Size)] : obj.Segments ?? [];
 }

@@ -5,7 +5,10 @@ using Xos.Server.Storage;
 
 namespace Xos.Server.Objects;
 
-/// <summary>PUT /bucket/key: streams the body into a new blob, then commits it as the key's current object.</summary>
+/// <summary>
+/// PUT /bucket/key: streams the body into a new blob (or, when small, reads it into the metadata record), then commits
+/// it as the key's current object.
+/// </summary>
 public static class PutObject
 {
     public static async Task HandleAsync(S3Request req, ServerContext ctx, CancellationToken ct)
@@ -21,7 +24,18 @@ public static class PutObject
 
         var encryption = await ServerSideEncryption.ForWriteAsync(req, bucket, ctx, ct);
         var (retention, legalHold) = ObjectLock.ForWrite(req, bucket, DateTimeOffset.UtcNow);
-        var (blob, md5, size) = await ServerSideEncryption.WriteAsync(ctx, req.Body, length, ServerOptions.MaxObjectSize, encryption, 0, ct);
+        byte[]? inline = null;
+        BlobWriteResult? blob = null;
+        byte[] md5;
+        long size;
+        // A small object goes into the metadata store with its record: one durable write (the database's, shared by the
+        // writes committed with it) instead of a blob file, its directory and the database.
+        if (length is { } known && known <= ServerOptions.MaxInlineObjectSize)
+        {
+            (inline, md5) = await ServerSideEncryption.ReadInlineAsync(ctx, req.Body, known, encryption, ct);
+            size = known;
+        }
+        else (blob, md5, size) = await ServerSideEncryption.WriteAsync(ctx, req.Body, length, ServerOptions.MaxObjectSize, encryption, 0, ct);
         try
         {
             ContentMd5.Verify(expectedMd5, md5);
@@ -37,7 +51,8 @@ public static class PutObject
                 Headers = stored.Headers,
                 StorageClass = stored.StorageClass,
                 OwnerId = owner,
-                BlobId = blob.BlobId,
+                BlobId = blob?.BlobId,
+                InlineData = inline,
                 Acl = acl,
                 Tags = tags,
                 Encryption = encryption?.ToJson(),
@@ -56,7 +71,7 @@ public static class PutObject
         }
         catch
         {
-            ctx.Blobs.Delete(blob.BlobId);
+            if (blob is not null) ctx.Blobs.Delete(blob.BlobId);
             throw;
         }
     }

@@ -123,6 +123,33 @@ public static class ServerSideEncryption
         return (blob, sealing.PlaintextMd5, sealing.PlaintextLength);
     }
 
+    /// <summary>
+    /// Reads a body of exactly <paramref name="length"/> bytes whole, sealed when <paramref name="encryption"/> is given,
+    /// for an object kept inline in the metadata store: the same checks as a blob write (the stream is read to its end,
+    /// so its signature and checksum are verified; a short body is IncompleteBody, a long one refused). Returns the
+    /// stored bytes and the plaintext's MD5.
+    /// </summary>
+    public static async Task<(byte[] Stored, byte[] Md5)> ReadInlineAsync(ServerContext ctx, Stream plaintext, long length,
+        EncryptionInfo? encryption, CancellationToken ct)
+    {
+        ctx.Blobs.EnsureRoom(length);
+        using var cipher = encryption?.OpenCipher(ctx.MasterKey);
+        await using var sealing = cipher is null ? null : new EncryptingStream(plaintext, cipher, 0);
+        var source = (Stream?)sealing ?? plaintext;
+        var stored = new byte[sealing is null ? length : ChunkCipher.CiphertextLength(length)];
+        var total = 0;
+        var probe = new byte[1];
+        while (true)
+        {
+            var n = total < stored.Length ? await source.ReadAsync(stored.AsMemory(total), ct) : await source.ReadAsync(probe, ct);
+            if (n == 0) break;
+            if (total == stored.Length) throw S3Errors.InvalidRequest("The request body is longer than its Content-Length.");
+            total += n;
+        }
+        if (total != stored.Length) throw S3Errors.IncompleteBody();
+        return (stored, sealing?.PlaintextMd5 ?? System.Security.Cryptography.MD5.HashData(stored));
+    }
+
     /// <summary>The plaintext bytes [offset, offset + length) of a stored object, decrypting only the chunks they touch.</summary>
     public static Stream OpenPlaintext(ServerContext ctx, ObjectRecord obj, EncryptionInfo? encryption, long offset, long length)
     {
@@ -131,7 +158,7 @@ public static class ServerSideEncryption
         var opened = new List<EncryptedSegment>(segments.Count);
         try
         {
-            foreach (var s in segments) opened.Add(new EncryptedSegment(ctx.Blobs.OpenRead(s.BlobId), s.Size, (uint)s.PartNumber));
+            foreach (var s in segments) opened.Add(new EncryptedSegment(ctx.Blobs.Open(s), s.Size, (uint)s.PartNumber));
         }
         catch
         {
@@ -164,7 +191,7 @@ public static class ServerSideEncryption
                         offset -= s.Size;
                         continue;
                     }
-                    _current = blobs.OpenRead(s.BlobId);
+                    _current = blobs.Open(s);
                     _current.Seek(offset, SeekOrigin.Begin);
                     _currentLeft = s.Size - offset;
                     offset = 0;

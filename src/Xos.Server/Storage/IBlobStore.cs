@@ -22,6 +22,12 @@ public interface IBlobStore
     /// <summary>Opens a blob for reading. Throws FileNotFoundException when it is gone.</summary>
     Stream OpenRead(string blobId);
 
+    /// <summary>
+    /// Refuses (507 InsufficientStorage) a write of <paramref name="bytes"/> that would eat into the free-space reserve;
+    /// for data that goes elsewhere on the same disk (objects kept inline in the metadata store).
+    /// </summary>
+    void EnsureRoom(long bytes);
+
     /// <summary>The blob's file when the store keeps blobs as local files (used for sendfile); null otherwise.</summary>
     string? LocalPath(string blobId);
 
@@ -32,4 +38,11 @@ public interface IBlobStore
 
     /// <summary>Removes temporary files left by writes that never finished.</summary>
     void CleanTemporaryFiles(DateTimeOffset olderThan);
+}
+
+public static class BlobStoreSegments
+{
+    /// <summary>Opens one segment of an object's data: its blob, or the bytes an inline object keeps in its metadata.</summary>
+    public static Stream Open(this IBlobStore blobs, Segment segment) =>
+        segment.Inline is { } data ? new MemoryStream(data, writable: false) : blobs.OpenRead(segment.BlobId);
 }

@@ -28,7 +28,8 @@ public sealed record BucketRecord(
 /// One stored piece of an object's data: a blob, how many bytes of the object it holds, and the part number it was
 /// uploaded as (0 for a single PUT), which encrypted parts use in their nonces.
 /// </summary>
-public readonly record struct Segment(string BlobId, long Size, int PartNumber = 0, string? Checksum = null);
+/// <remarks>An object kept inline in the metadata store is one segment whose <see cref="Inline"/> bytes are the stored data.</remarks>
+public readonly record struct Segment(string BlobId, long Size, int PartNumber = 0, string? Checksum = null, byte[]? Inline = null);
 
 /// <summary>
 /// An object's flexible checksum: the algorithm (CRC32, CRC32C, CRC64NVME, SHA1, SHA256), FULL_OBJECT or COMPOSITE,
@@ -38,7 +39,8 @@ public sealed record ObjectChecksum(string Algorithm, string Type, string Value)
 
 /// <summary>
 /// Everything the metadata store knows about one object version.
-/// The data is either one blob (<see cref="BlobId"/>) or, for multipart objects, the ordered <see cref="Segments"/>.
+/// The data is one blob (<see cref="BlobId"/>), or for multipart objects the ordered <see cref="Segments"/>, or for
+/// small objects the bytes themselves (<see cref="InlineData"/>), committed with the metadata in one transaction.
 /// </summary>
 public sealed record ObjectRecord
 {
@@ -58,6 +60,8 @@ public sealed record ObjectRecord
     public string OwnerId { get; init; } = "";
     public string? BlobId { get; init; }
     public IReadOnlyList<Segment>? Segments { get; init; }
+    /// <summary>The stored bytes (sealed when encrypted) of an object kept in the metadata store; null for blob-backed objects.</summary>
+    public byte[]? InlineData { get; init; }
     public int PartsCount { get; init; }
     public string? Acl { get; init; }
     public string? Tags { get; init; }

@@ -101,7 +101,14 @@ async function confirmDialog(p, typed) {
   await p.waitForFunction(() => !document.querySelector('dialog[open]'));
 }
 
-const serverSaw = (s, pattern) => s.output().split('\n').some((line) => pattern.test(line));
+/** Whether the server logged a line matching pattern (its log is written in batches, so it is given a moment). */
+async function serverSaw(s, pattern) {
+  for (let i = 0; i < 40; i++) {
+    if (s.output().split('\n').some((line) => pattern.test(line))) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
 
 before(async () => {
   [server, idleServer, browser] = await Promise.all([startServer(), startServer({ XOS_CONSOLE_IDLE_SECONDS: '2' }), launchBrowser()]);
@@ -274,7 +281,7 @@ test('a video preview plays and seeks, streamed with Range requests', { timeout:
     v.currentTime = 4.5;
   }));
   assert.ok(Math.abs(position - 4.5) < 0.6, `seeked to ${position}`);
-  assert.ok(serverSaw(server, new RegExp(`GET ${bucket} clip\\.webm 206 `)), 'the server answered the video with partial content');
+  assert.ok(await serverSaw(server, new RegExp(`GET ${bucket} clip\\.webm 206 `)), 'the server answered the video with partial content');
   await shot(page, 'object-video');
 });
 
@@ -463,7 +470,7 @@ test('a POST from another page of the same site, without the CSRF token, is refu
   } finally {
     await evil.close();
   }
-  assert.ok(serverSaw(server, new RegExp(`POST ${bucket} - 403 `)), 'the forged DeleteObjects reached the server and was refused');
+  assert.ok(await serverSaw(server, new RegExp(`POST ${bucket} - 403 `)), 'the forged DeleteObjects reached the server and was refused');
   await server.client().headObject({ Bucket: bucket, Key: 'big.bin' }).promise();
   await open('#/buckets', `tr[data-bucket="${bucket}"]`);
   assert.equal(await page.$('input[name=accessKey]'), null, 'the forged sign-out did not end the session');

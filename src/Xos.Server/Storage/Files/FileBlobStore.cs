@@ -41,6 +41,8 @@ public sealed partial class FileBlobStore : IBlobStore
             Options = FileOptions.SequentialScan, BufferSize = 0,
         });
 
+    public void EnsureRoom(long bytes) => _space?.EnsureRoom(bytes);
+
     public async Task<BlobWriteResult> WriteAsync(Stream source, long? expectedSize, long maxSize, bool computeSha256, CancellationToken ct)
     {
         if (expectedSize > maxSize) throw S3Errors.EntityTooLarge(maxSize);
@@ -87,7 +89,7 @@ public sealed partial class FileBlobStore : IBlobStore
                     if (remaining > 0 && offset < segmentEnd)
                     {
                         var from = Math.Max(offset, segmentStart) - segmentStart;
-                        await using var input = OpenRead(segment.BlobId);
+                        await using var input = this.Open(segment);
                         input.Seek(from, SeekOrigin.Begin);
                         var take = Math.Min(remaining, segment.Size - from);
                         while (take > 0)

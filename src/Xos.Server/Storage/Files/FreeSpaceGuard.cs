@@ -6,7 +6,8 @@ namespace Xos.Server.Storage.Files;
 /// <summary>
 /// Keeps a reserve of free space on the data folder's filesystem: a write that would eat into it is refused with
 /// 507 InsufficientStorage before the disk is actually full, so the metadata database always has room to commit and
-/// clients get an answer they do not retry as a transient error. The free space is read at most once a second.
+/// clients get an answer they do not retry as a transient error. The free space is read at most once a second, and
+/// again before a write is refused.
 /// </summary>
 public sealed partial class FreeSpaceGuard(string directory, long reserveBytes)
 {
@@ -35,18 +36,17 @@ public sealed partial class FreeSpaceGuard(string directory, long reserveBytes)
     public long ReserveBytes => reserveBytes;
 
     /// <summary>Bytes free for the server's user on the data folder's filesystem.</summary>
-    public long AvailableBytes
+    public long AvailableBytes => Available(fresh: false);
+
+    private long Available(bool fresh)
     {
-        get
+        var now = Environment.TickCount64;
+        if (fresh || now - Interlocked.Read(ref _checkedAt) > 1000)
         {
-            var now = Environment.TickCount64;
-            if (now - Interlocked.Read(ref _checkedAt) > 1000)
-            {
-                Interlocked.Exchange(ref _available, new DriveInfo(directory).AvailableFreeSpace);
-                Interlocked.Exchange(ref _checkedAt, now);
-            }
-            return Interlocked.Read(ref _available);
+            Interlocked.Exchange(ref _available, new DriveInfo(directory).AvailableFreeSpace);
+            Interlocked.Exchange(ref _checkedAt, now);
         }
+        return Interlocked.Read(ref _available);
     }
 
     public bool BelowReserve => AvailableBytes < reserveBytes;
@@ -55,6 +55,9 @@ public sealed partial class FreeSpaceGuard(string directory, long reserveBytes)
     public void EnsureRoom(long bytes)
     {
         var available = AvailableBytes;
+        if (available - bytes >= reserveBytes) return;
+        // The cached figure may predate deletes that freed room: a refusal is decided on the filesystem's own figure.
+        available = Available(fresh: true);
         if (available - bytes >= reserveBytes) return;
         var now = Environment.TickCount64;
         if (now - Interlocked.Read(ref _warnedAt) > 60_000)

@@ -41,6 +41,11 @@ public sealed class PostgresDatabase : SqlDatabase
             // connection is held only for its own statements, so a pool this size serves thousands of clients.
             MaxPoolSize = 64,
             ApplicationName = "xos",
+            // The store keeps no session state (its locks are transaction-scoped), so a connection returned to the pool
+            // needs no DISCARD ALL round trip, and the statements it keeps running are prepared once per connection.
+            NoResetOnClose = true,
+            MaxAutoPrepare = 256,
+            AutoPrepareMinUsages = 2,
         };
         var userInfo = uri.UserInfo.Split(':', 2);
         if (userInfo[0].Length > 0) builder.Username = Uri.UnescapeDataString(userInfo[0]);

@@ -8,15 +8,18 @@ namespace Xos.Server.Storage.Postgres;
 /// </summary>
 internal static class PostgresSchema
 {
-    public const int Version = 4;
+    public const int Version = 5;
 
     public static SqlSchema Current => new(Version, Create, Migrations);
 
     /// <summary>
     /// Steps from older PostgreSQL schemas; the first PostgreSQL schema is version 3. Versions that only add tables
-    /// (4: console_sessions) need none: <see cref="Create"/> runs after them and creates what is missing.
+    /// (5: console_sessions) need none: <see cref="Create"/> runs after them and creates what is missing.
     /// </summary>
-    private static readonly (int Version, string Sql)[] Migrations = [];
+    private static readonly (int Version, string Sql)[] Migrations =
+    [
+        (4, "ALTER TABLE objects ADD COLUMN IF NOT EXISTS inline_data BYTEA;"),
+    ];
 
     private const string Create = """
         CREATE TABLE IF NOT EXISTS users (
@@ -124,7 +127,8 @@ internal static class PostgresSchema
             upload_id TEXT COLLATE "C",
             lock_mode TEXT,
             lock_until BIGINT,
-            legal_hold BIGINT NOT NULL DEFAULT 0);
+            legal_hold BIGINT NOT NULL DEFAULT 0,
+            inline_data BYTEA);
         CREATE UNIQUE INDEX IF NOT EXISTS objects_version ON objects(bucket_id, key, version_id);
         CREATE UNIQUE INDEX IF NOT EXISTS objects_latest ON objects(bucket_id, key) WHERE is_latest = 1;
         CREATE INDEX IF NOT EXISTS objects_blob ON objects(blob_id);

@@ -2,6 +2,15 @@ using System.Data.Common;
 
 namespace Xos.Server.Storage.Sql;
 
+/// <summary>
+/// A connection that keeps its statements prepared between calls: it hands out the command of a SQL text it ran
+/// before, parsed and planned once. Engines that prepare by themselves (Npgsql's auto-prepare) need not offer it.
+/// </summary>
+public interface IPreparedCommands
+{
+    DbCommand Command(string sql);
+}
+
 /// <summary>The schema one engine runs: its current version, the statements that create it, and the steps from older versions.</summary>
 public sealed record SqlSchema(int Version, string Create, IReadOnlyList<(int Version, string Sql)> Migrations);
 
@@ -18,6 +27,20 @@ public abstract class SqlDatabase : IDisposable
     public abstract Task<DbConnection> OpenReaderAsync(CancellationToken ct);
     public abstract Task<DbConnection> OpenWriterAsync(CancellationToken ct);
     public abstract Task<DbTransaction> BeginWriteAsync(DbConnection db, CancellationToken ct);
+
+    /// <summary>
+    /// Runs a write as one transaction: committed when <paramref name="work"/> returns, rolled back when it throws.
+    /// An engine may run several concurrent writes in one transaction (each isolated by a savepoint) and commit them
+    /// together; each caller's task completes only once its write is durable.
+    /// </summary>
+    public virtual async Task<T> RunWriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct)
+    {
+        await using var db = await OpenWriterAsync(ct);
+        await using var tx = await BeginWriteAsync(db, ct);
+        var result = await work(db, tx);
+        await tx.CommitAsync(ct);
+        return result;
+    }
 
     /// <summary>Once per database, before the schema transaction (settings that cannot change inside one).</summary>
     public virtual Task PrepareAsync(DbConnection db, CancellationToken ct) => Task.CompletedTask;

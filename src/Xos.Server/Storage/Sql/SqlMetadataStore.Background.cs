@@ -17,22 +17,19 @@ public sealed partial class SqlMetadataStore
         return list;
     }
 
-    public async Task<bool> TryAcquireLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken ct)
+    public Task<bool> TryAcquireLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
     {
         var now = Millis(DateTimeOffset.UtcNow);
-        await using var db = await OpenWriterAsync(ct);
-        var changed = await ExecAsync(db, null,
+        var changed = await ExecAsync(db, tx,
             "INSERT INTO leases(name, holder, expires) VALUES (@name, @holder, @expires) " +
             "ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires WHERE leases.holder = excluded.holder OR leases.expires < @now",
             ct, ("@name", name), ("@holder", holder), ("@expires", now + (long)duration.TotalMilliseconds), ("@now", now));
         return changed == 1;
-    }
+    }, ct);
 
-    public async Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, Func<ObjectRecord, bool>? mayDelete, CancellationToken ct)
+    public Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, Func<ObjectRecord, bool>? mayDelete, CancellationToken ct) => WriteAsync<DeleteOutcome?>(async (db, tx) =>
     {
         var keyBytes = KeyRange.Bytes(key);
-        await using var db = await OpenWriterAsync(ct);
-        await using var tx = await _db.BeginWriteAsync(db, ct);
         await LockKeyAsync(db, tx, bucketId, key, ct);
         ObjectRecord? existing;
         await using (var cmd = Command(db, tx, $"SELECT {ObjectColumns} FROM objects o WHERE o.id = @id AND o.bucket_id = @b AND o.key = @key",
@@ -46,34 +43,28 @@ public sealed partial class SqlMetadataStore
         if (existing.IsLatest)
             await ExecAsync(db, tx, PromoteNewestSql, ct,
                 ("@b", bucketId), ("@key", keyBytes));
-        await tx.CommitAsync(ct);
         return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), existing.VersionId, existing.IsDeleteMarker);
-    }
+    }, ct);
 
-    public async Task<DeleteOutcome?> AddDeleteMarkerIfLatestAsync(long bucketId, string key, long rowId, ObjectRecord marker, CancellationToken ct)
+    public Task<DeleteOutcome?> AddDeleteMarkerIfLatestAsync(long bucketId, string key, long rowId, ObjectRecord marker, CancellationToken ct) => WriteAsync<DeleteOutcome?>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await using var tx = await _db.BeginWriteAsync(db, ct);
         await LockKeyAsync(db, tx, bucketId, key, ct);
         if (await ScalarAsync(db, tx, "SELECT 1 FROM objects WHERE id = @id AND is_latest = 1 AND delete_marker = 0", ct, ("@id", rowId)) is null) return null;
         var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucketId, Key = key, IsDeleteMarker = true }, ct);
-        await tx.CommitAsync(ct);
         return new DeleteOutcome(new WriteOutcome(displaced), marker.VersionId, true);
-    }
+    }, ct);
 
-    public async Task<bool> SetStorageClassAsync(long rowId, string storageClass, CancellationToken ct)
+    public Task<bool> SetStorageClassAsync(long rowId, string storageClass, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        return await ExecAsync(db, null, "UPDATE objects SET storage_class = @sc WHERE id = @id AND delete_marker = 0", ct, ("@sc", storageClass), ("@id", rowId)) == 1;
-    }
+        return await ExecAsync(db, tx, "UPDATE objects SET storage_class = @sc WHERE id = @id AND delete_marker = 0", ct, ("@sc", storageClass), ("@id", rowId)) == 1;
+    }, ct);
 
     // ---------------------------------------------------------------- housekeeping
 
-    public async Task<int> DeleteExpiredSessionsAsync(DateTimeOffset before, CancellationToken ct)
+    public Task<int> DeleteExpiredSessionsAsync(DateTimeOffset before, CancellationToken ct) => WriteAsync<int>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        return await ExecAsync(db, null, "DELETE FROM sessions WHERE expires < @before", ct, ("@before", Millis(before)));
-    }
+        return await ExecAsync(db, tx, "DELETE FROM sessions WHERE expires < @before", ct, ("@before", Millis(before)));
+    }, ct);
 
     public async Task<bool> IsBlobReferencedAsync(string blobId, CancellationToken ct)
     {

@@ -33,12 +33,11 @@ public sealed partial class SqlMetadataStore
             AccountPublicAccessBlock = NullableString(r, 14),
         };
 
-    public async Task SetBucketVersioningAsync(long bucketId, string status, CancellationToken ct)
+    public Task SetBucketVersioningAsync(long bucketId, string status, CancellationToken ct) => WriteAsync(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        if (await ExecAsync(db, null, "UPDATE buckets SET versioning = @v WHERE id = @id", ct, ("@v", status), ("@id", bucketId)) == 0)
+        if (await ExecAsync(db, tx, "UPDATE buckets SET versioning = @v WHERE id = @id", ct, ("@v", status), ("@id", bucketId)) == 0)
             throw S3Errors.NoSuchBucket("");
-    }
+    }, ct);
 
     public async Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct)
     {
@@ -55,11 +54,9 @@ public sealed partial class SqlMetadataStore
             : null;
     }
 
-    public async Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, string? objectLock,
-        string? ownership, CancellationToken ct)
+    public Task<(BucketRecord Bucket, bool Created)> CreateBucketAsync(string name, string ownerId, string location, string? acl, string? objectLock,
+        string? ownership, CancellationToken ct) => WriteAsync<(BucketRecord Bucket, bool Created)>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await using var tx = await _db.BeginWriteAsync(db, ct);
         var inserted = await ExecAsync(db, tx,
             "INSERT INTO buckets(name, owner_id, created, location, acl, versioning) VALUES (@name, @owner, @now, @loc, @acl, @versioning) " +
             "ON CONFLICT(name) DO NOTHING",
@@ -72,14 +69,11 @@ public sealed partial class SqlMetadataStore
             await ExecAsync(db, tx, "INSERT INTO bucket_settings(bucket_id, name, value) SELECT id, 'ownership', @value FROM buckets WHERE name = @name", ct,
                 ("@value", ownership), ("@name", name));
         var bucket = await GetBucketAsync(db, tx, name, ct) ?? throw new InvalidOperationException("bucket vanished inside its transaction");
-        await tx.CommitAsync(ct);
         return (bucket, inserted == 1);
-    }
+    }, ct);
 
-    public async Task<WriteOutcome?> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct)
+    public Task<WriteOutcome?> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct) => WriteAsync<WriteOutcome?>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await using var tx = await _db.BeginWriteAsync(db, ct);
         if (await ScalarAsync(db, tx, "SELECT 1 FROM objects WHERE bucket_id = @id LIMIT 1", ct, ("@id", bucketId)) is not null) return null;
         var blobs = new List<string>();
         await using (var cmd = Command(db, tx, "SELECT p.blob_id FROM parts p JOIN uploads u ON u.id = p.upload_id WHERE u.bucket_id = @id", ("@id", bucketId)))
@@ -89,14 +83,13 @@ public sealed partial class SqlMetadataStore
         try
         {
             if (await ExecAsync(db, tx, "DELETE FROM buckets WHERE id = @id", ct, ("@id", bucketId)) != 1) return null;
-            await tx.CommitAsync(ct);
         }
         catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
             return null;
         }
         return new WriteOutcome(blobs);
-    }
+    }, ct);
 
     public async Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string ownerId, CancellationToken ct)
     {
@@ -108,12 +101,11 @@ public sealed partial class SqlMetadataStore
         return list;
     }
 
-    public async Task SetBucketAclAsync(long bucketId, string? acl, CancellationToken ct)
+    public Task SetBucketAclAsync(long bucketId, string? acl, CancellationToken ct) => WriteAsync(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        if (await ExecAsync(db, null, "UPDATE buckets SET acl = @acl WHERE id = @id", ct, ("@acl", acl), ("@id", bucketId)) == 0)
+        if (await ExecAsync(db, tx, "UPDATE buckets SET acl = @acl WHERE id = @id", ct, ("@acl", acl), ("@id", bucketId)) == 0)
             throw S3Errors.NoSuchBucket("");
-    }
+    }, ct);
 
     public async Task<string?> GetBucketSettingAsync(long bucketId, string name, CancellationToken ct)
     {
@@ -122,14 +114,13 @@ public sealed partial class SqlMetadataStore
             ("@b", bucketId), ("@name", name)) as string;
     }
 
-    public async Task<bool> SetBucketSettingAsync(long bucketId, string name, string? value, CancellationToken ct)
+    public Task<bool> SetBucketSettingAsync(long bucketId, string name, string? value, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
         if (value is null)
-            return await ExecAsync(db, null, "DELETE FROM bucket_settings WHERE bucket_id = @b AND name = @name", ct, ("@b", bucketId), ("@name", name)) == 1;
+            return await ExecAsync(db, tx, "DELETE FROM bucket_settings WHERE bucket_id = @b AND name = @name", ct, ("@b", bucketId), ("@name", name)) == 1;
         try
         {
-            await ExecAsync(db, null,
+            await ExecAsync(db, tx,
                 "INSERT INTO bucket_settings(bucket_id, name, value) VALUES (@b, @name, @value) ON CONFLICT(bucket_id, name) DO UPDATE SET value = excluded.value",
                 ct, ("@b", bucketId), ("@name", name), ("@value", value));
         }
@@ -138,7 +129,7 @@ public sealed partial class SqlMetadataStore
             throw S3Errors.NoSuchBucket("");
         }
         return true;
-    }
+    }, ct);
 
     public async Task<string?> GetAccountSettingAsync(string ownerId, string name, CancellationToken ct)
     {
@@ -147,16 +138,15 @@ public sealed partial class SqlMetadataStore
             ("@o", ownerId), ("@name", name)) as string;
     }
 
-    public async Task<bool> SetAccountSettingAsync(string ownerId, string name, string? value, CancellationToken ct)
+    public Task<bool> SetAccountSettingAsync(string ownerId, string name, string? value, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
         if (value is null)
-            return await ExecAsync(db, null, "DELETE FROM account_settings WHERE owner_id = @o AND name = @name", ct, ("@o", ownerId), ("@name", name)) == 1;
-        await ExecAsync(db, null,
+            return await ExecAsync(db, tx, "DELETE FROM account_settings WHERE owner_id = @o AND name = @name", ct, ("@o", ownerId), ("@name", name)) == 1;
+        await ExecAsync(db, tx,
             "INSERT INTO account_settings(owner_id, name, value) VALUES (@o, @name, @value) ON CONFLICT(owner_id, name) DO UPDATE SET value = excluded.value",
             ct, ("@o", ownerId), ("@name", name), ("@value", value));
         return true;
-    }
+    }, ct);
 
     public Task<bool> SetObjectAclAsync(long bucketId, string key, string? versionId, string? acl, CancellationToken ct) =>
         SetObjectColumnAsync("acl", bucketId, key, versionId, acl, ct);
@@ -164,11 +154,11 @@ public sealed partial class SqlMetadataStore
     public Task<bool> SetObjectTagsAsync(long bucketId, string key, string? versionId, string? tags, CancellationToken ct) =>
         SetObjectColumnAsync("tags", bucketId, key, versionId, tags, ct);
 
-    private async Task<bool> SetObjectColumnAsync(string column, long bucketId, string key, string? versionId, string? value, CancellationToken ct)
+    private Task<bool> SetObjectColumnAsync(string column, long bucketId, string key, string? versionId, string? value, CancellationToken ct) =>
+        WriteAsync<bool>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        return await ExecAsync(db, null,
+        return await ExecAsync(db, tx,
             $"UPDATE objects SET {column} = @value WHERE bucket_id = @b AND key = @key AND {(versionId is null ? "is_latest = 1" : "version_id = @v")} AND delete_marker = 0",
             ct, ("@value", value), ("@b", bucketId), ("@key", KeyRange.Bytes(key)), ("@v", versionId)) == 1;
-    }
+    }, ct);
 }

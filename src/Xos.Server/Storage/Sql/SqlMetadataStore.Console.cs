@@ -3,15 +3,14 @@ namespace Xos.Server.Storage.Sql;
 /// <summary>Web console sessions and usage totals.</summary>
 public sealed partial class SqlMetadataStore : IConsoleStore
 {
-    public async Task CreateConsoleSessionAsync(ConsoleSessionRecord s, CancellationToken ct)
+    public Task CreateConsoleSessionAsync(ConsoleSessionRecord s, CancellationToken ct) => WriteAsync(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await ExecAsync(db, null,
+        await ExecAsync(db, tx,
             "INSERT INTO console_sessions(id, access_key, secret_hash, session_token, created, last_seen, expires) " +
             "VALUES (@id, @ak, @sh, @token, @created, @seen, @expires)", ct,
             ("@id", s.Id), ("@ak", s.AccessKey), ("@sh", s.SecretHash), ("@token", s.SessionToken), ("@created", Millis(s.Created)),
             ("@seen", Millis(s.LastSeen)), ("@expires", Millis(s.Expires)));
-    }
+    }, ct);
 
     public async Task<ConsoleSessionRecord?> GetConsoleSessionAsync(string id, CancellationToken ct)
     {
@@ -24,25 +23,16 @@ public sealed partial class SqlMetadataStore : IConsoleStore
             FromMillis(r.GetInt64(5)), FromMillis(r.GetInt64(6)));
     }
 
-    public async Task<bool> TouchConsoleSessionAsync(string id, DateTimeOffset seen, CancellationToken ct)
-    {
-        await using var db = await OpenWriterAsync(ct);
-        return await ExecAsync(db, null, "UPDATE console_sessions SET last_seen = @seen WHERE id = @id AND last_seen < @seen", ct,
-            ("@seen", Millis(seen)), ("@id", id)) == 1;
-    }
+    public Task<bool> TouchConsoleSessionAsync(string id, DateTimeOffset seen, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
+        await ExecAsync(db, tx, "UPDATE console_sessions SET last_seen = @seen WHERE id = @id AND last_seen < @seen", ct,
+            ("@seen", Millis(seen)), ("@id", id)) == 1, ct);
 
-    public async Task<bool> DeleteConsoleSessionAsync(string id, CancellationToken ct)
-    {
-        await using var db = await OpenWriterAsync(ct);
-        return await ExecAsync(db, null, "DELETE FROM console_sessions WHERE id = @id", ct, ("@id", id)) == 1;
-    }
+    public Task<bool> DeleteConsoleSessionAsync(string id, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
+        await ExecAsync(db, tx, "DELETE FROM console_sessions WHERE id = @id", ct, ("@id", id)) == 1, ct);
 
-    public async Task<int> DeleteStaleConsoleSessionsAsync(DateTimeOffset now, DateTimeOffset idleBefore, CancellationToken ct)
-    {
-        await using var db = await OpenWriterAsync(ct);
-        return await ExecAsync(db, null, "DELETE FROM console_sessions WHERE expires < @now OR last_seen < @idle", ct,
-            ("@now", Millis(now)), ("@idle", Millis(idleBefore)));
-    }
+    public Task<int> DeleteStaleConsoleSessionsAsync(DateTimeOffset now, DateTimeOffset idleBefore, CancellationToken ct) => WriteAsync<int>(async (db, tx) =>
+        await ExecAsync(db, tx, "DELETE FROM console_sessions WHERE expires < @now OR last_seen < @idle", ct,
+            ("@now", Millis(now)), ("@idle", Millis(idleBefore))), ct);
 
     // PostgreSQL's SUM of BIGINT is NUMERIC: the casts keep both engines answering 64-bit integers.
     private const string UsageColumns =
@@ -51,13 +41,13 @@ public sealed partial class SqlMetadataStore : IConsoleStore
         "CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(size), 0) AS BIGINT)";
 
     public Task<StorageUsage> GetBucketUsageAsync(long bucketId, CancellationToken ct) =>
-        ReadUsageAsync($"SELECT {UsageColumns} FROM objects WHERE bucket_id = @b", bucketId, ct);
+        ReadUsageAsync($"SELECT {UsageColumns} FROM objects WHERE bucket_id = @b", bucketId, ct, nameof(GetBucketUsageAsync));
 
-    public Task<StorageUsage> GetUsageAsync(CancellationToken ct) => ReadUsageAsync($"SELECT {UsageColumns} FROM objects", null, ct);
+    public Task<StorageUsage> GetUsageAsync(CancellationToken ct) => ReadUsageAsync($"SELECT {UsageColumns} FROM objects", null, ct, nameof(GetUsageAsync));
 
-    private async Task<StorageUsage> ReadUsageAsync(string sql, long? bucketId, CancellationToken ct)
+    private async Task<StorageUsage> ReadUsageAsync(string sql, long? bucketId, CancellationToken ct, string call)
     {
-        await using var db = await OpenAsync(ct);
+        await using var db = await OpenAsync(ct, call);
         await using var cmd = bucketId is { } b ? Command(db, null, sql, ("@b", b)) : Command(db, null, sql);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);

@@ -7,22 +7,20 @@ namespace Xos.Server.Storage.Sql;
 /// <summary>Users, access keys, STS sessions and roles.</summary>
 public sealed partial class SqlMetadataStore
 {
-    public async Task EnsureUserAsync(string userId, string displayName, CancellationToken ct)
+    public Task EnsureUserAsync(string userId, string displayName, CancellationToken ct) => WriteAsync(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await ExecAsync(db, null,
+        await ExecAsync(db, tx,
             "INSERT INTO users(id, display_name, created) VALUES (@id, @name, @now) ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name",
             ct, ("@id", userId), ("@name", displayName), ("@now", Millis(DateTimeOffset.UtcNow)));
-    }
+    }, ct);
 
-    public async Task PutAccessKeyAsync(AccessKeyRecord key, CancellationToken ct)
+    public Task PutAccessKeyAsync(AccessKeyRecord key, CancellationToken ct) => WriteAsync(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await ExecAsync(db, null,
+        await ExecAsync(db, tx,
             "INSERT INTO access_keys(access_key, secret_key, user_id, created) VALUES (@ak, @sk, @user, @now) " +
             "ON CONFLICT(access_key) DO UPDATE SET secret_key = excluded.secret_key, user_id = excluded.user_id",
             ct, ("@ak", key.AccessKey), ("@sk", key.SecretKey), ("@user", key.OwnerId), ("@now", Millis(DateTimeOffset.UtcNow)));
-    }
+    }, ct);
 
     public async Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKey, CancellationToken ct)
     {
@@ -46,26 +44,24 @@ public sealed partial class SqlMetadataStore
         return new AccessKeyRecord(sr.GetString(0), sr.GetString(1), sr.GetString(2), sr.GetString(3), new TemporaryKey(sr.GetString(4), grant));
     }
 
-    public async Task CreateSessionAsync(string accessKey, string secretKey, string tokenHash, string userId, string roleName, string sessionName,
-        string? sessionPolicy, DateTimeOffset expires, CancellationToken ct)
+    public Task CreateSessionAsync(string accessKey, string secretKey, string tokenHash, string userId, string roleName, string sessionName,
+        string? sessionPolicy, DateTimeOffset expires, CancellationToken ct) => WriteAsync(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await ExecAsync(db, null,
+        await ExecAsync(db, tx,
             "INSERT INTO sessions(access_key, secret_key, token_hash, user_id, role_name, session_name, session_policy, expires) " +
             "VALUES (@ak, @sk, @th, @user, @role, @name, @policy, @expires)", ct,
             ("@ak", accessKey), ("@sk", secretKey), ("@th", tokenHash), ("@user", userId), ("@role", roleName), ("@name", sessionName),
             ("@policy", sessionPolicy), ("@expires", Millis(expires)));
-    }
+    }, ct);
 
-    public async Task<UserRecord?> CreateUserAsync(string name, string canonicalId, CancellationToken ct)
+    public Task<UserRecord?> CreateUserAsync(string name, string canonicalId, CancellationToken ct) => WriteAsync<UserRecord?>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
         var now = DateTimeOffset.UtcNow;
-        var inserted = await ExecAsync(db, null,
+        var inserted = await ExecAsync(db, tx,
             "INSERT INTO users(id, display_name, created) VALUES (@id, @name, @now) ON CONFLICT DO NOTHING",
             ct, ("@id", canonicalId), ("@name", name), ("@now", Millis(now)));
         return inserted == 1 ? new UserRecord(canonicalId, name, FromMillis(Millis(now))) : null;
-    }
+    }, ct);
 
     public async Task<UserRecord?> GetUserByNameAsync(string name, CancellationToken ct)
     {
@@ -103,11 +99,10 @@ public sealed partial class SqlMetadataStore
         return users;
     }
 
-    public async Task<bool> DeleteUserAsync(string userId, CancellationToken ct)
+    public Task<bool> DeleteUserAsync(string userId, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        return await ExecAsync(db, null, "DELETE FROM users WHERE id = @id", ct, ("@id", userId)) == 1;
-    }
+        return await ExecAsync(db, tx, "DELETE FROM users WHERE id = @id", ct, ("@id", userId)) == 1;
+    }, ct);
 
     public async Task<IReadOnlyList<AccessKeyRecord>> ListAccessKeysAsync(string userId, CancellationToken ct)
     {
@@ -121,26 +116,24 @@ public sealed partial class SqlMetadataStore
         return keys;
     }
 
-    public async Task<bool> DeleteAccessKeyAsync(string accessKey, CancellationToken ct)
+    public Task<bool> DeleteAccessKeyAsync(string accessKey, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        return await ExecAsync(db, null, "DELETE FROM access_keys WHERE access_key = @ak", ct, ("@ak", accessKey)) == 1;
-    }
+        return await ExecAsync(db, tx, "DELETE FROM access_keys WHERE access_key = @ak", ct, ("@ak", accessKey)) == 1;
+    }, ct);
 
     // ---------------------------------------------------------------- roles
 
     private static RoleRecord ReadRole(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize(r.GetString(2), StorageJson.Default.ListString)!, FromMillis(r.GetInt64(3)));
 
-    public async Task PutRoleAsync(RoleRecord role, CancellationToken ct)
+    public Task PutRoleAsync(RoleRecord role, CancellationToken ct) => WriteAsync(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await ExecAsync(db, null,
+        await ExecAsync(db, tx,
             "INSERT INTO roles(name, policy, trusted_users, created) VALUES (@name, @policy, @trust, @now) " +
             "ON CONFLICT(name) DO UPDATE SET policy = excluded.policy, trusted_users = excluded.trusted_users",
             ct, ("@name", role.Name), ("@policy", role.Policy),
             ("@trust", JsonSerializer.Serialize(role.TrustedUsers.ToList(), StorageJson.Default.ListString)), ("@now", Millis(role.Created)));
-    }
+    }, ct);
 
     public async Task<RoleRecord?> GetRoleAsync(string name, CancellationToken ct)
     {
@@ -160,9 +153,8 @@ public sealed partial class SqlMetadataStore
         return roles;
     }
 
-    public async Task<bool> DeleteRoleAsync(string name, CancellationToken ct)
+    public Task<bool> DeleteRoleAsync(string name, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        return await ExecAsync(db, null, "DELETE FROM roles WHERE name = @name", ct, ("@name", name)) == 1;
-    }
+        return await ExecAsync(db, tx, "DELETE FROM roles WHERE name = @name", ct, ("@name", name)) == 1;
+    }, ct);
 }

@@ -5,19 +5,16 @@ namespace Xos.Server.Storage.Sql;
 /// <summary>Keys of the built-in key service and their versions.</summary>
 public sealed partial class SqlMetadataStore
 {
-    public async Task<bool> CreateKmsKeyAsync(string id, string algorithm, string wrappedMaterial, CancellationToken ct)
+    public Task<bool> CreateKmsKeyAsync(string id, string algorithm, string wrappedMaterial, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
     {
         var now = Millis(DateTimeOffset.UtcNow);
-        await using var db = await OpenWriterAsync(ct);
-        await using var tx = await _db.BeginWriteAsync(db, ct);
         if (await ExecAsync(db, tx, "INSERT INTO kms_keys(id, algorithm, enabled, created, current_version) VALUES (@id, @alg, 1, @now, 1) ON CONFLICT(id) DO NOTHING",
                 ct, ("@id", id), ("@alg", algorithm), ("@now", now)) == 0)
             return false;
         await ExecAsync(db, tx, "INSERT INTO kms_key_versions(key_id, version, material, created) VALUES (@id, 1, @m, @now)", ct,
             ("@id", id), ("@m", wrappedMaterial), ("@now", now));
-        await tx.CommitAsync(ct);
         return true;
-    }
+    }, ct);
 
     public async Task<KmsKeyRecord?> GetKmsKeyAsync(string id, CancellationToken ct) => (await ReadKmsKeysAsync("WHERE k.id = @id", id, ct)).FirstOrDefault();
 
@@ -41,22 +38,18 @@ public sealed partial class SqlMetadataStore
         return keys;
     }
 
-    public async Task<bool> SetKmsKeyEnabledAsync(string id, bool enabled, CancellationToken ct)
+    public Task<bool> SetKmsKeyEnabledAsync(string id, bool enabled, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        return await ExecAsync(db, null, "UPDATE kms_keys SET enabled = @e WHERE id = @id", ct, ("@e", enabled ? 1 : 0), ("@id", id)) == 1;
-    }
+        return await ExecAsync(db, tx, "UPDATE kms_keys SET enabled = @e WHERE id = @id", ct, ("@e", enabled ? 1 : 0), ("@id", id)) == 1;
+    }, ct);
 
-    public async Task<int?> RotateKmsKeyAsync(string id, string wrappedMaterial, CancellationToken ct)
+    public Task<int?> RotateKmsKeyAsync(string id, string wrappedMaterial, CancellationToken ct) => WriteAsync<int?>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await using var tx = await _db.BeginWriteAsync(db, ct);
         if (await ScalarAsync(db, tx, "UPDATE kms_keys SET current_version = current_version + 1 WHERE id = @id RETURNING current_version", ct, ("@id", id))
             is not long version)
             return null;
         await ExecAsync(db, tx, "INSERT INTO kms_key_versions(key_id, version, material, created) VALUES (@id, @v, @m, @now)", ct,
             ("@id", id), ("@v", version), ("@m", wrappedMaterial), ("@now", Millis(DateTimeOffset.UtcNow)));
-        await tx.CommitAsync(ct);
         return (int)version;
-    }
+    }, ct);
 }

@@ -29,11 +29,12 @@ public sealed partial class SqlMetadataStore
         UploadId = NullableString(r, o + 20),
         Retention = r.IsDBNull(o + 21) ? null : new ObjectRetention(r.GetString(o + 21), FromMillis(r.GetInt64(o + 22))),
         LegalHold = r.GetInt64(o + 23) != 0,
+        InlineData = r.IsDBNull(o + 24) ? null : (byte[])r.GetValue(o + 24),
     };
 
     private static async Task<ObjectRecord> WithSegmentsAsync(DbConnection db, DbTransaction? tx, long objectId, ObjectRecord obj, CancellationToken ct)
     {
-        if (obj.BlobId is not null || obj.IsDeleteMarker) return obj;
+        if (obj.BlobId is not null || obj.InlineData is not null || obj.IsDeleteMarker) return obj;
         return obj with { Segments = await ReadSegmentsAsync(db, tx, objectId, ct) };
     }
 
@@ -93,28 +94,23 @@ public sealed partial class SqlMetadataStore
         return await WithSegmentsAsync(db, tx, objectId, obj, ct);
     }
 
-    public async Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct)
+    public Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct) => WriteAsync<WriteOutcome>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await using var tx = await _db.BeginWriteAsync(db, ct);
         await LockKeyAsync(db, tx, obj.BucketId, obj.Key, ct);
         try
         {
             await CheckConditionAsync(db, tx, obj.BucketId, obj.Key, condition, ct);
             var displaced = await ReplaceObjectAsync(db, tx, obj, ct);
-            await tx.CommitAsync(ct);
             return new WriteOutcome(displaced);
         }
         catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
             throw S3Errors.NoSuchBucket("");
         }
-    }
+    }, ct);
 
-    public async Task<ObjectRecord?> UpdateObjectLockAsync(long bucketId, string key, string? versionId, Func<ObjectRecord, ObjectRecord> change, CancellationToken ct)
+    public Task<ObjectRecord?> UpdateObjectLockAsync(long bucketId, string key, string? versionId, Func<ObjectRecord, ObjectRecord> change, CancellationToken ct) => WriteAsync<ObjectRecord?>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await using var tx = await _db.BeginWriteAsync(db, ct);
         await LockKeyAsync(db, tx, bucketId, key, ct);
         var existing = await GetVersionAsync(db, tx, bucketId, key, versionId, ct);
         if (existing is null || existing.IsDeleteMarker) return existing;
@@ -123,9 +119,8 @@ public sealed partial class SqlMetadataStore
                                 "WHERE bucket_id = @b AND key = @key AND version_id = @v", ct,
             ("@mode", changed.Retention?.Mode), ("@until", changed.Retention is { } r ? Millis(r.RetainUntil) : null), ("@hold", changed.LegalHold ? 1 : 0),
             ("@b", bucketId), ("@key", KeyRange.Bytes(key)), ("@v", existing.VersionId));
-        await tx.CommitAsync(ct);
         return changed;
-    }
+    }, ct);
 
     /// <summary>Checks a conditional write against the key's current version, inside the write's transaction.</summary>
     private static async Task CheckConditionAsync(DbConnection db, DbTransaction tx, long bucketId, string key, WriteCondition? condition, CancellationToken ct)
@@ -162,14 +157,14 @@ public sealed partial class SqlMetadataStore
         var id = (long)(await ScalarAsync(db, tx,
             "INSERT INTO objects(bucket_id, key, version_id, is_latest, delete_marker, size, etag, last_modified, content_type, headers, " +
             "storage_class, owner_id, blob_id, parts_count, acl, tags, encryption, seq, checksum_algorithm, checksum_type, checksum, upload_id, " +
-            "lock_mode, lock_until, legal_hold) VALUES (@b, @key, @v, 1, @dm, @size, @etag, @lm, @ct, @headers, @sc, @owner, @blob, @parts, @acl, @tags, @enc, " +
-            "@seq, @ca, @cty, @cv, @upload, @lmode, @luntil, @hold) RETURNING id",
+            "lock_mode, lock_until, legal_hold, inline_data) VALUES (@b, @key, @v, 1, @dm, @size, @etag, @lm, @ct, @headers, @sc, @owner, @blob, @parts, @acl, " +
+            "@tags, @enc, @seq, @ca, @cty, @cv, @upload, @lmode, @luntil, @hold, @inline) RETURNING id",
             ct, ("@b", obj.BucketId), ("@key", key), ("@v", obj.VersionId), ("@dm", obj.IsDeleteMarker ? 1 : 0), ("@size", obj.Size),
             ("@etag", obj.ETag), ("@lm", Millis(obj.LastModified)), ("@ct", obj.ContentType), ("@headers", HeadersJson(obj.Headers)),
             ("@sc", obj.StorageClass), ("@owner", obj.OwnerId), ("@blob", obj.BlobId), ("@parts", obj.PartsCount),
             ("@acl", obj.Acl), ("@tags", obj.Tags), ("@enc", obj.Encryption), ("@seq", VersionIds.SequenceFor(obj.VersionId)),
             ("@ca", obj.Checksum?.Algorithm), ("@cty", obj.Checksum?.Type), ("@cv", obj.Checksum?.Value), ("@upload", obj.UploadId),
-            ("@lmode", obj.Retention?.Mode), ("@luntil", obj.Retention is { } retention ? Millis(retention.RetainUntil) : null), ("@hold", obj.LegalHold ? 1 : 0)))!;
+            ("@lmode", obj.Retention?.Mode), ("@luntil", obj.Retention is { } retention ? Millis(retention.RetainUntil) : null), ("@hold", obj.LegalHold ? 1 : 0), ("@inline", obj.InlineData)))!;
         if (obj.Segments is { } segments)
         {
             await using var insert = Command(db, tx,
@@ -188,17 +183,14 @@ public sealed partial class SqlMetadataStore
         return displaced;
     }
 
-    public async Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct)
+    public Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct) => WriteAsync<DeleteOutcome>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await using var tx = await _db.BeginWriteAsync(db, ct);
         await LockKeyAsync(db, tx, bucket.Id, key, ct);
         if (bucket.VersioningConfigured)
         {
             try
             {
                 var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucket.Id, Key = key, IsDeleteMarker = true }, ct);
-                await tx.CommitAsync(ct);
                 return new DeleteOutcome(new WriteOutcome(displaced), marker.VersionId, true);
             }
             catch (DbException e) when (_db.IsForeignKeyViolation(e))
@@ -210,15 +202,12 @@ public sealed partial class SqlMetadataStore
         if (existing is null) return new DeleteOutcome(WriteOutcome.Nothing, null, false);
         await ExecAsync(db, tx, "DELETE FROM objects WHERE bucket_id = @b AND key = @key AND version_id = 'null'", ct,
             ("@b", bucket.Id), ("@key", KeyRange.Bytes(key)));
-        await tx.CommitAsync(ct);
         return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), null, false);
-    }
+    }, ct);
 
-    public async Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, Action<ObjectRecord>? guard, CancellationToken ct)
+    public Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, Action<ObjectRecord>? guard, CancellationToken ct) => WriteAsync<DeleteOutcome?>(async (db, tx) =>
     {
         var keyBytes = KeyRange.Bytes(key);
-        await using var db = await OpenWriterAsync(ct);
-        await using var tx = await _db.BeginWriteAsync(db, ct);
         await LockKeyAsync(db, tx, bucketId, key, ct);
         var existing = await GetVersionAsync(db, tx, bucketId, key, versionId, ct);
         if (existing is null) return null;
@@ -229,9 +218,8 @@ public sealed partial class SqlMetadataStore
             await ExecAsync(db, tx,
                 PromoteNewestSql, ct,
                 ("@b", bucketId), ("@key", keyBytes));
-        await tx.CommitAsync(ct);
         return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), existing.VersionId, existing.IsDeleteMarker);
-    }
+    }, ct);
 
     public async Task<IReadOnlyList<VersionListEntry>> ListObjectVersionsAsync(long bucketId, string prefix, string? keyMarker, string? versionIdMarker,
         bool skipKeyPrefix, int limit, CancellationToken ct)
@@ -241,8 +229,8 @@ public sealed partial class SqlMetadataStore
         await using var db = await OpenAsync(ct);
         var sql = "SELECT id, key, version_id, is_latest, delete_marker, last_modified, etag, size, storage_class, owner_id, tags FROM objects " +
                   "WHERE bucket_id = @b AND key >= @lo" + (upper is null ? "" : " AND key < @hi");
-        await using var cmd = Command(db, null, "", ("@b", bucketId), ("@lo", lower), ("@limit", limit));
-        if (upper is not null) AddParameter(cmd, "@hi", upper);
+        var args = new List<(string, object?)> { ("@b", bucketId), ("@lo", lower), ("@limit", limit) };
+        if (upper is not null) args.Add(("@hi", upper));
         if (keyMarker is not null)
         {
             var km = KeyRange.Bytes(keyMarker);
@@ -251,12 +239,12 @@ public sealed partial class SqlMetadataStore
                 var past = KeyRange.PrefixUpperBound(km);
                 if (past is null) return [];
                 sql += " AND key >= @km";
-                AddParameter(cmd, "@km", past);
+                args.Add(("@km", past));
             }
             else if (versionIdMarker is null)
             {
                 sql += " AND key > @km";
-                AddParameter(cmd, "@km", km);
+                args.Add(("@km", km));
             }
             else
             {
@@ -265,11 +253,11 @@ public sealed partial class SqlMetadataStore
                 var markerSeq = await ScalarAsync(db, null, "SELECT seq FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v", ct,
                     ("@b", bucketId), ("@key", km), ("@v", versionIdMarker)) as long? ?? VersionIds.SequenceOf(versionIdMarker);
                 sql += markerSeq is null ? " AND key >= @km" : " AND (key > @km OR (key = @km AND seq < @mseq))";
-                AddParameter(cmd, "@km", km);
-                if (markerSeq is not null) AddParameter(cmd, "@mseq", markerSeq.Value);
+                args.Add(("@km", km));
+                if (markerSeq is not null) args.Add(("@mseq", markerSeq.Value));
             }
         }
-        cmd.CommandText = sql + " ORDER BY key, seq DESC LIMIT @limit";
+        await using var cmd = Command(db, null, sql + " ORDER BY key, seq DESC LIMIT @limit", [.. args]);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<VersionListEntry>();
         while (await r.ReadAsync(ct))

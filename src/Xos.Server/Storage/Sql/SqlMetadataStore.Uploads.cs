@@ -26,12 +26,11 @@ public sealed partial class SqlMetadataStore
         LegalHold = r.GetInt64(16) != 0,
     };
 
-    public async Task CreateUploadAsync(UploadRecord u, CancellationToken ct)
+    public Task CreateUploadAsync(UploadRecord u, CancellationToken ct) => WriteAsync(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
         try
         {
-            await ExecAsync(db, null,
+            await ExecAsync(db, tx,
                 "INSERT INTO uploads(upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption, " +
                 "checksum_algorithm, checksum_type, lock_mode, lock_until, legal_hold) " +
                 "VALUES (@uid, @b, @key, @init, @owner, @ct, @headers, @sc, @acl, @tags, @enc, @ca, @cty, @lmode, @luntil, @hold)",
@@ -44,7 +43,7 @@ public sealed partial class SqlMetadataStore
         {
             throw S3Errors.NoSuchBucket("");
         }
-    }
+    }, ct);
 
     public async Task<UploadRecord?> GetUploadAsync(long bucketId, string key, string uploadId, CancellationToken ct)
     {
@@ -55,10 +54,8 @@ public sealed partial class SqlMetadataStore
         return await r.ReadAsync(ct) ? ReadUpload(r) : null;
     }
 
-    public async Task<WriteOutcome> PutPartAsync(long uploadPk, PartRecord part, CancellationToken ct)
+    public Task<WriteOutcome> PutPartAsync(long uploadPk, PartRecord part, CancellationToken ct) => WriteAsync<WriteOutcome>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await using var tx = await _db.BeginWriteAsync(db, ct);
         await LockUploadAsync(db, tx, uploadPk, ct);
         try
         {
@@ -70,14 +67,13 @@ public sealed partial class SqlMetadataStore
                 "etag = excluded.etag, last_modified = excluded.last_modified, checksum = excluded.checksum",
                 ct, ("@u", uploadPk), ("@n", part.PartNumber), ("@blob", part.BlobId), ("@size", part.Size), ("@etag", part.ETag),
                 ("@lm", Millis(part.LastModified)), ("@sum", part.Checksum));
-            await tx.CommitAsync(ct);
             return old is string s ? new WriteOutcome([s]) : WriteOutcome.Nothing;
         }
         catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
             throw S3Errors.NoSuchUpload("");
         }
-    }
+    }, ct);
 
     public async Task<IReadOnlyList<PartRecord>> ListPartsAsync(long uploadPk, int afterPartNumber, int limit, CancellationToken ct)
     {
@@ -97,11 +93,10 @@ public sealed partial class SqlMetadataStore
         return parts;
     }
 
-    public async Task<(ObjectRecord Object, WriteOutcome Outcome)> CompleteUploadAsync(UploadRecord upload,
-        Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, WriteCondition? condition, CancellationToken ct)
+    public Task<(ObjectRecord Object, WriteOutcome Outcome)> CompleteUploadAsync(UploadRecord upload,
+        Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, WriteCondition? condition, CancellationToken ct) =>
+        WriteAsync<(ObjectRecord Object, WriteOutcome Outcome)>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await using var tx = await _db.BeginWriteAsync(db, ct);
         await LockUploadAsync(db, tx, upload.Id, ct);
         await LockKeyAsync(db, tx, upload.BucketId, upload.Key, ct);
         var exists = await ScalarAsync(db, tx, "SELECT 1 FROM uploads WHERE id = @u", ct, ("@u", upload.Id));
@@ -119,11 +114,10 @@ public sealed partial class SqlMetadataStore
             throw S3Errors.NoSuchBucket("");
         }
         await ExecAsync(db, tx, "DELETE FROM uploads WHERE id = @u", ct, ("@u", upload.Id));
-        await tx.CommitAsync(ct);
         var used = obj.BlobIds.ToHashSet();
         displaced.AddRange(parts.Select(p => p.BlobId).Where(b => !used.Contains(b)));
         return (obj, new WriteOutcome(displaced));
-    }
+    }, ct);
 
     public async Task<ObjectRecord?> GetCompletedUploadAsync(long bucketId, string key, string uploadId, CancellationToken ct)
     {
@@ -134,16 +128,13 @@ public sealed partial class SqlMetadataStore
         return await r.ReadAsync(ct) ? ReadObject(r, bucketId) : null;
     }
 
-    public async Task<WriteOutcome?> AbortUploadAsync(long uploadPk, CancellationToken ct)
+    public Task<WriteOutcome?> AbortUploadAsync(long uploadPk, CancellationToken ct) => WriteAsync<WriteOutcome?>(async (db, tx) =>
     {
-        await using var db = await OpenWriterAsync(ct);
-        await using var tx = await _db.BeginWriteAsync(db, ct);
         await LockUploadAsync(db, tx, uploadPk, ct);
         var parts = await ReadPartsAsync(db, tx, uploadPk, 0, int.MaxValue, ct);
         var deleted = await ExecAsync(db, tx, "DELETE FROM uploads WHERE id = @u", ct, ("@u", uploadPk));
-        await tx.CommitAsync(ct);
         return deleted == 0 ? null : new WriteOutcome(parts.Select(p => p.BlobId).ToList());
-    }
+    }, ct);
 
     public async Task<IReadOnlyList<UploadRecord>> ListUploadsAsync(long bucketId, string prefix, string? keyMarker, string? uploadIdMarker,
         int limit, CancellationToken ct)

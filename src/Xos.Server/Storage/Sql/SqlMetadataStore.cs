@@ -16,7 +16,7 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
     private const string ObjectColumns =
         "o.id, o.key, o.version_id, o.delete_marker, o.size, o.etag, o.last_modified, o.content_type, o.headers, " +
         "o.storage_class, o.owner_id, o.blob_id, o.parts_count, o.acl, o.tags, o.encryption, o.is_latest, " +
-        "o.checksum_algorithm, o.checksum_type, o.checksum, o.upload_id, o.lock_mode, o.lock_until, o.legal_hold";
+        "o.checksum_algorithm, o.checksum_type, o.checksum, o.upload_id, o.lock_mode, o.lock_until, o.legal_hold, o.inline_data";
     /// <summary>After the latest version of @key in @b is removed, the newest remaining one becomes the latest.</summary>
     private const string PromoteNewestSql =
         "UPDATE objects SET is_latest = 1 WHERE id = (SELECT id FROM objects WHERE bucket_id = @b AND key = @key ORDER BY seq DESC LIMIT 1)";
@@ -68,22 +68,57 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
         return TimedAsync(_db.OpenReaderAsync(ct), call, write: false, started);
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> as one write transaction of the engine, committed when it returns and rolled back
+    /// when it throws. The engine may commit it together with concurrent writes (SQLite's group commit), so the work
+    /// reads and writes only through the connection and transaction it is given.
+    /// </summary>
+    private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct, [CallerMemberName] string call = "")
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await _db.RunWriteAsync(work, ct);
+        }
+        finally
+        {
+            Hosting.ServerMetrics.StoreCallFinished(call, write: true, started);
+        }
+    }
+
+    private Task WriteAsync(Func<DbConnection, DbTransaction, Task> work, CancellationToken ct, [CallerMemberName] string call = "") =>
+        WriteAsync<bool>(async (db, tx) =>
+        {
+            await work(db, tx);
+            return true;
+        }, ct, call);
+
     /// <summary>A store call lasts from asking for its connection (a writer may wait for the write lock) until it closes it.</summary>
     private static async Task<DbConnection> TimedAsync(Task<DbConnection> opening, string call, bool write, long started)
     {
         var db = await opening;
-        db.StateChange += (_, e) =>
+        // Unsubscribes itself: a connection an engine reuses would otherwise gather one handler per call.
+        System.Data.StateChangeEventHandler? closed = null;
+        closed = (_, e) =>
         {
-            if (e.CurrentState == System.Data.ConnectionState.Closed) Hosting.ServerMetrics.StoreCallFinished(call, write, started);
+            if (e.CurrentState != System.Data.ConnectionState.Closed) return;
+            db.StateChange -= closed;
+            Hosting.ServerMetrics.StoreCallFinished(call, write, started);
         };
+        db.StateChange += closed;
         return db;
     }
 
     private static DbCommand Command(DbConnection db, DbTransaction? tx, string sql, params (string Name, object? Value)[] args)
     {
-        var cmd = db.CreateCommand();
+        DbCommand cmd;
+        if (db is IPreparedCommands prepared) cmd = prepared.Command(sql);
+        else
+        {
+            cmd = db.CreateCommand();
+            cmd.CommandText = sql;
+        }
         cmd.Transaction = tx;
-        cmd.CommandText = sql;
         foreach (var (name, value) in args) AddParameter(cmd, name, value);
         return cmd;
     }

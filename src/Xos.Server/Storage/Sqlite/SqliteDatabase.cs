@@ -9,7 +9,7 @@ namespace Xos.Server.Storage.Sqlite;
 /// BEGIN IMMEDIATE, which takes the database's single write lock: writers are serialised whole, so the per-object
 /// locks other engines need are already held.
 /// </summary>
-public sealed class SqliteDatabase : SqlDatabase
+public sealed partial class SqliteDatabase : SqlDatabase
 {
     private readonly string _connectionString;
     private readonly string _path;
@@ -22,10 +22,18 @@ public sealed class SqliteDatabase : SqlDatabase
             DataSource = databasePath,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
-            Pooling = true,
+            // The connections stay open in this database's own pools, with their statements prepared.
+            Pooling = false,
             ForeignKeys = true,
             DefaultTimeout = 60,
         }.ToString();
+        _writers = new SqliteConnectionPool(_connectionString, static async (db, ct) =>
+        {
+            await using var pragma = db.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous=FULL;";
+            await pragma.ExecuteNonQueryAsync(ct);
+        });
+        _readers = new SqliteConnectionPool(_connectionString, static (_, _) => Task.CompletedTask);
     }
 
     public override bool IsSharedByProcesses => false;
@@ -37,18 +45,15 @@ public sealed class SqliteDatabase : SqlDatabase
     /// contending connections. Correctness does not depend on it: every invariant is in the transaction itself.
     /// </summary>
     private readonly SemaphoreSlim _writerGate = new(1, 1);
+    private readonly SqliteConnectionPool _writers;
+    private readonly SqliteConnectionPool _readers;
 
     public override async Task<DbConnection> OpenWriterAsync(CancellationToken ct)
     {
         await _writerGate.WaitAsync(ct);
         try
         {
-            var db = new GatedConnection(_connectionString, _writerGate);
-            await db.OpenAsync(ct);
-            await using var pragma = db.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous=FULL;";
-            await pragma.ExecuteNonQueryAsync(ct);
-            return db;
+            return await _writers.TakeAsync(ct, released: () => _writerGate.Release());
         }
         catch
         {
@@ -57,30 +62,7 @@ public sealed class SqliteDatabase : SqlDatabase
         }
     }
 
-    /// <summary>A connection that lets the next writer in when it is disposed.</summary>
-    private sealed class GatedConnection(string connectionString, SemaphoreSlim gate) : SqliteConnection(connectionString)
-    {
-        private int _released;
-
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await base.DisposeAsync();
-            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
-        }
-    }
-
-    public override async Task<DbConnection> OpenReaderAsync(CancellationToken ct)
-    {
-        var db = new SqliteConnection(_connectionString);
-        await db.OpenAsync(ct);
-        return db;
-    }
+    public override async Task<DbConnection> OpenReaderAsync(CancellationToken ct) => await _readers.TakeAsync(ct);
 
     public override async Task<DbTransaction> BeginWriteAsync(DbConnection db, CancellationToken ct) => await db.BeginTransactionAsync(ct);
 
@@ -98,7 +80,15 @@ public sealed class SqliteDatabase : SqlDatabase
     public override bool IsForeignKeyViolation(DbException e) =>
         e is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 787 };
 
-    public override void DiscardPooledConnections() => SqliteConnection.ClearAllPools();
+    public override void DiscardPooledConnections()
+    {
+        _readers.Clear();
+        _writers.Clear();
+    }
 
-    public override void Dispose() => SqliteConnection.ClearAllPools();
+    public override void Dispose()
+    {
+        _readers.Dispose();
+        _writers.Dispose();
+    }
 }

@@ -9,7 +9,7 @@ namespace Xos.Server.Storage.Sqlite;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int Version = 4;
+    public const int Version = 5;
 
     public static SqlSchema Current => new(Version, Create, Migrations);
 
@@ -122,7 +122,8 @@ internal static class SqliteSchema
             upload_id TEXT,
             lock_mode TEXT,
             lock_until INTEGER,
-            legal_hold INTEGER NOT NULL DEFAULT 0);
+            legal_hold INTEGER NOT NULL DEFAULT 0,
+            inline_data BLOB);
         CREATE UNIQUE INDEX IF NOT EXISTS objects_version ON objects(bucket_id, key, version_id);
         CREATE UNIQUE INDEX IF NOT EXISTS objects_latest ON objects(bucket_id, key) WHERE is_latest = 1;
         CREATE INDEX IF NOT EXISTS objects_blob ON objects(blob_id);
@@ -172,7 +173,7 @@ internal static class SqliteSchema
 
     /// <summary>
     /// Statements that bring a database of the version before each entry's to that version. Versions that only add
-    /// tables (4: console_sessions) need none: <see cref="Create"/> runs after them and creates what is missing.
+    /// tables (5: console_sessions) need none: <see cref="Create"/> runs after them and creates what is missing.
     /// </summary>
     public static readonly (int Version, string Sql)[] Migrations =
     [
@@ -201,6 +202,9 @@ internal static class SqliteSchema
                 name TEXT NOT NULL,
                 value TEXT NOT NULL,
                 PRIMARY KEY (owner_id, name));
+            """),
+        (4, """
+            ALTER TABLE objects ADD COLUMN inline_data BLOB;
             """),
     ];
 }
