@@ -105,4 +105,18 @@ public sealed class ServerContext(ServerOptions options, IMetadataStore store, I
     {
         foreach (var blob in outcome.UnreferencedBlobs) Blobs.Delete(blob);
     }
+
+    /// <summary>
+    /// Deletes what an overwrite displaced once the client has its answer: freeing a large file takes the filesystem
+    /// tens of milliseconds, which the writer need not wait for. (Deletes the client asked for free their space first.)
+    /// </summary>
+    public void ReleaseAfterResponse(S3Request req, WriteOutcome outcome)
+    {
+        if (outcome.UnreferencedBlobs.Count == 0) return;
+        req.Http.Response.OnCompleted(() =>
+        {
+            Release(outcome);
+            return Task.CompletedTask;
+        });
+    }
 }

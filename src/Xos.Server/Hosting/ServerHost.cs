@@ -27,6 +27,7 @@ public static class ServerHost
         // A failed start is reported by `xos server` as one line; the host's own report would add a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -89,6 +90,7 @@ public static class ServerHost
         builder.Services.AddSingleton(admin);
         builder.Services.AddSingleton<AdminApi>();
         builder.Services.AddHostedService<OrphanBlobSweeper>();
+        builder.Services.AddHostedService<CredentialChangeListener>();
         builder.Services.AddHostedService<LifecycleWorker>();
         builder.Services.AddSingleton(AccessLogOptions.FromEnvironment(Environment.GetEnvironmentVariable));
         builder.Services.AddSingleton<AccessLogDelivery>();

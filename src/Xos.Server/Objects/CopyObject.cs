@@ -57,7 +57,7 @@ public static class CopyObject
                 Tags = taggingDirective == "REPLACE" ? ObjectTagging.FromHeader(req) : source.Tags,
                 Encryption = encryption?.ToJson(),
             };
-            ctx.Release(await ctx.Store.PutObjectAsync(record, null, ct));
+            ctx.ReleaseAfterResponse(req, await ctx.Store.PutObjectAsync(record, null, ct));
             if (target.VersioningEnabled) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
             ServerSideEncryption.WriteHeader(req, record.Encryption);
             await S3Xml.WriteAsync(req.Http, 200, "CopyObjectResult", w =>

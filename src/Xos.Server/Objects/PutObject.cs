@@ -60,7 +60,7 @@ public static class PutObject
                 Retention = retention,
                 LegalHold = legalHold,
             };
-            ctx.Release(await ctx.Store.PutObjectAsync(record, condition, ct));
+            ctx.ReleaseAfterResponse(req, await ctx.Store.PutObjectAsync(record, condition, ct));
             req.Http.Response.Headers.ETag = ETags.Quote(record.ETag);
             ObjectChecksums.WriteHeaders(req, record.Checksum);
             ServerSideEncryption.WriteHeader(req, record.Encryption);

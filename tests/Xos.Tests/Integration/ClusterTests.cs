@@ -127,6 +127,42 @@ public sealed class ClusterTests(GatewayCluster cluster) : IClassFixture<Gateway
     }
 
     [ClusterFact]
+    public async Task AKeyCreatedOrRevokedAnywhereIsKnownToEveryGatewayAtOnce()
+    {
+        // Gateways keep found keys in memory; every change reaches them by the database's notifications.
+        var user = await XosAdmin.AddUserAsync(cluster.Gateways[0], "cached-" + Guid.NewGuid().ToString("N")[..8]);
+        var bucket = XosFixture.NewBucketName("keys");
+        var clients = cluster.Gateways.Select(g => g.CreateClient(user.AccessKey, user.SecretKey)).ToArray();
+        await clients[0].PutBucketAsync(bucket);
+        for (var round = 0; round < 3; round++)
+            foreach (var s3 in clients) Assert.Equal(HttpStatusCode.OK, (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).HttpStatusCode);
+
+        await XosAdmin.RunAsync(cluster.Gateways[1], "key", "remove", user.AccessKey);
+        var refusedAfter = new List<TimeSpan>();
+        foreach (var s3 in clients)
+        {
+            var watch = Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket });
+                    Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), "a revoked key still worked on a gateway 2 s later");
+                    await Task.Delay(20);
+                }
+                catch (AmazonS3Exception e) when (e.ErrorCode == "InvalidAccessKeyId")
+                {
+                    refusedAfter.Add(watch.Elapsed);
+                    break;
+                }
+            }
+        }
+        Assert.Equal(3, refusedAfter.Count);
+        foreach (var s3 in clients) s3.Dispose();
+        foreach (var g in cluster.Gateways) cluster.AssertNoFailures(g);
+    }
+
+    [ClusterFact]
     public async Task ConcurrentWritersOfTheSameKeysThroughDifferentGatewaysLeaveOneWrittenVersion()
     {
         var bucket = XosFixture.NewBucketName("race");

@@ -16,12 +16,15 @@ namespace Xos.Server.Storage.Postgres;
 public sealed class PostgresDatabase : SqlDatabase
 {
     private readonly NpgsqlDataSource _source;
+    /// <summary>The LISTEN connection, never pooled: a pooled one would keep listening for whoever takes it next.</summary>
+    private readonly NpgsqlDataSource _listenSource;
 
     public PostgresDatabase(string url)
     {
         var builder = ConnectionString(url);
         Description = $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database}";
         _source = NpgsqlDataSource.Create(builder);
+        _listenSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false, ApplicationName = "xos listener" });
     }
 
     /// <summary>
@@ -110,9 +113,60 @@ public sealed class PostgresDatabase : SqlDatabase
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
+    private const string CredentialsChannel = "xos_credentials";
+
+    public override async Task NotifyCredentialsChangedAsync(DbConnection db, DbTransaction tx, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"NOTIFY {CredentialsChannel}";
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// One connection of its own LISTENs; it checks itself every few seconds, so a connection that died quietly (the
+    /// server restarted, the network cut) stops the trust within that time, and listening resumes on a new one.
+    /// </summary>
+    public override async Task ListenForCredentialChangesAsync(Action changed, Action<bool> listening, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _listenSource.OpenConnectionAsync(stop);
+                connection.Notification += (_, _) => changed();
+                await using (var listen = new NpgsqlCommand($"LISTEN {CredentialsChannel}", connection)) await listen.ExecuteNonQueryAsync(stop);
+                listening(true);
+                while (true)
+                {
+                    if (await connection.WaitAsync(TimeSpan.FromSeconds(2), stop)) continue;
+                    await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                    await ping.ExecuteScalarAsync(stop);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception)
+            {
+                listening(false);
+                try { await Task.Delay(TimeSpan.FromSeconds(1), stop); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+        listening(false);
+    }
+
+    public override string JsonObjectAggregate(string name, string value) => $"json_object_agg({name}, {value})";
+
     public override bool IsForeignKeyViolation(DbException e) => e is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation };
 
     public override void DiscardPooledConnections() => _source.Clear();
 
-    public override void Dispose() => _source.Dispose();
+    public override void Dispose()
+    {
+        _source.Dispose();
+        _listenSource.Dispose();
+    }
 }

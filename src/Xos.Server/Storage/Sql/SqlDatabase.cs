@@ -54,6 +54,22 @@ public abstract class SqlDatabase : IDisposable
     public abstract bool IsForeignKeyViolation(DbException e);
 
     /// <summary>
+    /// Tells every process sharing the database, when <paramref name="tx"/> commits, that access keys, users or roles
+    /// changed. Engines that cannot (SQLite, which only this process and the admin command use) do nothing.
+    /// </summary>
+    public virtual Task NotifyCredentialsChangedAsync(DbConnection db, DbTransaction tx, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>
+    /// Until <paramref name="stop"/>: calls <paramref name="changed"/> on every notification of
+    /// <see cref="NotifyCredentialsChangedAsync"/>, and <paramref name="listening"/> with whether notifications can be
+    /// trusted to arrive right now. Engines without notifications return at once, never listening.
+    /// </summary>
+    public virtual Task ListenForCredentialChangesAsync(Action changed, Action<bool> listening, CancellationToken stop) => Task.CompletedTask;
+
+    /// <summary>The aggregate that folds rows of (name, value) text into one JSON object: the engines name it differently.</summary>
+    public abstract string JsonObjectAggregate(string name, string value);
+
+    /// <summary>
     /// The database could not be reached or shed the request (connection lost, server restarting, too many
     /// connections, lock timeout): nothing of the request was committed, and the same request may simply be retried.
     /// </summary>

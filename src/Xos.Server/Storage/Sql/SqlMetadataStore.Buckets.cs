@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using Xos.Server.Protocol;
 
 namespace Xos.Server.Storage.Sql;
@@ -13,25 +14,42 @@ public sealed partial class SqlMetadataStore
 
     /// <summary>
     /// The settings every request's authorization and write path consults, read with the bucket in the same query:
-    /// 8 columns after <see cref="BucketColumns"/>, read back by <see cref="ReadBucketWithSettings"/>.
+    /// 2 columns after <see cref="BucketColumns"/> (the bucket's settings folded into one JSON object, one index range
+    /// instead of a lookup per setting; the account's public access block), read back by <see cref="ReadBucketWithSettings"/>.
     /// </summary>
-    private static string BucketSettingColumns(string bucket)
+    private string BucketSettingColumns(string bucket) =>
+        $"(SELECT {_db.JsonObjectAggregate("s.name", "s.value")} FROM bucket_settings s WHERE s.bucket_id = {bucket}.id AND s.name IN " +
+        "('encryption', 'policy', 'object-lock', 'lifecycle', 'ownership', 'public-access-block', 'logging')), " +
+        $"(SELECT a.value FROM account_settings a WHERE a.owner_id = {bucket}.owner_id AND a.name = 'public-access-block')";
+
+    private const int BucketSettingColumnCount = 2;
+
+    private static BucketRecord ReadBucketWithSettings(DbDataReader r)
     {
-        string Setting(string name) => $"(SELECT s.value FROM bucket_settings s WHERE s.bucket_id = {bucket}.id AND s.name = '{name}')";
-        return $"{Setting("encryption")}, {Setting("policy")}, {Setting("object-lock")}, {Setting("lifecycle")}, {Setting("ownership")}, " +
-               $"{Setting("public-access-block")}, {Setting("logging")}, " +
-               $"(SELECT a.value FROM account_settings a WHERE a.owner_id = {bucket}.owner_id AND a.name = 'public-access-block')";
-    }
-
-    private const int BucketSettingColumnCount = 8;
-
-    private static BucketRecord ReadBucketWithSettings(DbDataReader r) =>
-        ReadBucket(r) with
+        var bucket = ReadBucket(r) with { AccountPublicAccessBlock = NullableString(r, 8) };
+        if (r.IsDBNull(7)) return bucket;
+        string? encryption = null, policy = null, objectLock = null, lifecycle = null, ownership = null, publicAccessBlock = null, logging = null;
+        using var settings = JsonDocument.Parse(r.GetString(7));
+        foreach (var setting in settings.RootElement.EnumerateObject())
         {
-            DefaultEncryption = NullableString(r, 7), Policy = NullableString(r, 8), ObjectLock = NullableString(r, 9), Lifecycle = NullableString(r, 10),
-            Ownership = NullableString(r, 11), PublicAccessBlock = NullableString(r, 12), Logging = NullableString(r, 13),
-            AccountPublicAccessBlock = NullableString(r, 14),
+            var value = setting.Value.GetString();
+            switch (setting.Name)
+            {
+                case "encryption": encryption = value; break;
+                case "policy": policy = value; break;
+                case "object-lock": objectLock = value; break;
+                case "lifecycle": lifecycle = value; break;
+                case "ownership": ownership = value; break;
+                case "public-access-block": publicAccessBlock = value; break;
+                case "logging": logging = value; break;
+            }
+        }
+        return bucket with
+        {
+            DefaultEncryption = encryption, Policy = policy, ObjectLock = objectLock, Lifecycle = lifecycle, Ownership = ownership,
+            PublicAccessBlock = publicAccessBlock, Logging = logging,
         };
+    }
 
     public Task SetBucketVersioningAsync(long bucketId, string status, CancellationToken ct) => WriteAsync(async (db, tx) =>
     {
@@ -45,7 +63,7 @@ public sealed partial class SqlMetadataStore
         return await GetBucketAsync(db, null, name, ct);
     }
 
-    private static async Task<BucketRecord?> GetBucketAsync(DbConnection db, DbTransaction? tx, string name, CancellationToken ct)
+    private async Task<BucketRecord?> GetBucketAsync(DbConnection db, DbTransaction? tx, string name, CancellationToken ct)
     {
         await using var cmd = Command(db, tx, $"SELECT {BucketColumns}, {BucketSettingColumns("buckets")} FROM buckets WHERE name = @name", ("@name", name));
         await using var r = await cmd.ExecuteReaderAsync(ct);

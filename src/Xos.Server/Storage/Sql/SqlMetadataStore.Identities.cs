@@ -7,14 +7,14 @@ namespace Xos.Server.Storage.Sql;
 /// <summary>Users, access keys, STS sessions and roles.</summary>
 public sealed partial class SqlMetadataStore
 {
-    public Task EnsureUserAsync(string userId, string displayName, CancellationToken ct) => WriteAsync(async (db, tx) =>
+    public Task EnsureUserAsync(string userId, string displayName, CancellationToken ct) => WriteCredentialsAsync(async (db, tx) =>
     {
         await ExecAsync(db, tx,
             "INSERT INTO users(id, display_name, created) VALUES (@id, @name, @now) ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name",
             ct, ("@id", userId), ("@name", displayName), ("@now", Millis(DateTimeOffset.UtcNow)));
     }, ct);
 
-    public Task PutAccessKeyAsync(AccessKeyRecord key, CancellationToken ct) => WriteAsync(async (db, tx) =>
+    public Task PutAccessKeyAsync(AccessKeyRecord key, CancellationToken ct) => WriteCredentialsAsync(async (db, tx) =>
     {
         await ExecAsync(db, tx,
             "INSERT INTO access_keys(access_key, secret_key, user_id, created) VALUES (@ak, @sk, @user, @now) " +
@@ -22,9 +22,55 @@ public sealed partial class SqlMetadataStore
             ct, ("@ak", key.AccessKey), ("@sk", key.SecretKey), ("@user", key.OwnerId), ("@now", Millis(DateTimeOffset.UtcNow)));
     }, ct);
 
+    /// <summary>
+    /// Writes keys, users or roles: every process that caches credentials is told when the transaction commits, and
+    /// this one forgets its cached keys at once.
+    /// </summary>
+    private async Task WriteCredentialsAsync(Func<DbConnection, DbTransaction, Task> work, CancellationToken ct,
+        [System.Runtime.CompilerServices.CallerMemberName] string call = "") =>
+        await WriteCredentialsAsync<bool>(async (db, tx) =>
+        {
+            await work(db, tx);
+            return true;
+        }, ct, call);
+
+    private async Task<T> WriteCredentialsAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct,
+        [System.Runtime.CompilerServices.CallerMemberName] string call = "")
+    {
+        try
+        {
+            return await WriteAsync<T>(async (db, tx) =>
+            {
+                var result = await work(db, tx);
+                await _db.NotifyCredentialsChangedAsync(db, tx, ct);
+                return result;
+            }, ct, call);
+        }
+        finally
+        {
+            _credentials.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Keeps found access keys in memory while the database notifies this process of every change to them (PostgreSQL);
+    /// returns when <paramref name="stop"/> is cancelled. Without it (and on SQLite) every lookup reads the database.
+    /// </summary>
+    public Task CacheCredentialsAsync(CancellationToken stop) =>
+        _db.ListenForCredentialChangesAsync(_credentials.Clear, _credentials.SetListening, stop);
+
     public async Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKey, CancellationToken ct)
     {
-        await using var db = await OpenAsync(ct);
+        if (_credentials.TryGet(accessKey, out var cached)) return cached;
+        var generation = _credentials.Generation;
+        var found = await ReadAccessKeyAsync(accessKey, ct);
+        if (found is not null) _credentials.Add(found, generation);
+        return found;
+    }
+
+    private async Task<AccessKeyRecord?> ReadAccessKeyAsync(string accessKey, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct, "FindAccessKeyAsync");
         await using var cmd = Command(db, null,
             "SELECT k.access_key, k.secret_key, k.user_id, u.display_name FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = @ak",
             ("@ak", accessKey));
@@ -99,7 +145,7 @@ public sealed partial class SqlMetadataStore
         return users;
     }
 
-    public Task<bool> DeleteUserAsync(string userId, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
+    public Task<bool> DeleteUserAsync(string userId, CancellationToken ct) => WriteCredentialsAsync<bool>(async (db, tx) =>
     {
         return await ExecAsync(db, tx, "DELETE FROM users WHERE id = @id", ct, ("@id", userId)) == 1;
     }, ct);
@@ -116,7 +162,7 @@ public sealed partial class SqlMetadataStore
         return keys;
     }
 
-    public Task<bool> DeleteAccessKeyAsync(string accessKey, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
+    public Task<bool> DeleteAccessKeyAsync(string accessKey, CancellationToken ct) => WriteCredentialsAsync<bool>(async (db, tx) =>
     {
         return await ExecAsync(db, tx, "DELETE FROM access_keys WHERE access_key = @ak", ct, ("@ak", accessKey)) == 1;
     }, ct);
@@ -126,7 +172,7 @@ public sealed partial class SqlMetadataStore
     private static RoleRecord ReadRole(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize(r.GetString(2), StorageJson.Default.ListString)!, FromMillis(r.GetInt64(3)));
 
-    public Task PutRoleAsync(RoleRecord role, CancellationToken ct) => WriteAsync(async (db, tx) =>
+    public Task PutRoleAsync(RoleRecord role, CancellationToken ct) => WriteCredentialsAsync(async (db, tx) =>
     {
         await ExecAsync(db, tx,
             "INSERT INTO roles(name, policy, trusted_users, created) VALUES (@name, @policy, @trust, @now) " +
@@ -153,7 +199,7 @@ public sealed partial class SqlMetadataStore
         return roles;
     }
 
-    public Task<bool> DeleteRoleAsync(string name, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
+    public Task<bool> DeleteRoleAsync(string name, CancellationToken ct) => WriteCredentialsAsync<bool>(async (db, tx) =>
     {
         return await ExecAsync(db, tx, "DELETE FROM roles WHERE name = @name", ct, ("@name", name)) == 1;
     }, ct);

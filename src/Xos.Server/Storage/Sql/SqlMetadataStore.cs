@@ -24,6 +24,7 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
         "id, upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption, checksum_algorithm, checksum_type, lock_mode, lock_until, legal_hold";
 
     private readonly SqlDatabase _db = database;
+    private readonly CredentialCache _credentials = new();
 
     public bool IsSharedByProcesses => _db.IsSharedByProcesses;
 
