@@ -7,9 +7,10 @@ namespace Xos.Server.Admin;
 
 /// <summary>
 /// The admin HTTP API under <c>/_xos/admin/</c> (a path no S3 bucket can have, since bucket names cannot contain '_'),
-/// signed like any S3 request (SigV4 or V2) with the root credentials. JSON in and out.
+/// signed like any S3 request (SigV4 or V2) with the root credentials, or sent by the web console in a session of
+/// root's own key (with its CSRF token). JSON in and out.
 /// </summary>
-public sealed class AdminApi(AdminService admin, RequestAuthenticator authenticator, ServerOptions options, RootCredentials root)
+public sealed class AdminApi(AdminService admin, RequestAuthenticator authenticator, ServerOptions options, RootCredentials root, ServerOverview overview)
 {
     private const string Prefix = "/_xos/admin";
 
@@ -57,6 +58,9 @@ public sealed class AdminApi(AdminService admin, RequestAuthenticator authentica
         var method = http.Request.Method;
         switch (p)
         {
+            case ["overview"] when method == "GET":
+                await WriteAsync(http, 200, await overview.ReadAsync(ct), AdminJson.Default.OverviewSummary);
+                return;
             case ["users"] when method == "GET":
                 await WriteAsync(http, 200, await admin.ListUsersAsync(ct), AdminJson.Default.IReadOnlyListUserSummary);
                 return;

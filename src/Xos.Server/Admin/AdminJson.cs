@@ -12,6 +12,7 @@ namespace Xos.Server.Admin;
 [JsonSerializable(typeof(KmsKeySummary))]
 [JsonSerializable(typeof(IReadOnlyList<KmsKeySummary>))]
 [JsonSerializable(typeof(AdminError))]
+[JsonSerializable(typeof(OverviewSummary))]
 [JsonSerializable(typeof(Buckets.PublicAccessBlockConfiguration))]
 internal sealed partial class AdminJson : JsonSerializerContext;
 

@@ -7,9 +7,10 @@ namespace Xos.Server.Auth;
 /// <summary>
 /// Verifies who signed a request: Signature V4 (header or presigned query, signed, unsigned and aws-chunked payloads)
 /// or Signature V2 (header or query). Sets <see cref="S3Request.Identity"/> and replaces the body with a decoded,
-/// verifying stream. A request without any signature stays anonymous.
+/// verifying stream. A request without any signature stays anonymous, unless <paramref name="sessions"/> (the web
+/// console) knows it by its session.
 /// </summary>
-public sealed class RequestAuthenticator(ICredentialProvider credentials, TimeProvider time)
+public sealed class RequestAuthenticator(ICredentialProvider credentials, TimeProvider time, ISessionAuthenticator? sessions = null)
 {
     public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
     private const int MaxUnsignedHashedBody = 1 << 20;
@@ -48,6 +49,7 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
         }
         if (req.HasQuery("X-Amz-Signature") || req.HasQuery("X-Amz-Credential")) await QueryV4Async(req, ct);
         else if (req.HasQuery("Signature") && req.HasQuery("AWSAccessKeyId")) await QueryV2Async(req, ct);
+        else if (sessions is not null && !req.HasQuery("Signature")) req.Identity = await sessions.AuthenticateAsync(req, ct);
     }
 
     private async Task<AccessKeyRecord> FindAsync(string accessKey, CancellationToken ct) =>
@@ -105,7 +107,10 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
     /// The identity a verified signature proves. Temporary (STS) keys also need their session token, unexpired;
     /// the token is compared by its hash in constant time.
     /// </summary>
-    private Identity IdentityFor(AccessKeyRecord key, string? token)
+    private Identity IdentityFor(AccessKeyRecord key, string? token) => IdentityFor(key, token, time.GetUtcNow());
+
+    /// <summary>The identity that holding <paramref name="key"/> (and, for temporary keys, <paramref name="token"/>) proves at <paramref name="now"/>.</summary>
+    public static Identity IdentityFor(AccessKeyRecord key, string? token, DateTimeOffset now)
     {
         if (key.Temporary is not { } temporary) return new Identity(key.AccessKey, key.OwnerId, key.DisplayName, token);
         if (string.IsNullOrEmpty(token))
@@ -113,7 +118,7 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
         var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(token));
         if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(hash, Convert.FromHexString(temporary.TokenHash)))
             throw new S3Exception("InvalidToken", 400, "The provided token is malformed or otherwise invalid.");
-        if (time.GetUtcNow() >= temporary.Grant.Expires) throw new S3Exception("ExpiredToken", 400, "The provided token has expired.");
+        if (now >= temporary.Grant.Expires) throw new S3Exception("ExpiredToken", 400, "The provided token has expired.");
         return new Identity(key.AccessKey, key.OwnerId, key.DisplayName, token, temporary.Grant);
     }
 

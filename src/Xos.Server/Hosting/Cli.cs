@@ -8,7 +8,7 @@ public static class Cli
           xos server [--data DIR] [--address HOST:PORT] [--domain NAME ...] [--cert FILE.pfx [--cert-password P]] [--region NAME] [--json-logs]
                      [--metadata postgres://USER:PASSWORD@HOST:PORT/DB] [--min-free SIZE|N%] [--metrics-address HOST:PORT]
               env: XOS_DATA_DIR, XOS_METADATA_URL, XOS_MIN_FREE, XOS_METRICS_ADDRESS, XOS_ADDRESS, XOS_DOMAINS, XOS_TLS_CERT, XOS_TLS_CERT_PASSWORD, XOS_REGION,
-                   XOS_ROOT_ACCESS_KEY, XOS_ROOT_SECRET_KEY, XOS_LOG_FORMAT=json
+                   XOS_ROOT_ACCESS_KEY, XOS_ROOT_SECRET_KEY, XOS_LOG_FORMAT=json, XOS_CONSOLE_IDLE_SECONDS, XOS_CONSOLE_MAX_SECONDS
         {Admin.AdminCommand.Usage}
           xos bench --endpoint URL [--access-key AK --secret-key SK] [options]   (xos bench --help)
         """;
@@ -83,6 +83,7 @@ public static class Cli
         Console.WriteLine($"  metadata    : {((Storage.Sql.SqlMetadataStore)store).Description}");
         Console.WriteLine($"  domains     : {string.Join(", ", options.Domains)} (virtual-hosted: <bucket>.{options.Domains[0]}:{options.Address.Port})");
         Console.WriteLine($"  SM4 cipher  : {Storage.Encryption.Sm4Gcm.Implementation}");
+        Console.WriteLine($"  web console : {scheme}://{options.Address}{WebConsole.ConsoleEndpoint.Prefix}/ (sign in with an access key and secret)");
         if (options.MetricsAddress is { } metrics) Console.WriteLine($"  metrics     : http://{metrics}/metrics (Prometheus, no authentication)");
         Console.WriteLine($"  access key  : {root.AccessKey}");
         Console.WriteLine(root.FromEnvironment

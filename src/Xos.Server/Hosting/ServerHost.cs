@@ -7,6 +7,7 @@ using Xos.Server.Protocol;
 using Xos.Server.Storage;
 using Xos.Server.Storage.Encryption;
 using Xos.Server.Storage.Files;
+using Xos.Server.WebConsole;
 
 namespace Xos.Server.Hosting;
 
@@ -66,10 +67,22 @@ public static class ServerHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ICredentialProvider, StoreCredentialProvider>();
         builder.Services.AddSingleton<RequestAuthenticator>();
+        builder.Services.AddSingleton((IConsoleStore)store);
+        builder.Services.AddSingleton(ConsoleOptions.FromEnvironment(Environment.GetEnvironmentVariable));
+        builder.Services.AddSingleton<ConsoleSessions>();
+        builder.Services.AddSingleton<ISessionAuthenticator>(sp => sp.GetRequiredService<ConsoleSessions>());
+        builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddSingleton<ConsoleAssets>();
+        builder.Services.AddSingleton<ConsoleApi>();
+        builder.Services.AddSingleton<ConsoleEndpoint>();
+        builder.Services.AddSingleton<RequestRate>();
+        builder.Services.AddSingleton(space);
+        builder.Services.AddSingleton<ServerOverview>();
         builder.Services.AddSingleton<Authorizer>();
         var lifecycle = LifecycleOptions.FromEnvironment(Environment.GetEnvironmentVariable);
         builder.Services.AddSingleton(lifecycle);
         var masterKey = MasterKey.LoadOrCreate(options.DataDirectory, Environment.GetEnvironmentVariable("XOS_MASTER_KEY"));
+        builder.Services.AddSingleton(masterKey);
         builder.Services.AddSingleton(sp => new ServerContext(options, store, blobs, sp.GetRequiredService<Authorizer>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Xos"), lifecycle, masterKey, sp.GetRequiredService<RequestAuthenticator>()));
         builder.Services.AddSingleton<S3Endpoint>();
@@ -91,8 +104,18 @@ public static class ServerHost
         var adminApi = app.Services.GetRequiredService<AdminApi>();
         await ServerMetrics.InitializeAsync(space, store.IsSharedByProcesses ? "postgresql" : "sqlite", served: options.MetricsAddress is not null);
         var metricsPort = options.MetricsAddress?.Port;
-        app.Run(http => http.Connection.LocalPort == metricsPort ? ServerMetrics.ServeAsync(http)
-            : Health.TryHandle(http, store, space) ?? (adminApi.Matches(http) ? adminApi.HandleAsync(http) : endpoint.HandleAsync(http)));
+        var console = app.Services.GetRequiredService<ConsoleEndpoint>();
+        var requests = app.Services.GetRequiredService<RequestRate>();
+        app.Run(http =>
+        {
+            if (http.Connection.LocalPort == metricsPort) return ServerMetrics.ServeAsync(http);
+            if (Health.TryHandle(http, store, space) is { } health) return health;
+            requests.Record();
+            if (adminApi.Matches(http)) return adminApi.HandleAsync(http);
+            if (console.TryHandle(http) is { } page) return page;
+            UploadedDocuments.Isolate(http, options.Domains);
+            return endpoint.HandleAsync(http);
+        });
         return app;
     }
 }

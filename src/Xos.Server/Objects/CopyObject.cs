@@ -23,7 +23,8 @@ public static class CopyObject
             throw S3Errors.InvalidArgument("Unknown tagging directive.", "x-amz-tagging-directive", taggingDirective);
         var (sourceBucket, source) = await CopySource.LoadAsync(req, ctx, ct);
         var storageClass = ObjectHeaders.StorageClassFrom(req);
-        if (sourceBucket.Id == target.Id && source.Key == req.Key && directive == "COPY" && req.Header("x-amz-storage-class") is null
+        // Copying an older version over its own key is how S3 restores it; only a copy of the current version onto itself is refused.
+        if (sourceBucket.Id == target.Id && source.Key == req.Key && source.IsLatest && directive == "COPY" && req.Header("x-amz-storage-class") is null
             && req.Header(ServerSideEncryption.Header) is null)
             throw S3Errors.InvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
         if (source.Size > CopySource.MaxCopySourceSize)

@@ -125,4 +125,20 @@ public sealed class VersioningTests(XosFixture fixture)
         Assert.Equal("old", (await s3.GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = bucket, Key = "src", VersionId = v1 })).Tagging.Single().Value);
         Assert.Empty((await s3.GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = bucket, Key = "src" })).Tagging ?? []);
     }
+
+    [Fact]
+    public async Task AnOlderVersionCopiedOverItsOwnKeyBecomesCurrentButTheCurrentOneCannotBeCopiedOntoItself()
+    {
+        var (s3, bucket) = await VersionedBucketAsync();
+        var v1 = (await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "doc", ContentBody = "first", ContentType = "text/markdown" })).VersionId;
+        var v2 = (await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "doc", ContentBody = "second" })).VersionId;
+        var copy = await s3.CopyObjectAsync(new CopyObjectRequest { SourceBucket = bucket, SourceKey = "doc", SourceVersionId = v1, DestinationBucket = bucket, DestinationKey = "doc" });
+        Assert.Equal("first", await BodyAsync(s3, bucket, "doc"));
+        Assert.Equal("text/markdown", (await s3.GetObjectMetadataAsync(bucket, "doc")).Headers.ContentType);
+        var versions = (await s3.ListVersionsAsync(new ListVersionsRequest { BucketName = bucket, Prefix = "doc" })).Versions;
+        Assert.Equal([copy.VersionId, v2, v1], versions.Select(v => v.VersionId));
+        var self = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.CopyObjectAsync(new CopyObjectRequest
+            { SourceBucket = bucket, SourceKey = "doc", SourceVersionId = copy.VersionId, DestinationBucket = bucket, DestinationKey = "doc" }));
+        Assert.Equal("InvalidRequest", self.ErrorCode);
+    }
 }

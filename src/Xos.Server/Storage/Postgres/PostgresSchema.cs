@@ -8,11 +8,14 @@ namespace Xos.Server.Storage.Postgres;
 /// </summary>
 internal static class PostgresSchema
 {
-    public const int Version = 4;
+    public const int Version = 5;
 
     public static SqlSchema Current => new(Version, Create, Migrations);
 
-    /// <summary>Steps from older PostgreSQL schemas; the first PostgreSQL schema is version 3.</summary>
+    /// <summary>
+    /// Steps from older PostgreSQL schemas; the first PostgreSQL schema is version 3. Versions that only add tables
+    /// (5: console_sessions) need none: <see cref="Create"/> runs after them and creates what is missing.
+    /// </summary>
     private static readonly (int Version, string Sql)[] Migrations =
     [
         (4, "ALTER TABLE objects ADD COLUMN IF NOT EXISTS inline_data BYTEA;"),
@@ -82,6 +85,16 @@ internal static class PostgresSchema
             material TEXT NOT NULL,
             created BIGINT NOT NULL,
             PRIMARY KEY (key_id, version));
+
+        CREATE TABLE IF NOT EXISTS console_sessions (
+            id TEXT COLLATE "C" PRIMARY KEY,
+            access_key TEXT COLLATE "C" NOT NULL,
+            secret_hash TEXT NOT NULL,
+            session_token TEXT,
+            created BIGINT NOT NULL,
+            last_seen BIGINT NOT NULL,
+            expires BIGINT NOT NULL);
+        CREATE INDEX IF NOT EXISTS console_sessions_expires ON console_sessions(expires);
 
         CREATE TABLE IF NOT EXISTS leases (
             name TEXT COLLATE "C" PRIMARY KEY,

@@ -9,7 +9,7 @@ namespace Xos.Server.Storage.Sqlite;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int Version = 4;
+    public const int Version = 5;
 
     public static SqlSchema Current => new(Version, Create, Migrations);
 
@@ -80,6 +80,16 @@ internal static class SqliteSchema
             material TEXT NOT NULL,
             created INTEGER NOT NULL,
             PRIMARY KEY (key_id, version));
+
+        CREATE TABLE IF NOT EXISTS console_sessions (
+            id TEXT PRIMARY KEY,
+            access_key TEXT NOT NULL,
+            secret_hash TEXT NOT NULL,
+            session_token TEXT,
+            created INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            expires INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS console_sessions_expires ON console_sessions(expires);
 
         CREATE TABLE IF NOT EXISTS leases (
             name TEXT PRIMARY KEY,
@@ -161,7 +171,10 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS parts_blob ON parts(blob_id);
         """;
 
-    /// <summary>Statements that bring a database of the version before each entry's to that version.</summary>
+    /// <summary>
+    /// Statements that bring a database of the version before each entry's to that version. Versions that only add
+    /// tables (5: console_sessions) need none: <see cref="Create"/> runs after them and creates what is missing.
+    /// </summary>
     public static readonly (int Version, string Sql)[] Migrations =
     [
         (2, """
