@@ -8,8 +8,8 @@ namespace Xos.Server.Hosting;
 
 /// <summary>
 /// Log lines on standard output, one per entry, as single-line text (<c>2026-01-01T00:00:00.000Z info: Category[id] message</c>)
-/// or JSON objects. A request only queues its entry (lock-free); one thread formats the lines and writes what is queued
-/// in one system call, every 50 ms (warnings and errors at once). Microsoft's console logger takes a lock per entry and
+/// or JSON objects. A request formats its message and queues it (lock-free); one thread writes the lines of what is
+/// queued in one system call, every 50 ms (warnings and errors at once). Microsoft's console logger takes a lock per entry and
 /// writes each line by itself, which under load cost more than a small GET. Entries beyond <see cref="MaxQueued"/> are
 /// dropped and counted, never waited for.
 /// </summary>
@@ -65,13 +65,21 @@ public sealed class ConsoleLogProvider : ILoggerProvider
             while (_queue.TryDequeue(out var entry))
             {
                 Interlocked.Decrement(ref _queued);
-                Format(entry, text, bytes, json);
+                try
+                {
+                    Format(entry, text, bytes, json);
+                }
+                catch (Exception e)
+                {
+                    // One entry that cannot be formatted must not end the writer thread (and with it the process).
+                    text.Append("log entry of ").Append(entry.Category).Append(" could not be written: ").Append(e.GetType().Name).Append('\n');
+                }
                 if (bytes.WrittenCount + text.Length > 60 * 1024) Write(text, bytes);
             }
             var dropped = Interlocked.Exchange(ref _dropped, 0);
             if (dropped > 0)
                 Format(new Entry(DateTimeOffset.UtcNow, LogLevel.Warning, "Xos.Server.Hosting.ConsoleLog", default, null,
-                    new Message<string>($"{dropped} log lines were dropped: standard output is slower than the requests", static (s, _) => s)), text, bytes, json);
+                    $"{dropped} log lines were dropped: standard output is slower than the requests", null), text, bytes, json);
             Write(text, bytes);
             if (_stopping && _queue.IsEmpty) return;
         }
@@ -79,7 +87,7 @@ public sealed class ConsoleLogProvider : ILoggerProvider
 
     private void Format(Entry e, StringBuilder text, ArrayBufferWriter<byte> bytes, Utf8JsonWriter json)
     {
-        var message = e.State.Format(e.Exception);
+        var message = e.Message;
         if (!_json)
         {
             text.Append(e.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)).Append(' ')
@@ -97,15 +105,18 @@ public sealed class ConsoleLogProvider : ILoggerProvider
         json.WriteString("Category", e.Category);
         json.WriteString("Message", message);
         if (e.Exception is not null) json.WriteString("Exception", e.Exception.ToString());
-        if (e.State.Properties is { } properties)
+        if (e.Properties is { } properties)
         {
             json.WriteStartObject("State");
             foreach (var (key, value) in properties)
             {
                 switch (value)
                 {
-                    case int or long or short or byte or uint or ulong or double or float or decimal:
+                    case int or long or short or byte or uint or ulong or decimal:
                         json.WriteNumber(key, Convert.ToDecimal(value, CultureInfo.InvariantCulture));
+                        break;
+                    case double or float when double.IsFinite(Convert.ToDouble(value, CultureInfo.InvariantCulture)):
+                        json.WriteNumber(key, Convert.ToDouble(value, CultureInfo.InvariantCulture));
                         break;
                     case bool b:
                         json.WriteBoolean(key, b);
@@ -171,19 +182,24 @@ public sealed class ConsoleLogProvider : ILoggerProvider
         _writer.Join(TimeSpan.FromSeconds(5));
     }
 
-    private sealed record Entry(DateTimeOffset Time, LogLevel Level, string Category, EventId EventId, Exception? Exception, IMessage State);
+    /// <summary>
+    /// One line to write. The message is formatted by the caller, and for JSON the properties are taken at once as
+    /// numbers, booleans or text: a log call's state may refer to objects that are reused after the call returns.
+    /// </summary>
+    private sealed record Entry(DateTimeOffset Time, LogLevel Level, string Category, EventId EventId, Exception? Exception, string Message,
+        KeyValuePair<string, object?>[]? Properties);
 
-    /// <summary>A log call's state and formatter, kept as they are so the message is formatted on the writer thread.</summary>
-    private interface IMessage
+    private static KeyValuePair<string, object?>[]? Snapshot<TState>(TState state)
     {
-        string Format(Exception? exception);
-        IEnumerable<KeyValuePair<string, object?>>? Properties { get; }
-    }
-
-    private sealed class Message<TState>(TState state, Func<TState, Exception?, string> formatter) : IMessage
-    {
-        public string Format(Exception? exception) => formatter(state, exception);
-        public IEnumerable<KeyValuePair<string, object?>>? Properties => state as IEnumerable<KeyValuePair<string, object?>>;
+        if (state is not IReadOnlyList<KeyValuePair<string, object?>> list) return null;
+        var copy = new KeyValuePair<string, object?>[list.Count];
+        for (var i = 0; i < copy.Length; i++)
+        {
+            var (key, value) = list[i];
+            copy[i] = new(key, value is null or int or long or short or byte or uint or ulong or double or float or decimal or bool or string
+                ? value : Convert.ToString(value, CultureInfo.InvariantCulture));
+        }
+        return copy;
     }
 
     private sealed class Logger(ConsoleLogProvider provider, string category) : ILogger
@@ -195,7 +211,8 @@ public sealed class ConsoleLogProvider : ILoggerProvider
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (logLevel == LogLevel.None) return;
-            provider.Enqueue(new Entry(DateTimeOffset.UtcNow, logLevel, category, eventId, exception, new Message<TState>(state, formatter)));
+            provider.Enqueue(new Entry(DateTimeOffset.UtcNow, logLevel, category, eventId, exception, formatter(state, exception),
+                provider._json ? Snapshot(state) : null));
         }
     }
 }

@@ -30,10 +30,12 @@ public sealed class LargeBlockMemoryPool : MemoryPool<byte>
         if (_free.TryDequeue(out var block))
         {
             Interlocked.Decrement(ref _freeCount);
-            block.Leased = true;
+            block.Lease();
             return block;
         }
-        return new Block(this) { Leased = true };
+        var fresh = new Block(this);
+        fresh.Lease();
+        return fresh;
     }
 
     private void Return(Block block)
@@ -50,14 +52,15 @@ public sealed class LargeBlockMemoryPool : MemoryPool<byte>
 
     private sealed class Block(LargeBlockMemoryPool pool) : IMemoryOwner<byte>
     {
-        public bool Leased;
+        private int _leased;
         public Memory<byte> Memory { get; } = GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
 
+        public void Lease() => Volatile.Write(ref _leased, 1);
+
+        /// <summary>Only the first Dispose gives the block back: a second must not hand it to two renters.</summary>
         public void Dispose()
         {
-            if (!Leased) return;
-            Leased = false;
-            pool.Return(this);
+            if (Interlocked.Exchange(ref _leased, 0) == 1) pool.Return(this);
         }
     }
 }

@@ -20,7 +20,8 @@ public static class ServerHost
         // (a data folder under it counts), and XOS takes its settings at start-up only.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new ConsoleLogProvider(options.JsonLogs));
+        // Created by the container, so that it is disposed with it: the lines still queued at shutdown are written out.
+        builder.Services.AddSingleton<ILoggerProvider>(_ => new ConsoleLogProvider(options.JsonLogs));
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         // XOS writes its own request log line; with hosting diagnostics logging off, ASP.NET also skips creating an
         // Activity for every request.

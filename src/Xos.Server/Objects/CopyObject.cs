@@ -38,9 +38,10 @@ public static class CopyObject
         var sourceEncryption = await ServerSideEncryption.UnlockAsync(req, ctx, source.Encryption, ct, CustomerKeys.CopySourcePrefix);
         var encryption = await ServerSideEncryption.ForWriteAsync(req, target, ctx, ct);
         var (blob, md5, size) = await CopyDataAsync(ctx, source, sourceEncryption, 0, source.Size, encryption, 0, ct);
+        ObjectRecord record;
         try
         {
-            var record = new ObjectRecord
+            record = new ObjectRecord
             {
                 BucketId = target.Id,
                 Key = req.Key!,
@@ -58,19 +59,20 @@ public static class CopyObject
                 Encryption = encryption?.ToJson(),
             };
             ctx.ReleaseAfterResponse(req, await ctx.Store.PutObjectAsync(record, null, ct));
-            if (target.VersioningEnabled) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
-            ServerSideEncryption.WriteHeader(req, record.Encryption);
-            await S3Xml.WriteAsync(req.Http, 200, "CopyObjectResult", w =>
-            {
-                w.Element("LastModified", record.LastModified);
-                w.Element("ETag", ETags.Quote(record.ETag));
-            });
         }
         catch
         {
             ctx.Blobs.Delete(blob.BlobId);
             throw;
         }
+        // Committed: from here on a client that goes away must not take the new object's blob with it.
+        if (target.VersioningEnabled) req.Http.Response.Headers["x-amz-version-id"] = record.VersionId;
+        ServerSideEncryption.WriteHeader(req, record.Encryption);
+        await S3Xml.WriteAsync(req.Http, 200, "CopyObjectResult", w =>
+        {
+            w.Element("LastModified", record.LastModified);
+            w.Element("ETag", ETags.Quote(record.ETag));
+        });
     }
 
     /// <summary>

@@ -106,7 +106,8 @@ public sealed partial class XosProcess : IAsyncDisposable
 
     /// <summary>
     /// Runs one statement on the server's metadata database, whichever engine it is, for tests that must reach
-    /// what no API changes (a session's expiry moved into the past). Parameters are named @name.
+    /// what no API changes (a session's expiry moved into the past). Parameters are named @name. On PostgreSQL the
+    /// gateways are then told that credentials may have changed, as anyone editing the database by hand must.
     /// </summary>
     public static async Task<int> ExecuteMetadataSqlAsync(string dataDirectory, string? metadataUrl, string sql, params (string Name, object Value)[] args)
     {
@@ -123,7 +124,15 @@ public sealed partial class XosProcess : IAsyncDisposable
             p.Value = value;
             cmd.Parameters.Add(p);
         }
-        return await cmd.ExecuteNonQueryAsync();
+        var changed = await cmd.ExecuteNonQueryAsync();
+        if (metadataUrl is not null)
+        {
+            // As docs/deployment.md asks of hand edits: gateways keep found keys and sessions while nobody says otherwise.
+            await using var notify = db.CreateCommand();
+            notify.CommandText = "NOTIFY xos_credentials";
+            await notify.ExecuteNonQueryAsync();
+        }
+        return changed;
     }
 
     public Task<int> ExecuteMetadataSqlAsync(string sql, params (string Name, object Value)[] args) =>

@@ -24,7 +24,9 @@ public sealed class PostgresDatabase : SqlDatabase
         var builder = ConnectionString(url);
         Description = $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database}";
         _source = NpgsqlDataSource.Create(builder);
-        _listenSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false, ApplicationName = "xos listener" });
+        // TCP keepalive and a short ping timeout: a silent network cut must end the listener's trust within seconds.
+        _listenSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString)
+            { Pooling = false, ApplicationName = "xos listener", KeepAlive = 5, CommandTimeout = 3 });
     }
 
     /// <summary>

@@ -38,7 +38,9 @@ public abstract class SqlDatabase : IDisposable
         await using var db = await OpenWriterAsync(ct);
         await using var tx = await BeginWriteAsync(db, ct);
         var result = await work(db, tx);
-        await tx.CommitAsync(ct);
+        // Once the work is done the commit is not abandoned for a client that went away: a COMMIT cancelled midway may
+        // still land, and the caller would then delete the blob of an object that exists.
+        await tx.CommitAsync(CancellationToken.None);
         return result;
     }
 

@@ -17,6 +17,7 @@ internal sealed class ReusableSqliteConnection(string connectionString, SqliteCo
     private readonly Dictionary<string, ReusedCommand> _commands = new(StringComparer.Ordinal);
     private int _leased;
     private Action? _released;
+    private bool _discard;
 
     /// <summary>Connections of an older generation than the pool's are closed when they come back.</summary>
     internal int Generation { get; init; }
@@ -36,6 +37,9 @@ internal sealed class ReusableSqliteConnection(string connectionString, SqliteCo
         return command;
     }
 
+    /// <summary>Closes the connection for good when it is given back (its state is in doubt).</summary>
+    internal void DiscardOnRelease() => _discard = true;
+
     internal void Lease(Action? released)
     {
         _released = released;
@@ -46,11 +50,19 @@ internal sealed class ReusableSqliteConnection(string connectionString, SqliteCo
     private void Release()
     {
         if (Interlocked.Exchange(ref _leased, 0) == 0) return;
-        OnStateChange(new StateChangeEventArgs(ConnectionState.Open, ConnectionState.Closed));
         var released = _released;
         _released = null;
-        pool.Return(this);
-        released?.Invoke();
+        try
+        {
+            OnStateChange(new StateChangeEventArgs(ConnectionState.Open, ConnectionState.Closed));
+            if (_discard) Destroy();
+            else pool.Return(this);
+        }
+        finally
+        {
+            // The writer's gate opens whatever happened, or every later write would wait for ever.
+            released?.Invoke();
+        }
     }
 
     public override void Close() => Release();
@@ -105,7 +117,10 @@ internal sealed class SqliteConnectionPool(string connectionString, Func<SqliteC
     /// <summary>An open connection; <paramref name="released"/> runs when the caller disposes it.</summary>
     public async Task<ReusableSqliteConnection> TakeAsync(CancellationToken ct, Action? released = null)
     {
-        if (!_idle.TryTake(out var connection))
+        ReusableSqliteConnection? connection;
+        // A connection of an older generation may have been given back while Clear ran: it is closed, not used.
+        while (_idle.TryTake(out connection) && connection.Generation != Volatile.Read(ref _generation)) connection.Destroy();
+        if (connection is null)
         {
             connection = new ReusableSqliteConnection(connectionString, this) { Generation = Volatile.Read(ref _generation) };
             try

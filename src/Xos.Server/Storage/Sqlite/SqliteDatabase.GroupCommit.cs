@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Xos.Server.Storage.Sql;
 
 namespace Xos.Server.Storage.Sqlite;
@@ -31,43 +32,71 @@ public sealed partial class SqliteDatabase
         {
             var group = new List<GroupedWrite>();
             while (group.Count < MaxGroup && _groupQueue.TryDequeue(out var write)) group.Add(write);
-            if (group.Count > 0) await CommitGroupAsync(group);
-            Volatile.Write(ref _groupCommitting, 0);
-            // A write queued after the last dequeue and before the flag was cleared started no committer: take it on.
+            try
+            {
+                // Writes SQLite threw out with a lost transaction are run again in a new one; the group shrinks each time.
+                while (group.Count > 0) group = await CommitGroupAsync(group);
+            }
+            catch (Exception e)
+            {
+                // Nothing may leave a write waiting for ever or stop the committer: whatever escaped fails this group.
+                foreach (var write in group) write.Complete(e);
+            }
+            // A full fence: the flag must be clear before the queue is looked at, or a write queued in between would
+            // find the flag still set, start no committer, and wait until some other write came along.
+            Interlocked.Exchange(ref _groupCommitting, 0);
             if (_groupQueue.IsEmpty || Interlocked.CompareExchange(ref _groupCommitting, 1, 0) != 0) return;
         }
     }
 
-    private async Task CommitGroupAsync(List<GroupedWrite> group)
+    /// <summary>
+    /// Runs and commits one group; returns the writes to run again: when a write's error made SQLite abandon the whole
+    /// transaction (a full disk, an I/O error), that write fails with its own error and the others of the group, whose
+    /// work was rolled back with it, go into the next transaction.
+    /// </summary>
+    private async Task<List<GroupedWrite>> CommitGroupAsync(List<GroupedWrite> group)
     {
         Exception? failure = null;
+        var again = new List<GroupedWrite>();
+        var lost = false;
         DbConnection? db = null;
         DbTransaction? tx = null;
         try
         {
             db = await OpenWriterAsync(CancellationToken.None);
             tx = await db.BeginTransactionAsync();
-            foreach (var write in group)
+            for (var i = 0; i < group.Count; i++)
             {
+                var write = group[i];
                 if (write.Cancellation.IsCancellationRequested) continue;
                 await ExecuteAsync(db, tx, "SAVEPOINT grouped_write");
-                if (await write.RunAsync(db, tx)) await ExecuteAsync(db, tx, "RELEASE grouped_write");
-                else
+                if (await write.RunAsync(db, tx))
                 {
-                    // If even the rollback fails, the transaction is lost: every write of the group fails with that error.
-                    await ExecuteAsync(db, tx, "ROLLBACK TO grouped_write");
                     await ExecuteAsync(db, tx, "RELEASE grouped_write");
+                    continue;
                 }
+                if (TransactionLost(db))
+                {
+                    lost = true;
+                    (db as ReusableSqliteConnection)?.DiscardOnRelease();
+                    write.Complete(null);
+                    again.AddRange(group.Where((w, at) => at != i && !w.Cancellation.IsCancellationRequested).Select(w => w.Reset()));
+                    group.RemoveAll(w => !w.Cancellation.IsCancellationRequested);
+                    break;
+                }
+                await ExecuteAsync(db, tx, "ROLLBACK TO grouped_write");
+                await ExecuteAsync(db, tx, "RELEASE grouped_write");
             }
-            await tx.CommitAsync();
+            if (!lost) await tx.CommitAsync();
         }
         catch (Exception e)
         {
             failure = e;
-            // The error that ended the transaction is what the writers are told (a full disk is answered 507), not a
-            // failure of the rollback after it, which SQLite may already have done by itself.
+            again.Clear();
             try { tx?.Rollback(); }
             catch (Exception) { }
+            // A connection whose transaction could not be ended is not given to the next group.
+            (db as ReusableSqliteConnection)?.DiscardOnRelease();
         }
         finally
         {
@@ -76,7 +105,12 @@ public sealed partial class SqliteDatabase
             if (db is not null) await db.DisposeAsync();
         }
         foreach (var write in group) write.Complete(failure);
+        return again;
     }
+
+    /// <summary>True when SQLite rolled the whole transaction back by itself (it does after SQLITE_FULL, IOERR, NOMEM).</summary>
+    private static bool TransactionLost(DbConnection db) =>
+        db is SqliteConnection { Handle: { } handle } && SQLitePCL.raw.sqlite3_get_autocommit(handle) != 0;
 
     private static async Task ExecuteAsync(DbConnection db, DbTransaction tx, string sql)
     {
@@ -103,6 +137,9 @@ public sealed partial class SqliteDatabase
 
         /// <summary>After the group's commit (or its failure): completes the caller's task.</summary>
         public abstract void Complete(Exception? groupFailure);
+
+        /// <summary>Forgets a run whose transaction was lost, so that the write runs again; returns itself.</summary>
+        public abstract GroupedWrite Reset();
     }
 
     private sealed class GroupedWrite<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct) : GroupedWrite
@@ -128,6 +165,14 @@ public sealed partial class SqliteDatabase
                 _error = e;
                 return false;
             }
+        }
+
+        public override GroupedWrite Reset()
+        {
+            _ran = false;
+            _result = default;
+            _error = null;
+            return this;
         }
 
         public override void Complete(Exception? groupFailure)
