@@ -18,8 +18,10 @@ public sealed partial class SqlMetadataStore
     /// instead of a lookup per setting; the account's public access block), read back by <see cref="ReadBucketWithSettings"/>.
     /// </summary>
     private string BucketSettingColumns(string bucket) =>
-        $"(SELECT {_db.JsonObjectAggregate("s.name", "s.value")} FROM bucket_settings s WHERE s.bucket_id = {bucket}.id AND s.name IN " +
-        "('encryption', 'policy', 'object-lock', 'lifecycle', 'ownership', 'public-access-block', 'logging')), " +
+        // The names are filtered in the aggregate rather than in WHERE: an IN list in WHERE makes SQLite build a temporary
+        // index of its values on every execution, which cost a fifth of an anonymous GET's metadata lookup.
+        $"(SELECT {_db.JsonObjectAggregate("s.name", "s.value")} FILTER (WHERE s.name IN " +
+        $"('encryption', 'policy', 'object-lock', 'lifecycle', 'ownership', 'public-access-block', 'logging')) FROM bucket_settings s WHERE s.bucket_id = {bucket}.id), " +
         $"(SELECT a.value FROM account_settings a WHERE a.owner_id = {bucket}.owner_id AND a.name = 'public-access-block')";
 
     private const int BucketSettingColumnCount = 2;
