@@ -79,7 +79,8 @@ public static class Cli
         var scheme = options.CertificatePath is null ? "http" : "https";
         Console.WriteLine($"XOS listening on {scheme}://{options.Address}");
         var store = app.Services.GetRequiredService<Storage.IMetadataStore>();
-        Console.WriteLine($"  data folder : {options.DataDirectory} (file blobs)");
+        var blobs = app.Services.GetRequiredService<Storage.IBlobStore>() as Storage.Files.FileBlobStore;
+        Console.WriteLine($"  data folder : {options.DataDirectory} (file blobs; bodies of 8 MiB and more {(blobs?.WritesDirect == true ? "written with O_DIRECT" : "written through the page cache: the filesystem refuses O_DIRECT")})");
         Console.WriteLine($"  metadata    : {((Storage.Sql.SqlMetadataStore)store).Description}");
         Console.WriteLine($"  domains     : {string.Join(", ", options.Domains)} (virtual-hosted: <bucket>.{options.Domains[0]}:{options.Address.Port})");
         Console.WriteLine($"  SM4 cipher  : {Storage.Encryption.Sm4Gcm.Implementation}");
