@@ -26,6 +26,11 @@ public sealed partial class SqlMetadataStore
 
     private const int BucketSettingColumnCount = 2;
 
+    // Built once: the statements every request runs are looked up by their text, which need not be built per request.
+    private string? _bucketByNameSql;
+    private string? _bucketAndLatestSql;
+    private string? _bucketAndVersionSql;
+
     private static BucketRecord ReadBucketWithSettings(DbDataReader r)
     {
         var bucket = ReadBucket(r) with { AccountPublicAccessBlock = NullableString(r, 8) };
@@ -68,7 +73,7 @@ public sealed partial class SqlMetadataStore
 
     private async Task<BucketRecord?> GetBucketAsync(DbConnection db, DbTransaction? tx, string name, CancellationToken ct)
     {
-        await using var cmd = Command(db, tx, $"SELECT {BucketColumns}, {BucketSettingColumns("buckets")} FROM buckets WHERE name = @name", ("@name", name));
+        await using var cmd = Command(db, tx, _bucketByNameSql ??= $"SELECT {BucketColumns}, {BucketSettingColumns("buckets")} FROM buckets WHERE name = @name", ("@name", name));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         return await r.ReadAsync(ct)
             ? ReadBucketWithSettings(r)

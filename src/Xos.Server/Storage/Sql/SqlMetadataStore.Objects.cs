@@ -50,13 +50,15 @@ public sealed partial class SqlMetadataStore
     /// <summary>Selects the latest version, or the one named by @v.</summary>
     private static string VersionFilter(string? versionId) => versionId is null ? "o.is_latest = 1" : "o.version_id = @v";
 
+    private string BucketAndObjectSql(string? versionId) =>
+        $"SELECT b.id, b.name, b.owner_id, b.created, b.location, b.acl, b.versioning, {BucketSettingColumns("b")}, {ObjectColumns} FROM buckets b " +
+        $"LEFT JOIN objects o ON o.bucket_id = b.id AND o.key = @key AND {VersionFilter(versionId)} WHERE b.name = @name";
+
     public async Task<(BucketRecord? Bucket, ObjectRecord? Object)> GetBucketAndObjectAsync(string bucket, string key, string? versionId, CancellationToken ct)
     {
         await using var db = await OpenAsync(ct);
-        await using var cmd = Command(db, null,
-            $"SELECT b.id, b.name, b.owner_id, b.created, b.location, b.acl, b.versioning, {BucketSettingColumns("b")}, {ObjectColumns} FROM buckets b " +
-            $"LEFT JOIN objects o ON o.bucket_id = b.id AND o.key = @key AND {VersionFilter(versionId)} WHERE b.name = @name",
-            ("@name", bucket), ("@key", KeyRange.Bytes(key)), ("@v", versionId));
+        var sql = versionId is null ? _bucketAndLatestSql ??= BucketAndObjectSql(null) : _bucketAndVersionSql ??= BucketAndObjectSql(versionId);
+        await using var cmd = Command(db, null, sql, ("@name", bucket), ("@key", KeyRange.Bytes(key)), ("@v", versionId));
         long objectId;
         BucketRecord b;
         ObjectRecord obj;
