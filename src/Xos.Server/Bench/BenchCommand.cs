@@ -17,6 +17,7 @@ public static class BenchCommand
     {
         if (args.Length > 0 && args[0] == "--compare") return await BenchCompare.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "ceiling") return await BenchCeiling.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "cipher") return BenchCipher.Run(args[1..]);
         // `--html REPORT a.json ...` renders saved runs; `--html` among the options of a run renders that run.
         if (args.Length > 1 && args[0] == "--html" && !args.Skip(2).Any(a => a.StartsWith("--", StringComparison.Ordinal)))
             return await BenchHtml.RunAsync(args[1], args[2..]);

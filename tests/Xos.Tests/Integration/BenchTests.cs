@@ -63,6 +63,27 @@ public sealed class BenchTests
         Assert.Equal(6, page.Split("<svg ").Length - 1);
     }
 
+    /// <summary>`xos bench cipher`: both algorithms seal and open the chunk format, and their speed is printed.</summary>
+    [Fact]
+    public async Task TheCipherBenchMeasuresBothAlgorithms()
+    {
+        Assert.Equal(2, (await XosAdmin.RunXosAsync(["bench", "cipher", "--size", "1k"])).ExitCode);
+        foreach (var implementation in new[] { "managed", "auto" })
+        {
+            var (exitCode, stdout, stderr) = await XosAdmin.RunXosAsync(["bench", "cipher", "--size", "2m"],
+                new Dictionary<string, string> { ["XOS_SM4"] = implementation });
+            Assert.True(exitCode == 0, stderr);
+            if (implementation == "managed") Assert.Contains("SM4 through BouncyCastle", stdout);
+            foreach (var algorithm in new[] { "AES256", "SM4" })
+            {
+                var line = stdout.Split('\n').Single(l => l.StartsWith(algorithm + " ", StringComparison.Ordinal));
+                var figures = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..];
+                Assert.Equal(2, figures.Length);
+                Assert.All(figures, f => Assert.True(double.Parse(f, System.Globalization.CultureInfo.InvariantCulture) > 0, line));
+            }
+        }
+    }
+
     /// <summary>`xos bench ceiling`: any GET gets SIZE bytes, anything else an empty 200, so `xos bench get-4k` runs against it too.</summary>
     [Fact]
     public async Task TheCeilingServerAnswersGetsWithItsBodyAndCarriesABenchRun()
