@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace Xos.Server.Storage.Files;
 
 /// <summary>
-/// Buffers of native memory aligned to 4 KiB, as O_DIRECT writes need them, kept in a small pool: a large PUT takes two
+/// Buffers of native memory aligned to 4 KiB, as O_DIRECT writes need them, kept in a small pool: a PUT takes its few buffers
 /// and gives them back, so no request allocates in proportion to its body.
 /// </summary>
 public sealed unsafe class AlignedBuffer : MemoryManager<byte>

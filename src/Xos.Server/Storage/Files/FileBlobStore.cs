@@ -184,7 +184,8 @@ public sealed partial class FileBlobStore : IBlobStore
     private static SafeFileHandle? OpenDirect(string path, long preallocation)
     {
         if (!OperatingSystem.IsLinux() || !DirectWrites) return null;
-        var fd = Native.open(path, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC | Native.O_DIRECT_LINUX, Convert.ToInt32("600", 8));
+        var fd = Native.open(path, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC | Native.O_DIRECT_LINUX,
+            (int)(UnixFileMode.UserRead | UnixFileMode.UserWrite));
         if (fd < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
@@ -375,11 +376,9 @@ public sealed partial class FileBlobStore : IBlobStore
         public const int EINVAL = 22;
         public const int ENOSPC = 28;
 
-        [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
-        public static partial int open(string path, int flags);
-
+        /// <summary><paramref name="mode"/> counts only with O_CREAT.</summary>
         [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-        public static partial int open(string path, int flags, int mode);
+        public static partial int open(string path, int flags, int mode = 0);
 
         [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
         public static partial int fsync(int fd);
