@@ -19,7 +19,17 @@ public static class MetadataBootstrap
         try
         {
             await store.InitializeAsync(ct);
-            await store.EnsureUserAsync(identity.UserId, RootCredentials.DisplayName, ct);
+            await RefuseAnotherFoldersDatabaseAsync(store, identity, options, ct);
+            try
+            {
+                await store.EnsureUserAsync(identity.UserId, RootCredentials.DisplayName, ct);
+            }
+            catch (System.Data.Common.DbException)
+            {
+                // Another folder's server may have created its root at the same moment.
+                await RefuseAnotherFoldersDatabaseAsync(store, identity, options, ct);
+                throw;
+            }
         }
         catch
         {
@@ -27,6 +37,19 @@ public static class MetadataBootstrap
             throw;
         }
         return (store, identity);
+    }
+
+    /// <summary>
+    /// A shared database serves one data folder (its blobs and root identity): a gateway started on another folder
+    /// would answer with objects whose blobs it cannot find, so it is refused, in one line.
+    /// </summary>
+    private static async Task RefuseAnotherFoldersDatabaseAsync(IMetadataStore store, RootCredentials.Stored identity, ServerOptions options, CancellationToken ct)
+    {
+        if (await store.GetUserByNameAsync(RootCredentials.DisplayName, ct) is { } root && root.Id != identity.UserId)
+            throw new InvalidOperationException(
+                $"the metadata database {Storage.Postgres.PostgresDatabase.Redact(options.MetadataUrl ?? "")} belongs to another data folder " +
+                $"(its root account is {root.Id[..12]}..., this folder's {RootCredentials.FileName} names {identity.UserId[..12]}...): " +
+                "every gateway of one database must use the same data folder (the shared blob folder, with its master key and root identity)");
     }
 
     /// <summary>The PostgreSQL database --metadata names, else the data folder's SQLite database.</summary>

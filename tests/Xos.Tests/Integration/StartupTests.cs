@@ -123,6 +123,28 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task AFolderOtherThanTheOneAPostgresDatabaseServesIsRefusedInOneLine()
+    {
+        var env = new Dictionary<string, string> { ["XOS_METADATA_URL"] = await TestPostgres.CreateDatabaseAsync("xos_folders_" + Guid.NewGuid().ToString("N")[..8]) };
+        var first = NewDataFolder();
+        await using (var server = await XosProcess.StartAsync(first, environment: env)) { }
+        var second = NewDataFolder();
+        var (code, output) = await RunAsync(Xos(env, "server", "--data", second, "--address", $"127.0.0.1:{XosProcess.FreePort()}"));
+        Assert.Equal(1, code);
+        Assert.StartsWith("xos: cannot start: the metadata database postgres://", output.Trim());
+        Assert.Contains("belongs to another data folder", output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.Single(output.Trim().Split('\n'));
+        // The first folder's gateway still comes up on it.
+        await using (var again = await XosProcess.StartAsync(first, environment: env)) { }
+        foreach (var folder in new[] { first, second })
+        {
+            try { Directory.Delete(folder, recursive: true); }
+            catch (IOException) { }
+        }
+    }
+
+    [Fact]
     public async Task AdministrationNeverChangesTheRootKeyUnlessToldToRotateIt()
     {
         var env = new Dictionary<string, string> { ["XOS_ROOT_ACCESS_KEY"] = XosProcess.AccessKey, ["XOS_ROOT_SECRET_KEY"] = XosProcess.SecretKey };
