@@ -93,7 +93,7 @@ public static class ServerHost
         builder.Services.AddSingleton(admin);
         builder.Services.AddSingleton<AdminApi>();
         builder.Services.AddHostedService<OrphanBlobSweeper>();
-        builder.Services.AddHostedService<CredentialChangeListener>();
+        builder.Services.AddHostedService<SharedChangeListener>();
         builder.Services.AddHostedService<LifecycleWorker>();
         builder.Services.AddSingleton(AccessLogOptions.FromEnvironment(Environment.GetEnvironmentVariable));
         builder.Services.AddSingleton<AccessLogDelivery>();

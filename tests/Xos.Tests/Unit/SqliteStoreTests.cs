@@ -97,13 +97,27 @@ public sealed class PostgresUrlTests
     }
 
     [Theory]
+    [InlineData("postgres://xos@/meta?host=/var/run/postgresql")]
+    [InlineData("postgres:///meta?host=%2Fvar%2Frun%2Fpostgresql&user=xos")]
+    [InlineData("postgres://xos@%2Fvar%2Frun%2Fpostgresql/meta")]
+    public void APostgresOnTheSameMachineIsReachedThroughItsUnixSocket(string url)
+    {
+        // libpq's spellings: a host that is a folder is the folder of the server's socket.
+        var b = Xos.Server.Storage.Postgres.PostgresDatabase.ConnectionString(url);
+        Assert.Equal(("/var/run/postgresql", 5432, "meta", "xos"), (b.Host, b.Port, b.Database, b.Username));
+    }
+
+    [Theory]
     [InlineData("mysql://h/db")]
     [InlineData("not a url")]
     [InlineData("postgres://h/db?no-such-option=1")]
+    [InlineData("postgres://xos:secret@h:port/db")]
     public void AnythingElseIsRefusedWithoutThePassword(string url)
     {
         var e = Assert.Throws<ArgumentException>(() => Xos.Server.Storage.Postgres.PostgresDatabase.ConnectionString(url));
         Assert.DoesNotContain("secret", e.Message);
         Assert.Equal("postgres://xos:***@h/db", Xos.Server.Storage.Postgres.PostgresDatabase.Redact("postgres://xos:secret@h/db"));
+        Assert.Equal("postgres://xos:***@%2Frun/db?password=***&sslmode=require",
+            Xos.Server.Storage.Postgres.PostgresDatabase.Redact("postgres://xos:secret@%2Frun/db?password=secret&sslmode=require"));
     }
 }

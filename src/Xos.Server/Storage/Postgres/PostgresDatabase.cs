@@ -31,17 +31,38 @@ public sealed class PostgresDatabase : SqlDatabase
 
     /// <summary>
     /// postgres://user:password@host:port/database?option=value; the options are Npgsql's connection-string keywords
-    /// (sslmode=require, "maximum pool size"=50, ...). User and password are percent-decoded.
+    /// (sslmode=require, "maximum pool size"=50, ...) and libpq's host, port, user, password and dbname. User, password
+    /// and host are percent-decoded; a host that is a folder (postgres://xos@%2Fvar%2Frun%2Fpostgresql/xos, or
+    /// ?host=/var/run/postgresql) is where the server's Unix socket is, and no host at all means Debian's socket folder.
     /// </summary>
     public static NpgsqlConnectionStringBuilder ConnectionString(string url)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("postgres" or "postgresql"))
+        var scheme = url.StartsWith("postgres://", StringComparison.Ordinal) ? "postgres://"
+            : url.StartsWith("postgresql://", StringComparison.Ordinal) ? "postgresql://" : null;
+        if (scheme is null || url.Contains(' '))
             throw new ArgumentException($"not a PostgreSQL URL (postgres://user:password@host:port/database): {Redact(url)}");
+        var rest = url[scheme.Length..];
+        var query = "";
+        if (rest.IndexOf('?') is var q and >= 0) (rest, query) = (rest[..q], rest[(q + 1)..]);
+        var path = "";
+        if (rest.IndexOf('/') is var slash and >= 0) (rest, path) = (rest[..slash], rest[(slash + 1)..]);
+        var userInfo = "";
+        if (rest.LastIndexOf('@') is var at and >= 0) (userInfo, rest) = (rest[..at], rest[(at + 1)..]);
+        var host = rest;
+        int? port = null;
+        var colon = host.StartsWith('[') ? host.IndexOf("]:", StringComparison.Ordinal) + 1 : host.LastIndexOf(':');
+        if (colon > 0)
+        {
+            if (!int.TryParse(host[(colon + 1)..], out var p) || p is <= 0 or > 65535)
+                throw new ArgumentException($"not a port in the PostgreSQL URL: {Redact(url)}");
+            (host, port) = (host[..colon], p);
+        }
+        host = Uri.UnescapeDataString(host.Trim('[', ']'));
         var builder = new NpgsqlConnectionStringBuilder
         {
-            Host = uri.Host,
-            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
-            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')) is { Length: > 0 } db ? db : "postgres",
+            Host = host.Length > 0 ? host : "/var/run/postgresql",
+            Port = port ?? 5432,
+            Database = Uri.UnescapeDataString(path) is { Length: > 0 } db ? db : "postgres",
             // Writes of one object are serialised by advisory locks while they wait on fsync: a request's one
             // connection is held only for its own statements, so a pool this size serves thousands of clients.
             MaxPoolSize = 64,
@@ -52,15 +73,17 @@ public sealed class PostgresDatabase : SqlDatabase
             MaxAutoPrepare = 256,
             AutoPrepareMinUsages = 2,
         };
-        var userInfo = uri.UserInfo.Split(':', 2);
-        if (userInfo[0].Length > 0) builder.Username = Uri.UnescapeDataString(userInfo[0]);
-        if (userInfo.Length == 2) builder.Password = Uri.UnescapeDataString(userInfo[1]);
-        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        var credentials = userInfo.Split(':', 2);
+        if (credentials[0].Length > 0) builder.Username = Uri.UnescapeDataString(credentials[0]);
+        if (credentials.Length == 2) builder.Password = Uri.UnescapeDataString(credentials[1]);
+        foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = pair.Split('=', 2);
+            var name = Uri.UnescapeDataString(kv[0]);
+            var value = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "true";
             try
             {
-                builder[Uri.UnescapeDataString(kv[0])] = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "true";
+                builder[name.ToLowerInvariant() switch { "user" => "Username", "dbname" => "Database", _ => name }] = value;
             }
             catch (ArgumentException e)
             {
@@ -71,10 +94,16 @@ public sealed class PostgresDatabase : SqlDatabase
     }
 
     /// <summary>The URL without its password, for messages.</summary>
-    public static string Redact(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Contains(':')
-            ? url.Replace(uri.UserInfo, uri.UserInfo.Split(':')[0] + ":***", StringComparison.Ordinal)
+    public static string Redact(string url)
+    {
+        var start = url.IndexOf("://", StringComparison.Ordinal) is var s and >= 0 ? s + 3 : 0;
+        var end = url.IndexOfAny(['/', '?'], start) is var e and >= 0 ? e : url.Length;
+        var at = url.LastIndexOf('@', end - 1, end - start);
+        var redacted = at > start && url.IndexOf(':', start, at - start) is var colon and >= 0
+            ? url[..(colon + 1)] + "***" + url[at..]
             : url;
+        return System.Text.RegularExpressions.Regex.Replace(redacted, "([?&]password=)[^&]*", "$1***", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+    }
 
     public override bool IsSharedByProcesses => true;
     public override string Description { get; }
@@ -91,23 +120,33 @@ public sealed class PostgresDatabase : SqlDatabase
 
     public override Task LockSchemaAsync(DbConnection db, DbTransaction tx, CancellationToken ct) => AdvisoryLockAsync(db, tx, SchemaLockKey, ct);
 
-    public override Task LockAsync(DbConnection db, DbTransaction tx, string scope, long id, byte[] name, CancellationToken ct)
+    public override Task LockAsync(DbConnection db, DbTransaction tx, string scope, long id, byte[] name, CancellationToken ct) =>
+        AdvisoryLockAsync(db, tx, LockKey(scope, id, name), ct);
+
+    public override (string Sql, (string Name, object? Value)[] Args)? LockStatement(string scope, long id, byte[] name) =>
+        (AdvisoryLockSql, [("@k", LockKey(scope, id, name))]);
+
+    public override bool SendsBatches => true;
+
+    /// <summary>A 64-bit hash of what is locked: two names that collide only make their writers take turns.</summary>
+    private static long LockKey(string scope, long id, byte[] name)
     {
-        // A 64-bit hash of what is locked: two names that collide only make their writers take turns.
         var hash = new XxHash64();
         hash.Append(Encoding.UTF8.GetBytes(scope));
         Span<byte> idBytes = stackalloc byte[8];
         BinaryPrimitives.WriteInt64LittleEndian(idBytes, id);
         hash.Append(idBytes);
         hash.Append(name);
-        return AdvisoryLockAsync(db, tx, (long)hash.GetCurrentHashAsUInt64(), ct);
+        return (long)hash.GetCurrentHashAsUInt64();
     }
+
+    private const string AdvisoryLockSql = "SELECT pg_advisory_xact_lock(@k)";
 
     private static async Task AdvisoryLockAsync(DbConnection db, DbTransaction tx, long key, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = "SELECT pg_advisory_xact_lock(@k)";
+        cmd.CommandText = AdvisoryLockSql;
         var p = cmd.CreateParameter();
         p.ParameterName = "@k";
         p.Value = key;
@@ -115,13 +154,17 @@ public sealed class PostgresDatabase : SqlDatabase
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private const string CredentialsChannel = "xos_credentials";
+    private static string Channel(SharedChange change) => change switch
+    {
+        SharedChange.Credentials => "xos_credentials",
+        _ => "xos_buckets",
+    };
 
-    public override async Task NotifyCredentialsChangedAsync(DbConnection db, DbTransaction tx, CancellationToken ct)
+    public override async Task NotifyChangedAsync(DbConnection db, DbTransaction tx, SharedChange change, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = $"NOTIFY {CredentialsChannel}";
+        cmd.CommandText = $"NOTIFY {Channel(change)}";
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
@@ -129,15 +172,23 @@ public sealed class PostgresDatabase : SqlDatabase
     /// One connection of its own LISTENs; it checks itself every few seconds, so a connection that died quietly (the
     /// server restarted, the network cut) stops the trust within that time, and listening resumes on a new one.
     /// </summary>
-    public override async Task ListenForCredentialChangesAsync(Action changed, Action<bool> listening, CancellationToken stop)
+    public override async Task ListenForChangesAsync(Action<SharedChange> changed, Action<bool> listening, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
             try
             {
                 await using var connection = await _listenSource.OpenConnectionAsync(stop);
-                connection.Notification += (_, _) => changed();
-                await using (var listen = new NpgsqlCommand($"LISTEN {CredentialsChannel}", connection)) await listen.ExecuteNonQueryAsync(stop);
+                connection.Notification += (_, e) =>
+                {
+                    foreach (var change in Enum.GetValues<SharedChange>())
+                        if (e.Channel == Channel(change)) changed(change);
+                };
+                foreach (var change in Enum.GetValues<SharedChange>())
+                {
+                    await using var listen = new NpgsqlCommand($"LISTEN {Channel(change)}", connection);
+                    await listen.ExecuteNonQueryAsync(stop);
+                }
                 listening(true);
                 while (true)
                 {

@@ -11,6 +11,15 @@ public interface IPreparedCommands
     DbCommand Command(string sql);
 }
 
+/// <summary>What a process caches from a shared database and is told of when another one changes it.</summary>
+public enum SharedChange
+{
+    /// <summary>Access keys, users, roles.</summary>
+    Credentials,
+    /// <summary>Buckets, their settings, and the account settings read with them.</summary>
+    Buckets,
+}
+
 /// <summary>The schema one engine runs: its current version, the statements that create it, and the steps from older versions.</summary>
 public sealed record SqlSchema(int Version, string Create, IReadOnlyList<(int Version, string Sql)> Migrations);
 
@@ -53,20 +62,30 @@ public abstract class SqlDatabase : IDisposable
     /// <summary>Holds, until <paramref name="tx"/> ends, a lock other writers of the same (scope, id, name) wait for.</summary>
     public abstract Task LockAsync(DbConnection db, DbTransaction tx, string scope, long id, byte[] name, CancellationToken ct);
 
+    /// <summary>
+    /// <see cref="LockAsync"/> as a statement returning one row, to run first in a <see cref="SqlBatch"/>; null where the
+    /// engine needs no lock (SQLite's writers already take turns).
+    /// </summary>
+    public virtual (string Sql, (string Name, object? Value)[] Args)? LockStatement(string scope, long id, byte[] name) => null;
+
+    /// <summary>Whether a <see cref="SqlBatch"/> goes to the database in one round trip rather than statement by statement.</summary>
+    public virtual bool SendsBatches => false;
+
     public abstract bool IsForeignKeyViolation(DbException e);
 
     /// <summary>
-    /// Tells every process sharing the database, when <paramref name="tx"/> commits, that access keys, users or roles
-    /// changed. Engines that cannot (SQLite, which only this process and the admin command use) do nothing.
+    /// Tells every process sharing the database, when <paramref name="tx"/> commits, that records of the kind
+    /// <paramref name="change"/> names changed. Engines that cannot (SQLite, which only this process and the admin
+    /// command use) do nothing.
     /// </summary>
-    public virtual Task NotifyCredentialsChangedAsync(DbConnection db, DbTransaction tx, CancellationToken ct) => Task.CompletedTask;
+    public virtual Task NotifyChangedAsync(DbConnection db, DbTransaction tx, SharedChange change, CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>
     /// Until <paramref name="stop"/>: calls <paramref name="changed"/> on every notification of
-    /// <see cref="NotifyCredentialsChangedAsync"/>, and <paramref name="listening"/> with whether notifications can be
-    /// trusted to arrive right now. Engines without notifications return at once, never listening.
+    /// <see cref="NotifyChangedAsync"/>, and <paramref name="listening"/> with whether notifications can be trusted to
+    /// arrive right now. Engines without notifications return at once, never listening.
     /// </summary>
-    public virtual Task ListenForCredentialChangesAsync(Action changed, Action<bool> listening, CancellationToken stop) => Task.CompletedTask;
+    public virtual Task ListenForChangesAsync(Action<SharedChange> changed, Action<bool> listening, CancellationToken stop) => Task.CompletedTask;
 
     /// <summary>The aggregate that folds rows of (name, value) text into one JSON object: the engines name it differently.</summary>
     public abstract string JsonObjectAggregate(string name, string value);

@@ -50,7 +50,7 @@ public sealed partial class SqlMetadataStore
     {
         await LockKeyAsync(db, tx, bucketId, key, ct);
         if (await ScalarAsync(db, tx, "SELECT 1 FROM objects WHERE id = @id AND is_latest = 1 AND delete_marker = 0", ct, ("@id", rowId)) is null) return null;
-        var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucketId, Key = key, IsDeleteMarker = true }, ct);
+        var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucketId, Key = key, IsDeleteMarker = true }, null, lockKey: false, ct);
         return new DeleteOutcome(new WriteOutcome(displaced), marker.VersionId, true);
     }, ct);
 

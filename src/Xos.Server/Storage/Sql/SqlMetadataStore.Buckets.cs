@@ -21,10 +21,26 @@ public sealed partial class SqlMetadataStore
         // The names are filtered in the aggregate rather than in WHERE: an IN list in WHERE makes SQLite build a temporary
         // index of its values on every execution, which cost a fifth of an anonymous GET's metadata lookup.
         $"(SELECT {_db.JsonObjectAggregate("s.name", "s.value")} FILTER (WHERE s.name IN " +
-        $"('encryption', 'policy', 'object-lock', 'lifecycle', 'ownership', 'public-access-block', 'logging')) FROM bucket_settings s WHERE s.bucket_id = {bucket}.id), " +
+        $"({string.Join(", ", RecordSettings.Select(n => $"'{n}'"))})) FROM bucket_settings s WHERE s.bucket_id = {bucket}.id), " +
         $"(SELECT a.value FROM account_settings a WHERE a.owner_id = {bucket}.owner_id AND a.name = 'public-access-block')";
 
     private const int BucketSettingColumnCount = 2;
+
+    /// <summary>The bucket settings read into every <see cref="BucketRecord"/> (and so cached with it).</summary>
+    private static readonly string[] RecordSettings = ["encryption", "policy", "object-lock", "lifecycle", "ownership", "public-access-block", "logging"];
+
+    /// <summary>A write that changes what a <see cref="BucketRecord"/> holds: gateways that cache buckets are told.</summary>
+    private Task<T> WriteBucketAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct,
+        [System.Runtime.CompilerServices.CallerMemberName] string call = "") =>
+        WriteSharedAsync(SharedChange.Buckets, work, ct, call);
+
+    private Task WriteBucketAsync(Func<DbConnection, DbTransaction, Task> work, CancellationToken ct,
+        [System.Runtime.CompilerServices.CallerMemberName] string call = "") =>
+        WriteSharedAsync<bool>(SharedChange.Buckets, async (db, tx) =>
+        {
+            await work(db, tx);
+            return true;
+        }, ct, call);
 
     // Built once: the statements every request runs are looked up by their text, which need not be built per request.
     private string? _bucketByNameSql;
@@ -59,7 +75,7 @@ public sealed partial class SqlMetadataStore
         };
     }
 
-    public Task SetBucketVersioningAsync(long bucketId, string status, CancellationToken ct) => WriteAsync(async (db, tx) =>
+    public Task SetBucketVersioningAsync(long bucketId, string status, CancellationToken ct) => WriteBucketAsync(async (db, tx) =>
     {
         if (await ExecAsync(db, tx, "UPDATE buckets SET versioning = @v WHERE id = @id", ct, ("@v", status), ("@id", bucketId)) == 0)
             throw S3Errors.NoSuchBucket("");
@@ -67,8 +83,12 @@ public sealed partial class SqlMetadataStore
 
     public async Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct)
     {
+        if (_buckets.TryGet(name, out var cached)) return cached;
+        var generation = _buckets.Generation;
         await using var db = await OpenAsync(ct);
-        return await GetBucketAsync(db, null, name, ct);
+        var bucket = await GetBucketAsync(db, null, name, ct);
+        if (bucket is not null) _buckets.Add(name, bucket, generation);
+        return bucket;
     }
 
     private async Task<BucketRecord?> GetBucketAsync(DbConnection db, DbTransaction? tx, string name, CancellationToken ct)
@@ -98,7 +118,7 @@ public sealed partial class SqlMetadataStore
         return (bucket, inserted == 1);
     }, ct);
 
-    public Task<WriteOutcome?> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct) => WriteAsync<WriteOutcome?>(async (db, tx) =>
+    public Task<WriteOutcome?> DeleteBucketIfEmptyAsync(long bucketId, CancellationToken ct) => WriteBucketAsync<WriteOutcome?>(async (db, tx) =>
     {
         if (await ScalarAsync(db, tx, "SELECT 1 FROM objects WHERE bucket_id = @id LIMIT 1", ct, ("@id", bucketId)) is not null) return null;
         var blobs = new List<string>();
@@ -127,7 +147,7 @@ public sealed partial class SqlMetadataStore
         return list;
     }
 
-    public Task SetBucketAclAsync(long bucketId, string? acl, CancellationToken ct) => WriteAsync(async (db, tx) =>
+    public Task SetBucketAclAsync(long bucketId, string? acl, CancellationToken ct) => WriteBucketAsync(async (db, tx) =>
     {
         if (await ExecAsync(db, tx, "UPDATE buckets SET acl = @acl WHERE id = @id", ct, ("@acl", acl), ("@id", bucketId)) == 0)
             throw S3Errors.NoSuchBucket("");
@@ -140,7 +160,12 @@ public sealed partial class SqlMetadataStore
             ("@b", bucketId), ("@name", name)) as string;
     }
 
-    public Task<bool> SetBucketSettingAsync(long bucketId, string name, string? value, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
+    public Task<bool> SetBucketSettingAsync(long bucketId, string name, string? value, CancellationToken ct) =>
+        RecordSettings.Contains(name)
+            ? WriteBucketAsync((db, tx) => WriteBucketSettingAsync(db, tx, bucketId, name, value, ct), ct)
+            : WriteAsync((db, tx) => WriteBucketSettingAsync(db, tx, bucketId, name, value, ct), ct);
+
+    private async Task<bool> WriteBucketSettingAsync(DbConnection db, DbTransaction tx, long bucketId, string name, string? value, CancellationToken ct)
     {
         if (value is null)
             return await ExecAsync(db, tx, "DELETE FROM bucket_settings WHERE bucket_id = @b AND name = @name", ct, ("@b", bucketId), ("@name", name)) == 1;
@@ -155,7 +180,7 @@ public sealed partial class SqlMetadataStore
             throw S3Errors.NoSuchBucket("");
         }
         return true;
-    }, ct);
+    }
 
     public async Task<string?> GetAccountSettingAsync(string ownerId, string name, CancellationToken ct)
     {
@@ -164,7 +189,7 @@ public sealed partial class SqlMetadataStore
             ("@o", ownerId), ("@name", name)) as string;
     }
 
-    public Task<bool> SetAccountSettingAsync(string ownerId, string name, string? value, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
+    public Task<bool> SetAccountSettingAsync(string ownerId, string name, string? value, CancellationToken ct) => WriteBucketAsync<bool>(async (db, tx) =>
     {
         if (value is null)
             return await ExecAsync(db, tx, "DELETE FROM account_settings WHERE owner_id = @o AND name = @name", ct, ("@o", ownerId), ("@name", name)) == 1;

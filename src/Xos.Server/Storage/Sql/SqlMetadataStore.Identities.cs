@@ -22,49 +22,37 @@ public sealed partial class SqlMetadataStore
             ct, ("@ak", key.AccessKey), ("@sk", key.SecretKey), ("@user", key.OwnerId), ("@now", Millis(DateTimeOffset.UtcNow)));
     }, ct);
 
-    /// <summary>
-    /// Writes keys, users or roles: every process that caches credentials is told when the transaction commits, and
-    /// this one forgets its cached keys at once.
-    /// </summary>
-    private async Task WriteCredentialsAsync(Func<DbConnection, DbTransaction, Task> work, CancellationToken ct,
+    /// <summary>Writes keys, users or roles (see <see cref="WriteSharedAsync{T}"/>).</summary>
+    private Task WriteCredentialsAsync(Func<DbConnection, DbTransaction, Task> work, CancellationToken ct,
         [System.Runtime.CompilerServices.CallerMemberName] string call = "") =>
-        await WriteCredentialsAsync<bool>(async (db, tx) =>
+        WriteSharedAsync<bool>(SharedChange.Credentials, async (db, tx) =>
         {
             await work(db, tx);
             return true;
         }, ct, call);
 
-    private async Task<T> WriteCredentialsAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct,
-        [System.Runtime.CompilerServices.CallerMemberName] string call = "")
-    {
-        try
-        {
-            return await WriteAsync<T>(async (db, tx) =>
-            {
-                var result = await work(db, tx);
-                await _db.NotifyCredentialsChangedAsync(db, tx, ct);
-                return result;
-            }, ct, call);
-        }
-        finally
-        {
-            _credentials.Clear();
-        }
-    }
+    private Task<T> WriteCredentialsAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct,
+        [System.Runtime.CompilerServices.CallerMemberName] string call = "") =>
+        WriteSharedAsync(SharedChange.Credentials, work, ct, call);
 
     /// <summary>
-    /// Keeps found access keys in memory while the database notifies this process of every change to them (PostgreSQL);
-    /// returns when <paramref name="stop"/> is cancelled. Without it (and on SQLite) every lookup reads the database.
+    /// Keeps found access keys and buckets in memory while the database notifies this process of every change to them
+    /// (PostgreSQL); returns when <paramref name="stop"/> is cancelled. Without it (and on SQLite) every lookup reads
+    /// the database.
     /// </summary>
-    public Task CacheCredentialsAsync(CancellationToken stop) =>
-        _db.ListenForCredentialChangesAsync(_credentials.Clear, _credentials.SetListening, stop);
+    public Task CacheSharedRecordsAsync(CancellationToken stop) =>
+        _db.ListenForChangesAsync(change => (change == SharedChange.Credentials ? _credentials.Clear : (Action)_buckets.Clear)(), listening =>
+        {
+            _credentials.SetListening(listening);
+            _buckets.SetListening(listening);
+        }, stop);
 
     public async Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKey, CancellationToken ct)
     {
         if (_credentials.TryGet(accessKey, out var cached)) return cached;
         var generation = _credentials.Generation;
         var found = await ReadAccessKeyAsync(accessKey, ct);
-        if (found is not null) _credentials.Add(found, generation);
+        if (found is not null) _credentials.Add(found.AccessKey, found, generation);
         return found;
     }
 

@@ -57,6 +57,11 @@ public sealed partial class SqlMetadataStore
     public async Task<(BucketRecord? Bucket, ObjectRecord? Object)> GetBucketAndObjectAsync(string bucket, string key, string? versionId, CancellationToken ct)
     {
         await using var db = await OpenAsync(ct);
+        // A cached bucket leaves the object's own row to read: the lighter query, and on a shared database the only one.
+        // Finding no version, the bucket itself is read again: another gateway may have just deleted it, and a missing
+        // bucket must say NoSuchBucket, not NoSuchKey.
+        if (_buckets.TryGet(bucket, out var cached) && await GetVersionAsync(db, null, cached.Id, key, versionId, ct) is { } found) return (cached, found);
+        var generation = _buckets.Generation;
         var sql = versionId is null ? _bucketAndLatestSql ??= BucketAndObjectSql(null) : _bucketAndVersionSql ??= BucketAndObjectSql(versionId);
         await using var cmd = Command(db, null, sql, ("@name", bucket), ("@key", KeyRange.Bytes(key)), ("@v", versionId));
         long objectId;
@@ -66,6 +71,7 @@ public sealed partial class SqlMetadataStore
         {
             if (!await r.ReadAsync(ct)) return (null, null);
             b = ReadBucketWithSettings(r);
+            _buckets.Add(bucket, b, generation);
             const int objectAt = 7 + BucketSettingColumnCount;
             if (r.IsDBNull(objectAt)) return (b, null);
             objectId = r.GetInt64(objectAt);
@@ -98,12 +104,9 @@ public sealed partial class SqlMetadataStore
 
     public Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct) => WriteAsync<WriteOutcome>(async (db, tx) =>
     {
-        await LockKeyAsync(db, tx, obj.BucketId, obj.Key, ct);
         try
         {
-            await CheckConditionAsync(db, tx, obj.BucketId, obj.Key, condition, ct);
-            var displaced = await ReplaceObjectAsync(db, tx, obj, ct);
-            return new WriteOutcome(displaced);
+            return new WriteOutcome(await ReplaceObjectAsync(db, tx, obj, condition, lockKey: true, ct));
         }
         catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
@@ -124,75 +127,67 @@ public sealed partial class SqlMetadataStore
         return changed;
     }, ct);
 
-    /// <summary>Checks a conditional write against the key's current version, inside the write's transaction.</summary>
-    private static async Task CheckConditionAsync(DbConnection db, DbTransaction tx, long bucketId, string key, WriteCondition? condition, CancellationToken ct)
-    {
-        if (condition is null) return;
-        var etag = await ScalarAsync(db, tx, "SELECT etag FROM objects WHERE bucket_id = @b AND key = @key AND is_latest = 1 AND delete_marker = 0", ct,
-            ("@b", bucketId), ("@key", KeyRange.Bytes(key))) as string;
-        condition.Check(key, etag);
-    }
+    /// <summary>The etag a conditional write is checked against: the key's current version's, none for a delete marker.</summary>
+    private const string ConditionEtagSql = "SELECT etag FROM objects WHERE bucket_id = @b AND key = @key AND is_latest = 1 AND delete_marker = 0";
 
-    /// <summary>Removes the key's "null" version (returning its blobs) and inserts <paramref name="obj"/> as the latest.</summary>
-    private static async Task<List<string>> ReplaceObjectAsync(DbConnection db, DbTransaction tx, ObjectRecord obj, CancellationToken ct)
+    private const string InsertObjectSql =
+        "INSERT INTO objects(bucket_id, key, version_id, is_latest, delete_marker, size, etag, last_modified, content_type, headers, " +
+        "storage_class, owner_id, blob_id, parts_count, acl, tags, encryption, seq, checksum_algorithm, checksum_type, checksum, upload_id, " +
+        "lock_mode, lock_until, legal_hold, inline_data) VALUES (@b, @key, @v, 1, @dm, @size, @etag, @lm, @ct, @headers, @sc, @owner, @blob, @parts, @acl, " +
+        "@tags, @enc, @seq, @ca, @cty, @cv, @upload, @lmode, @luntil, @hold, @inline) RETURNING id";
+
+    private const string InsertSegmentSql =
+        "INSERT INTO object_segments(object_id, seq, blob_id, size, part_number, checksum) " +
+        "SELECT id, @seq, @blob, @size, @part, @sum FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v RETURNING seq";
+
+    /// <summary>
+    /// Makes <paramref name="obj"/> the key's latest version, replacing the version of the same id (the "null" one of an
+    /// unversioned bucket) and returning the blobs that version held. With <paramref name="lockKey"/> it first takes
+    /// the key's write lock; a <paramref name="condition"/> is checked against the version current under that lock.
+    /// All of it is one <see cref="SqlBatch"/>: on PostgreSQL a PUT's metadata is one round trip and its COMMIT.
+    /// </summary>
+    private async Task<List<string>> ReplaceObjectAsync(DbConnection db, DbTransaction tx, ObjectRecord obj, WriteCondition? condition,
+        bool lockKey, CancellationToken ct)
     {
         var key = KeyRange.Bytes(obj.Key);
-        var displaced = new List<string>();
-        long? oldId = null;
-        await using (var find = Command(db, tx, "SELECT id, blob_id FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v",
-                         ("@b", obj.BucketId), ("@key", key), ("@v", obj.VersionId)))
-        await using (var r = await find.ExecuteReaderAsync(ct))
-        {
-            if (await r.ReadAsync(ct))
-            {
-                oldId = r.GetInt64(0);
-                if (!r.IsDBNull(1)) displaced.Add(r.GetString(1));
-            }
-        }
-        if (oldId is not null)
-        {
-            displaced.AddRange((await ReadSegmentsAsync(db, tx, oldId.Value, ct)).Select(s => s.BlobId));
-            await ExecAsync(db, tx, "DELETE FROM objects WHERE id = @id", ct, ("@id", oldId.Value));
-        }
-        await ExecAsync(db, tx, "UPDATE objects SET is_latest = 0 WHERE bucket_id = @b AND key = @key AND is_latest = 1", ct,
-            ("@b", obj.BucketId), ("@key", key));
-        var id = (long)(await ScalarAsync(db, tx,
-            "INSERT INTO objects(bucket_id, key, version_id, is_latest, delete_marker, size, etag, last_modified, content_type, headers, " +
-            "storage_class, owner_id, blob_id, parts_count, acl, tags, encryption, seq, checksum_algorithm, checksum_type, checksum, upload_id, " +
-            "lock_mode, lock_until, legal_hold, inline_data) VALUES (@b, @key, @v, 1, @dm, @size, @etag, @lm, @ct, @headers, @sc, @owner, @blob, @parts, @acl, " +
-            "@tags, @enc, @seq, @ca, @cty, @cv, @upload, @lmode, @luntil, @hold, @inline) RETURNING id",
-            ct, ("@b", obj.BucketId), ("@key", key), ("@v", obj.VersionId), ("@dm", obj.IsDeleteMarker ? 1 : 0), ("@size", obj.Size),
+        (string, object?) b = ("@b", obj.BucketId), k = ("@key", key), v = ("@v", obj.VersionId);
+        var batch = new SqlBatch();
+        if (lockKey && _db.LockStatement("object", obj.BucketId, key) is { } lockStatement) batch.Add(lockStatement.Sql, lockStatement.Args);
+        var conditionAt = condition is null ? -1 : batch.Add(ConditionEtagSql, b, k);
+        var oldSegmentsAt = batch.Add("SELECT s.blob_id FROM object_segments s JOIN objects o ON o.id = s.object_id " +
+                                      "WHERE o.bucket_id = @b AND o.key = @key AND o.version_id = @v", b, k, v);
+        var oldAt = batch.Add("DELETE FROM objects WHERE bucket_id = @b AND key = @key AND version_id = @v RETURNING blob_id", b, k, v);
+        batch.Add("UPDATE objects SET is_latest = 0 WHERE bucket_id = @b AND key = @key AND is_latest = 1 RETURNING id", b, k);
+        batch.Add(InsertObjectSql,
+            b, k, v, ("@dm", obj.IsDeleteMarker ? 1 : 0), ("@size", obj.Size),
             ("@etag", obj.ETag), ("@lm", Millis(obj.LastModified)), ("@ct", obj.ContentType), ("@headers", HeadersJson(obj.Headers)),
             ("@sc", obj.StorageClass), ("@owner", obj.OwnerId), ("@blob", obj.BlobId), ("@parts", obj.PartsCount),
             ("@acl", obj.Acl), ("@tags", obj.Tags), ("@enc", obj.Encryption), ("@seq", VersionIds.SequenceFor(obj.VersionId)),
             ("@ca", obj.Checksum?.Algorithm), ("@cty", obj.Checksum?.Type), ("@cv", obj.Checksum?.Value), ("@upload", obj.UploadId),
-            ("@lmode", obj.Retention?.Mode), ("@luntil", obj.Retention is { } retention ? Millis(retention.RetainUntil) : null), ("@hold", obj.LegalHold ? 1 : 0), ("@inline", obj.InlineData)))!;
+            ("@lmode", obj.Retention?.Mode), ("@luntil", obj.Retention is { } retention ? Millis(retention.RetainUntil) : null),
+            ("@hold", obj.LegalHold ? 1 : 0), ("@inline", obj.InlineData));
         if (obj.Segments is { } segments)
-        {
-            await using var insert = Command(db, tx,
-                "INSERT INTO object_segments(object_id, seq, blob_id, size, part_number, checksum) VALUES (@id, @seq, @blob, @size, @part, @sum)",
-                ("@id", id), ("@seq", 0), ("@blob", ""), ("@size", 0L), ("@part", 0), ("@sum", null));
             for (var i = 0; i < segments.Count; i++)
-            {
-                insert.Parameters["@seq"].Value = i;
-                insert.Parameters["@blob"].Value = segments[i].BlobId;
-                insert.Parameters["@size"].Value = segments[i].Size;
-                insert.Parameters["@part"].Value = segments[i].PartNumber;
-                insert.Parameters["@sum"].Value = (object?)segments[i].Checksum ?? DBNull.Value;
-                await insert.ExecuteNonQueryAsync(ct);
-            }
-        }
+                batch.Add(InsertSegmentSql, ("@seq", i), ("@blob", segments[i].BlobId), ("@size", segments[i].Size),
+                    ("@part", segments[i].PartNumber), ("@sum", segments[i].Checksum), b, k, v);
+        var displaced = new List<string>();
+        await batch.RunAsync(_db, db, tx, async (i, r) =>
+        {
+            if (i == conditionAt) condition!.Check(obj.Key, await r.ReadAsync(ct) ? r.GetString(0) : null);
+            else if (i == oldSegmentsAt || i == oldAt)
+                while (await r.ReadAsync(ct))
+                    if (!r.IsDBNull(0)) displaced.Add(r.GetString(0));
+        }, ct);
         return displaced;
     }
 
     public Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct) => WriteAsync<DeleteOutcome>(async (db, tx) =>
     {
-        await LockKeyAsync(db, tx, bucket.Id, key, ct);
         if (bucket.VersioningConfigured)
         {
             try
             {
-                var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucket.Id, Key = key, IsDeleteMarker = true }, ct);
+                var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucket.Id, Key = key, IsDeleteMarker = true }, null, lockKey: true, ct);
                 return new DeleteOutcome(new WriteOutcome(displaced), marker.VersionId, true);
             }
             catch (DbException e) when (_db.IsForeignKeyViolation(e))
@@ -200,6 +195,7 @@ public sealed partial class SqlMetadataStore
                 throw S3Errors.NoSuchBucket("");
             }
         }
+        await LockKeyAsync(db, tx, bucket.Id, key, ct);
         var existing = await GetVersionAsync(db, tx, bucket.Id, key, "null", ct);
         if (existing is null) return new DeleteOutcome(WriteOutcome.Nothing, null, false);
         await ExecAsync(db, tx, "DELETE FROM objects WHERE bucket_id = @b AND key = @key AND version_id = 'null'", ct,
@@ -259,13 +255,28 @@ public sealed partial class SqlMetadataStore
                 if (markerSeq is not null) args.Add(("@mseq", markerSeq.Value));
             }
         }
-        await using var cmd = Command(db, null, sql + " ORDER BY key, seq DESC LIMIT @limit", [.. args]);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<VersionListEntry>();
-        while (await r.ReadAsync(ct))
-            list.Add(new VersionListEntry(r.GetInt64(0), KeyRange.Text((byte[])r.GetValue(1)), r.GetString(2), r.GetInt64(3) != 0, r.GetInt64(4) != 0,
-                FromMillis(r.GetInt64(5)), r.GetString(6), r.GetInt64(7), r.GetString(8), r.GetString(9), NullableString(r, 10)));
+        await using (var cmd = Command(db, null, sql + " ORDER BY key, seq DESC LIMIT @limit", [.. args]))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct))
+                list.Add(new VersionListEntry(r.GetInt64(0), KeyRange.Text((byte[])r.GetValue(1)), r.GetString(2), r.GetInt64(3) != 0, r.GetInt64(4) != 0,
+                    FromMillis(r.GetInt64(5)), r.GetString(6), r.GetInt64(7), r.GetString(8), r.GetString(9), NullableString(r, 10)));
+        if (list.Count == 0) await EnsureBucketStillExistsAsync(db, bucketId, ct);
         return list;
+    }
+
+    /// <summary>
+    /// An empty listing of a bucket found in the cache may be of a bucket another gateway has just deleted: that one is
+    /// answered NoSuchBucket, as a gateway that read the bucket itself would answer.
+    /// </summary>
+    private async Task EnsureBucketStillExistsAsync(DbConnection db, long bucketId, CancellationToken ct)
+    {
+        if (!_buckets.InUse) return;
+        if (await ScalarAsync(db, null, "SELECT 1 FROM buckets WHERE id = @b", ct, ("@b", bucketId)) is null)
+        {
+            _buckets.Clear();
+            throw S3Errors.NoSuchBucket("");
+        }
     }
 
     public async Task<IReadOnlyList<ObjectListEntry>> ListObjectsAsync(long bucketId, string prefix, string? after, bool skipAfterPrefix, int limit, CancellationToken ct)
@@ -286,14 +297,17 @@ public sealed partial class SqlMetadataStore
                   (afterBytes is null ? "" : $" AND key {afterOp} @after") +
                   " ORDER BY key LIMIT @limit";
         await using var db = await OpenAsync(ct);
-        await using var cmd = Command(db, null, sql, ("@b", bucketId), ("@lo", lower), ("@limit", limit));
-        if (upper is not null) AddParameter(cmd, "@hi", upper);
-        if (afterBytes is not null) AddParameter(cmd, "@after", afterBytes);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<ObjectListEntry>(Math.Min(limit, 1024));
-        while (await r.ReadAsync(ct))
-            list.Add(new ObjectListEntry(KeyRange.Text((byte[])r.GetValue(0)), r.GetInt64(1), r.GetString(2),
-                FromMillis(r.GetInt64(3)), r.GetString(4), r.GetString(5)));
+        await using (var cmd = Command(db, null, sql, ("@b", bucketId), ("@lo", lower), ("@limit", limit)))
+        {
+            if (upper is not null) AddParameter(cmd, "@hi", upper);
+            if (afterBytes is not null) AddParameter(cmd, "@after", afterBytes);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+                list.Add(new ObjectListEntry(KeyRange.Text((byte[])r.GetValue(0)), r.GetInt64(1), r.GetString(2),
+                    FromMillis(r.GetInt64(3)), r.GetString(4), r.GetString(5)));
+        }
+        if (list.Count == 0) await EnsureBucketStillExistsAsync(db, bucketId, ct);
         return list;
     }
 }

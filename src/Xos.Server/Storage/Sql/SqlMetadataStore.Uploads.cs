@@ -103,11 +103,10 @@ public sealed partial class SqlMetadataStore
         if (exists is null) throw S3Errors.NoSuchUpload(upload.UploadId);
         var parts = await ReadPartsAsync(db, tx, upload.Id, 0, int.MaxValue, ct);
         var obj = assemble(parts) with { UploadId = upload.UploadId };
-        await CheckConditionAsync(db, tx, upload.BucketId, upload.Key, condition, ct);
         List<string> displaced;
         try
         {
-            displaced = await ReplaceObjectAsync(db, tx, obj, ct);
+            displaced = await ReplaceObjectAsync(db, tx, obj, condition, lockKey: false, ct);
         }
         catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {

@@ -24,7 +24,9 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
         "id, upload_id, bucket_id, key, initiated, owner_id, content_type, headers, storage_class, acl, tags, encryption, checksum_algorithm, checksum_type, lock_mode, lock_until, legal_hold";
 
     private readonly SqlDatabase _db = database;
-    private readonly CredentialCache _credentials = new();
+    private readonly NotifiedCache<Auth.AccessKeyRecord> _credentials =
+        new(key => key.Temporary is not { Grant.Expires: var expires } || expires >= DateTimeOffset.UtcNow);
+    private readonly NotifiedCache<BucketRecord> _buckets = new();
 
     public bool IsSharedByProcesses => _db.IsSharedByProcesses;
 
@@ -94,6 +96,28 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
             return true;
         }, ct, call);
 
+    /// <summary>
+    /// A write to records other processes may cache (<paramref name="change"/>): every process sharing the database is
+    /// told when the transaction commits, and this one forgets what it cached at once.
+    /// </summary>
+    private async Task<T> WriteSharedAsync<T>(SharedChange change, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct,
+        [CallerMemberName] string call = "")
+    {
+        try
+        {
+            return await WriteAsync<T>(async (db, tx) =>
+            {
+                var result = await work(db, tx);
+                await _db.NotifyChangedAsync(db, tx, change, ct);
+                return result;
+            }, ct, call);
+        }
+        finally
+        {
+            (change == SharedChange.Credentials ? _credentials.Clear : (Action)_buckets.Clear)();
+        }
+    }
+
     /// <summary>A store call lasts from asking for its connection (a writer may wait for the write lock) until it closes it.</summary>
     private static async Task<DbConnection> TimedAsync(Task<DbConnection> opening, string call, bool write, long started)
     {
@@ -110,7 +134,7 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
         return db;
     }
 
-    private static DbCommand Command(DbConnection db, DbTransaction? tx, string sql, params (string Name, object? Value)[] args)
+    internal static DbCommand Command(DbConnection db, DbTransaction? tx, string sql, params (string Name, object? Value)[] args)
     {
         DbCommand cmd;
         if (db is IPreparedCommands prepared) cmd = prepared.Command(sql);
