@@ -92,6 +92,7 @@ public sealed class PostgresUrlTests
         Assert.Equal(("db.example", 6543, "meta", "xos@media", "p:ss"), (b.Host, b.Port, b.Database, b.Username, b.Password));
         Assert.Equal(Npgsql.SslMode.Require, b.SslMode);
         Assert.Equal(20, b.MaxPoolSize);
+        Assert.Equal("-c enable_seqscan=off", b.Options);
         var d = Xos.Server.Storage.Postgres.PostgresDatabase.ConnectionString("postgresql://localhost/xos");
         Assert.Equal(5432, d.Port);
     }
