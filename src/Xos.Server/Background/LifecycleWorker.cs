@@ -81,8 +81,15 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
                 var json = await store.GetBucketSettingAsync(bucket.Id, BucketLifecycle.SettingName, ct);
                 var rules = json is null ? [] : JsonSerializer.Deserialize(json, LifecycleJson.Default.ListLifecycleRule)!.Where(r => r.Enabled).ToList();
                 if (rules.Count == 0) continue;
-                changes += await ProcessVersionsAsync(bucket, rules, now, ct);
-                changes += await AbortStaleUploadsAsync(bucket, rules, now, ct);
+                try
+                {
+                    changes += await ProcessVersionsAsync(bucket, rules, now, ct);
+                    changes += await AbortStaleUploadsAsync(bucket, rules, now, ct);
+                }
+                catch (Protocol.S3Exception e) when (e.Code == "NoSuchBucket")
+                {
+                    // Deleted during the pass (through another gateway): nothing of it is left to expire.
+                }
             }
             if (buckets.Count < 100) return changes;
         }

@@ -220,6 +220,9 @@ public sealed class ClusterTests(GatewayCluster cluster) : IClassFixture<Gateway
             Assert.Equal("NoSuchBucket", versions.ErrorCode);
             var written = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "late", ContentBody = "x" }));
             Assert.Equal("NoSuchBucket", written.ErrorCode);
+            // Having learnt it, the gateway no longer answers bucket calls from what it had cached.
+            var head = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetBucketVersioningAsync(new GetBucketVersioningRequest { BucketName = bucket }));
+            Assert.Equal("NoSuchBucket", head.ErrorCode);
         }
         foreach (var s3 in clients) s3.Dispose();
         foreach (var g in cluster.Gateways) cluster.AssertNoFailures(g);

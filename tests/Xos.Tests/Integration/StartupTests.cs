@@ -137,10 +137,51 @@ public sealed class StartupTests
         Assert.Single(output.Trim().Split('\n'));
         // The first folder's gateway still comes up on it.
         await using (var again = await XosProcess.StartAsync(first, environment: env)) { }
-        foreach (var folder in new[] { first, second })
+
+        // Two folders started together on a new database: one comes up, the other says why, whichever creates root first.
+        env["XOS_METADATA_URL"] = await TestPostgres.CreateDatabaseAsync("xos_folders_" + Guid.NewGuid().ToString("N")[..8]);
+        string[] folders = [NewDataFolder(), NewDataFolder()];
+        var ports = folders.Select(_ => XosProcess.FreePort()).ToArray();
+        var processes = folders.Select((f, i) => Process.Start(Xos(env, "server", "--data", f, "--address", $"127.0.0.1:{ports[i]}"))!).ToArray();
+        var errors = processes.Select(p => p.StandardError.ReadToEndAsync()).ToArray();
+        foreach (var p in processes) _ = p.StandardOutput.ReadToEndAsync();
+        try
+        {
+            await Task.WhenAny(Task.WhenAny(processes.Select(p => p.WaitForExitAsync())), Task.Delay(TimeSpan.FromSeconds(60)));
+            var loser = Assert.Single(processes, p => p.HasExited);
+            Assert.Equal(1, loser.ExitCode);
+            var line = (await errors[Array.IndexOf(processes, loser)]).Trim();
+            Assert.Contains("belongs to another data folder", line);
+            Assert.Single(line.Split('\n'));
+            var winner = Array.IndexOf(processes, processes.Single(p => p != loser));
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!await IsReadyAsync(http, ports[winner]))
+            {
+                Assert.True(DateTime.UtcNow < deadline && !processes[winner].HasExited, "the other gateway did not come up");
+                await Task.Delay(100);
+            }
+        }
+        finally
+        {
+            foreach (var p in processes) if (!p.HasExited) { p.Kill(); await p.WaitForExitAsync(); }
+        }
+        foreach (var folder in new[] { first, second }.Concat(folders))
         {
             try { Directory.Delete(folder, recursive: true); }
             catch (IOException) { }
+        }
+    }
+
+    private static async Task<bool> IsReadyAsync(HttpClient http, int port)
+    {
+        try
+        {
+            return (await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
         }
     }
 

@@ -92,20 +92,23 @@ public sealed class PostgresUrlTests
         Assert.Equal(("db.example", 6543, "meta", "xos@media", "p:ss"), (b.Host, b.Port, b.Database, b.Username, b.Password));
         Assert.Equal(Npgsql.SslMode.Require, b.SslMode);
         Assert.Equal(20, b.MaxPoolSize);
-        Assert.Equal("-c enable_seqscan=off", b.Options);
         var d = Xos.Server.Storage.Postgres.PostgresDatabase.ConnectionString("postgresql://localhost/xos");
         Assert.Equal(5432, d.Port);
     }
 
     [Theory]
-    [InlineData("postgres://xos@/meta?host=/var/run/postgresql")]
-    [InlineData("postgres:///meta?host=%2Fvar%2Frun%2Fpostgresql&user=xos")]
-    [InlineData("postgres://xos@%2Fvar%2Frun%2Fpostgresql/meta")]
+    [InlineData("postgres://xos@/meta?host=/tmp/pgsock")]
+    [InlineData("postgres:///meta?host=%2Ftmp%2Fpgsock&user=xos")]
+    [InlineData("postgres://xos@%2Ftmp%2Fpgsock:/meta#ignored")]
     public void APostgresOnTheSameMachineIsReachedThroughItsUnixSocket(string url)
     {
         // libpq's spellings: a host that is a folder is the folder of the server's socket.
         var b = Xos.Server.Storage.Postgres.PostgresDatabase.ConnectionString(url);
-        Assert.Equal(("/var/run/postgresql", 5432, "meta", "xos"), (b.Host, b.Port, b.Database, b.Username));
+        Assert.Equal(("/tmp/pgsock", 5432, "meta", "xos"), (b.Host, b.Port, b.Database, b.Username));
+        // No host at all is Debian's socket folder, as for libpq there.
+        Assert.Equal("/var/run/postgresql", Xos.Server.Storage.Postgres.PostgresDatabase.ConnectionString("postgres://xos@/meta").Host);
+        var v6 = Xos.Server.Storage.Postgres.PostgresDatabase.ConnectionString("postgres://xos:p%40ss@[::1]:6543/meta");
+        Assert.Equal(("::1", 6543, "p@ss"), (v6.Host, v6.Port, v6.Password));
     }
 
     [Theory]
@@ -113,6 +116,8 @@ public sealed class PostgresUrlTests
     [InlineData("not a url")]
     [InlineData("postgres://h/db?no-such-option=1")]
     [InlineData("postgres://xos:secret@h:port/db")]
+    [InlineData("/var/lib/xos/metadata.db")]
+    [InlineData("?x")]
     public void AnythingElseIsRefusedWithoutThePassword(string url)
     {
         var e = Assert.Throws<ArgumentException>(() => Xos.Server.Storage.Postgres.PostgresDatabase.ConnectionString(url));
@@ -120,5 +125,7 @@ public sealed class PostgresUrlTests
         Assert.Equal("postgres://xos:***@h/db", Xos.Server.Storage.Postgres.PostgresDatabase.Redact("postgres://xos:secret@h/db"));
         Assert.Equal("postgres://xos:***@%2Frun/db?password=***&sslmode=require",
             Xos.Server.Storage.Postgres.PostgresDatabase.Redact("postgres://xos:secret@%2Frun/db?password=secret&sslmode=require"));
+        Assert.Equal("postgres://xos:***@h/db", Xos.Server.Storage.Postgres.PostgresDatabase.Redact("postgres://xos:se/cr@t@h/db"));
+        Assert.Equal("/not/a/url", Xos.Server.Storage.Postgres.PostgresDatabase.Redact("/not/a/url"));
     }
 }

@@ -177,7 +177,7 @@ public sealed partial class SqlMetadataStore
         }
         catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
-            throw S3Errors.NoSuchBucket("");
+            throw BucketGone();
         }
         return true;
     }

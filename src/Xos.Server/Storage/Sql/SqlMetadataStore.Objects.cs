@@ -69,7 +69,11 @@ public sealed partial class SqlMetadataStore
         ObjectRecord obj;
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
-            if (!await r.ReadAsync(ct)) return (null, null);
+            if (!await r.ReadAsync(ct))
+            {
+                if (cached is not null) _buckets.Clear();
+                return (null, null);
+            }
             b = ReadBucketWithSettings(r);
             _buckets.Add(bucket, b, generation);
             const int objectAt = 7 + BucketSettingColumnCount;
@@ -110,7 +114,7 @@ public sealed partial class SqlMetadataStore
         }
         catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
-            throw S3Errors.NoSuchBucket("");
+            throw BucketGone();
         }
     }, ct);
 
@@ -192,7 +196,7 @@ public sealed partial class SqlMetadataStore
             }
             catch (DbException e) when (_db.IsForeignKeyViolation(e))
             {
-                throw S3Errors.NoSuchBucket("");
+                throw BucketGone();
             }
         }
         await LockKeyAsync(db, tx, bucket.Id, key, ct);
@@ -272,11 +276,7 @@ public sealed partial class SqlMetadataStore
     private async Task EnsureBucketStillExistsAsync(DbConnection db, long bucketId, CancellationToken ct)
     {
         if (!_buckets.InUse) return;
-        if (await ScalarAsync(db, null, "SELECT 1 FROM buckets WHERE id = @b", ct, ("@b", bucketId)) is null)
-        {
-            _buckets.Clear();
-            throw S3Errors.NoSuchBucket("");
-        }
+        if (await ScalarAsync(db, null, "SELECT 1 FROM buckets WHERE id = @b", ct, ("@b", bucketId)) is null) throw BucketGone();
     }
 
     public async Task<IReadOnlyList<ObjectListEntry>> ListObjectsAsync(long bucketId, string prefix, string? after, bool skipAfterPrefix, int limit, CancellationToken ct)

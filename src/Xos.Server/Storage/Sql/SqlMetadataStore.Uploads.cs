@@ -41,7 +41,7 @@ public sealed partial class SqlMetadataStore
         }
         catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
-            throw S3Errors.NoSuchBucket("");
+            throw BucketGone();
         }
     }, ct);
 
@@ -110,7 +110,7 @@ public sealed partial class SqlMetadataStore
         }
         catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
-            throw S3Errors.NoSuchBucket("");
+            throw BucketGone();
         }
         await ExecAsync(db, tx, "DELETE FROM uploads WHERE id = @u", ct, ("@u", upload.Id));
         var used = obj.BlobIds.ToHashSet();

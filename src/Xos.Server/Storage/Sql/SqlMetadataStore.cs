@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Xos.Server.Protocol;
 
 namespace Xos.Server.Storage.Sql;
 
@@ -116,6 +117,16 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
         {
             (change == SharedChange.Credentials ? _credentials.Clear : (Action)_buckets.Clear)();
         }
+    }
+
+    /// <summary>
+    /// The database says the bucket is gone (no row, or a foreign key with nothing to point at): whatever this process
+    /// cached of it is dropped, should the notification of its deletion not have arrived (yet).
+    /// </summary>
+    private S3Exception BucketGone()
+    {
+        _buckets.Clear();
+        return S3Errors.NoSuchBucket("");
     }
 
     /// <summary>A store call lasts from asking for its connection (a writer may wait for the write lock) until it closes it.</summary>
