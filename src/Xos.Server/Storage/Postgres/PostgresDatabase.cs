@@ -132,15 +132,18 @@ public sealed class PostgresDatabase : SqlDatabase
 
     private const long SchemaLockKey = 0x786f735f736368; // "xos_sch"
 
-    public override Task LockSchemaAsync(DbConnection db, DbTransaction tx, CancellationToken ct) => AdvisoryLockAsync(db, tx, SchemaLockKey, ct);
-
-    public override Task LockAsync(DbConnection db, DbTransaction tx, string scope, long id, byte[] name, CancellationToken ct) =>
-        AdvisoryLockAsync(db, tx, LockKey(scope, id, name), ct);
+    public override async Task LockSchemaAsync(DbConnection db, DbTransaction tx, CancellationToken ct)
+    {
+        await using var cmd = SqlMetadataStore.Command(db, tx, AdvisoryLockSql, ("@k", SchemaLockKey));
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
 
     public override (string Sql, (string Name, object? Value)[] Args)? LockStatement(string scope, long id, byte[] name) =>
         (AdvisoryLockSql, [("@k", LockKey(scope, id, name))]);
 
     public override bool SendsBatches => true;
+
+    private const string AdvisoryLockSql = "SELECT pg_advisory_xact_lock(@k)";
 
     /// <summary>A 64-bit hash of what is locked: two names that collide only make their writers take turns.</summary>
     private static long LockKey(string scope, long id, byte[] name)
@@ -152,20 +155,6 @@ public sealed class PostgresDatabase : SqlDatabase
         hash.Append(idBytes);
         hash.Append(name);
         return (long)hash.GetCurrentHashAsUInt64();
-    }
-
-    private const string AdvisoryLockSql = "SELECT pg_advisory_xact_lock(@k)";
-
-    private static async Task AdvisoryLockAsync(DbConnection db, DbTransaction tx, long key, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = AdvisoryLockSql;
-        var p = cmd.CreateParameter();
-        p.ParameterName = "@k";
-        p.Value = key;
-        cmd.Parameters.Add(p);
-        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private static string Channel(SharedChange change) => change switch

@@ -13,8 +13,6 @@ public sealed class SqlBatch
 {
     private readonly List<(string Sql, (string Name, object? Value)[] Args)> _statements = [];
 
-    public int Count => _statements.Count;
-
     /// <summary>Adds a statement; returns its index, the one <see cref="RunAsync"/> passes with its rows.</summary>
     public int Add(string sql, params (string Name, object? Value)[] args)
     {
@@ -37,13 +35,7 @@ public sealed class SqlBatch
             {
                 var command = batch.CreateBatchCommand();
                 command.CommandText = sql;
-                foreach (var (name, value) in args)
-                {
-                    var p = command.CreateParameter();
-                    p.ParameterName = name;
-                    p.Value = value ?? DBNull.Value;
-                    command.Parameters.Add(p);
-                }
+                foreach (var (name, value) in args) command.Parameters.Add(SqlMetadataStore.Parameter(command.CreateParameter(), name, value));
                 batch.BatchCommands.Add(command);
             }
             await using var r = await batch.ExecuteReaderAsync(ct);

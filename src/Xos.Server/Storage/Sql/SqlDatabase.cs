@@ -60,11 +60,16 @@ public abstract class SqlDatabase : IDisposable
     public abstract Task LockSchemaAsync(DbConnection db, DbTransaction tx, CancellationToken ct);
 
     /// <summary>Holds, until <paramref name="tx"/> ends, a lock other writers of the same (scope, id, name) wait for.</summary>
-    public abstract Task LockAsync(DbConnection db, DbTransaction tx, string scope, long id, byte[] name, CancellationToken ct);
+    public async Task LockAsync(DbConnection db, DbTransaction tx, string scope, long id, byte[] name, CancellationToken ct)
+    {
+        if (LockStatement(scope, id, name) is not { } statement) return;
+        await using var cmd = SqlMetadataStore.Command(db, tx, statement.Sql, statement.Args);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
 
     /// <summary>
-    /// <see cref="LockAsync"/> as a statement returning one row, to run first in a <see cref="SqlBatch"/>; null where the
-    /// engine needs no lock (SQLite's writers already take turns).
+    /// The statement of <see cref="LockAsync"/>, returning one row, so that it can also run first in a
+    /// <see cref="SqlBatch"/>; null where the engine needs no lock (SQLite's writers already take turns).
     /// </summary>
     public virtual (string Sql, (string Name, object? Value)[] Args)? LockStatement(string scope, long id, byte[] name) => null;
 

@@ -36,11 +36,7 @@ public sealed partial class SqlMetadataStore
 
     private Task WriteBucketAsync(Func<DbConnection, DbTransaction, Task> work, CancellationToken ct,
         [System.Runtime.CompilerServices.CallerMemberName] string call = "") =>
-        WriteSharedAsync<bool>(SharedChange.Buckets, async (db, tx) =>
-        {
-            await work(db, tx);
-            return true;
-        }, ct, call);
+        WriteSharedAsync(SharedChange.Buckets, work, ct, call);
 
     // Built once: the statements every request runs are looked up by their text, which need not be built per request.
     private string? _bucketByNameSql;

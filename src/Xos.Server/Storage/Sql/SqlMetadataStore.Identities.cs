@@ -25,11 +25,7 @@ public sealed partial class SqlMetadataStore
     /// <summary>Writes keys, users or roles (see <see cref="WriteSharedAsync{T}"/>).</summary>
     private Task WriteCredentialsAsync(Func<DbConnection, DbTransaction, Task> work, CancellationToken ct,
         [System.Runtime.CompilerServices.CallerMemberName] string call = "") =>
-        WriteSharedAsync<bool>(SharedChange.Credentials, async (db, tx) =>
-        {
-            await work(db, tx);
-            return true;
-        }, ct, call);
+        WriteSharedAsync(SharedChange.Credentials, work, ct, call);
 
     private Task<T> WriteCredentialsAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct,
         [System.Runtime.CompilerServices.CallerMemberName] string call = "") =>
@@ -41,7 +37,7 @@ public sealed partial class SqlMetadataStore
     /// the database.
     /// </summary>
     public Task CacheSharedRecordsAsync(CancellationToken stop) =>
-        _db.ListenForChangesAsync(change => (change == SharedChange.Credentials ? _credentials.Clear : (Action)_buckets.Clear)(), listening =>
+        _db.ListenForChangesAsync(Forget, listening =>
         {
             _credentials.SetListening(listening);
             _buckets.SetListening(listening);

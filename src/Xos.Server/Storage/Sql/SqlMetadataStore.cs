@@ -115,8 +115,23 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
         }
         finally
         {
-            (change == SharedChange.Credentials ? _credentials.Clear : (Action)_buckets.Clear)();
+            Forget(change);
         }
+    }
+
+    private Task WriteSharedAsync(SharedChange change, Func<DbConnection, DbTransaction, Task> work, CancellationToken ct,
+        [CallerMemberName] string call = "") =>
+        WriteSharedAsync<bool>(change, async (db, tx) =>
+        {
+            await work(db, tx);
+            return true;
+        }, ct, call);
+
+    /// <summary>Empties the cache of what <paramref name="change"/> names.</summary>
+    private void Forget(SharedChange change)
+    {
+        if (change == SharedChange.Credentials) _credentials.Clear();
+        else _buckets.Clear();
     }
 
     /// <summary>
@@ -159,12 +174,14 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
         return cmd;
     }
 
-    private static void AddParameter(DbCommand cmd, string name, object? value)
+    private static void AddParameter(DbCommand cmd, string name, object? value) => cmd.Parameters.Add(Parameter(cmd.CreateParameter(), name, value));
+
+    /// <summary>A parameter of a command or batch command: a null value is SQL NULL.</summary>
+    internal static DbParameter Parameter(DbParameter p, string name, object? value)
     {
-        var p = cmd.CreateParameter();
         p.ParameterName = name;
         p.Value = value ?? DBNull.Value;
-        cmd.Parameters.Add(p);
+        return p;
     }
 
     private static async Task<int> ExecAsync(DbConnection db, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] args)

@@ -75,8 +75,6 @@ public sealed partial class SqliteDatabase : SqlDatabase
 
     public override Task LockSchemaAsync(DbConnection db, DbTransaction tx, CancellationToken ct) => Task.CompletedTask;
 
-    public override Task LockAsync(DbConnection db, DbTransaction tx, string scope, long id, byte[] name, CancellationToken ct) => Task.CompletedTask;
-
     public override string JsonObjectAggregate(string name, string value) => $"json_group_object({name}, {value})";
 
     public override bool IsForeignKeyViolation(DbException e) =>
