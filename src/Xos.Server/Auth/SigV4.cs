@@ -30,7 +30,7 @@ public static class SigV4
     public static string CanonicalUri(string rawPath) => UriEncode(PercentDecode(rawPath), keepSlash: true);
 
     /// <summary>The canonical query string: names and values decoded, re-encoded, sorted; <paramref name="exclude"/> left out.</summary>
-    public static string CanonicalQuery(string rawQuery, string? exclude = null)
+    public static string CanonicalQuery(string rawQuery, string? exclude = null, Func<string, bool>? alsoExclude = null)
     {
         if (rawQuery.Length == 0) return "";
         var pairs = new List<(string Name, string Value)>();
@@ -39,6 +39,7 @@ public static class SigV4
             var eq = part.IndexOf('=');
             var name = PercentDecode(eq < 0 ? part : part[..eq]);
             if (exclude is not null && name == exclude) continue;
+            if (alsoExclude is not null && alsoExclude(name)) continue;
             var value = eq < 0 ? "" : PercentDecode(part[(eq + 1)..]);
             pairs.Add((UriEncode(name, false), UriEncode(value, false)));
         }

@@ -84,6 +84,9 @@ public static class Cli
         Console.WriteLine($"  metadata    : {((Storage.Sql.SqlMetadataStore)store).Description}");
         Console.WriteLine($"  domains     : {string.Join(", ", options.Domains)} (virtual-hosted: <bucket>.{options.Domains[0]}:{options.Address.Port})");
         Console.WriteLine($"  SM4 cipher  : {Storage.Encryption.Sm4Gcm.Implementation}");
+        var video = Media.VideoTools.Find();
+        Console.WriteLine($"  media       : images {(Media.MediaProcessor.LibvipsVersion is { } vips ? $"by libvips {vips}" : $"unavailable ({Media.MediaProcessor.LibvipsError})")}; " +
+            $"video {(video.Available ? $"by {video.Ffmpeg}" : "unavailable: ffmpeg/ffprobe not found on PATH (video/* answers 501)")}");
         Console.WriteLine($"  web console : {scheme}://{options.Address}{WebConsole.ConsoleEndpoint.Prefix}/ (sign in with an access key and secret)");
         if (options.MetricsAddress is { } metrics) Console.WriteLine($"  metrics     : http://{metrics}/metrics (Prometheus, no authentication)");
         Console.WriteLine($"  access key  : {root.AccessKey}");

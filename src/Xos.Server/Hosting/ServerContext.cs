@@ -25,6 +25,11 @@ public sealed class ServerContext(ServerOptions options, IMetadataStore store, I
     public Authorizer Authorizer { get; } = authorizer;
     public ILogger Logger { get; } = logger;
 
+    private readonly Lazy<Xos.Server.Media.MediaProcessor> _media =
+        new(() => new Xos.Server.Media.MediaProcessor(options.DataDirectory, Xos.Server.Media.MediaLimits.From(options), logger));
+    /// <summary>Image and video processing on read (created on first use: its cache is read from the data folder then).</summary>
+    public Xos.Server.Media.MediaProcessor Media => _media.Value;
+
     /// <summary>Loads the request's bucket (NoSuchBucket when missing) and checks the caller may perform <paramref name="action"/> on it.</summary>
     public async Task<BucketRecord> AuthorizedBucketAsync(S3Request req, string action, CancellationToken ct)
     {

@@ -34,6 +34,22 @@ public sealed record ServerOptions
     /// </summary>
     public IPEndPoint? MetricsAddress { get; init; }
 
+    // Media processing on read (Media/): limits and the result cache. README's settings table lists them.
+    /// <summary>--media-max-input / XOS_MEDIA_MAX_INPUT: largest source image processed, in bytes.</summary>
+    public long MediaMaxInputBytes { get; init; } = 64L << 20;
+    /// <summary>--media-max-pixels / XOS_MEDIA_MAX_PIXELS: most pixels a source image may declare (checked before decoding) or a result have.</summary>
+    public long MediaMaxPixels { get; init; } = 100_000_000;
+    /// <summary>--media-max-output / XOS_MEDIA_MAX_OUTPUT: largest processing result, in bytes.</summary>
+    public long MediaMaxOutputBytes { get; init; } = 32L << 20;
+    /// <summary>--media-timeout / XOS_MEDIA_TIMEOUT: seconds one processing request may take.</summary>
+    public int MediaTimeoutSeconds { get; init; } = 30;
+    /// <summary>--media-concurrency / XOS_MEDIA_CONCURRENCY: processing requests run at once (default: the number of cores).</summary>
+    public int MediaConcurrency { get; init; } = Math.Max(1, Environment.ProcessorCount);
+    /// <summary>--media-queue-wait / XOS_MEDIA_QUEUE_WAIT: milliseconds a request waits for a processing slot before 503 SlowDown.</summary>
+    public int MediaQueueWaitMs { get; init; } = 2000;
+    /// <summary>--media-cache / XOS_MEDIA_CACHE: bytes of processed results kept on disk (0: no cache).</summary>
+    public long MediaCacheBytes { get; init; } = 2L << 30;
+
     public const long MaxObjectSize = 5L * 1024 * 1024 * 1024;
     /// <summary>Objects up to this size are kept in the metadata store with their record instead of in a blob file.</summary>
     public const int MaxInlineObjectSize = 16 * 1024;
@@ -86,11 +102,23 @@ public sealed record ServerOptions
             MetadataUrl = (Flag("--metadata") ?? env("XOS_METADATA_URL")) is { Length: > 0 } url ? url : null,
             MetricsAddress = (Flag("--metrics-address") ?? env("XOS_METRICS_ADDRESS")) is { Length: > 0 } metrics
                 ? ParseEndpoint(metrics, "--metrics-address") : null,
+            MediaMaxInputBytes = (Flag("--media-max-input") ?? env("XOS_MEDIA_MAX_INPUT")) is { } mi ? Bench.BenchOptions.ParseSize(mi) : o.MediaMaxInputBytes,
+            MediaMaxPixels = (Flag("--media-max-pixels") ?? env("XOS_MEDIA_MAX_PIXELS")) is { } mp ? PositiveInt(mp, "--media-max-pixels") : o.MediaMaxPixels,
+            MediaMaxOutputBytes = (Flag("--media-max-output") ?? env("XOS_MEDIA_MAX_OUTPUT")) is { } mo ? Bench.BenchOptions.ParseSize(mo) : o.MediaMaxOutputBytes,
+            MediaTimeoutSeconds = (Flag("--media-timeout") ?? env("XOS_MEDIA_TIMEOUT")) is { } mt ? (int)PositiveInt(mt, "--media-timeout") : o.MediaTimeoutSeconds,
+            MediaConcurrency = (Flag("--media-concurrency") ?? env("XOS_MEDIA_CONCURRENCY")) is { } mc ? (int)PositiveInt(mc, "--media-concurrency") : o.MediaConcurrency,
+            MediaQueueWaitMs = (Flag("--media-queue-wait") ?? env("XOS_MEDIA_QUEUE_WAIT")) is { } mq ? (int)PositiveInt(mq, "--media-queue-wait", allowZero: true) : o.MediaQueueWaitMs,
+            MediaCacheBytes = (Flag("--media-cache") ?? env("XOS_MEDIA_CACHE")) is { } cache ? (cache.Trim() == "0" ? 0 : Bench.BenchOptions.ParseSize(cache)) : o.MediaCacheBytes,
         };
         if (o.MetricsAddress is { } m && m.Port == o.Address.Port)
             throw new ArgumentException($"--metrics-address {m} must use another port than --address {o.Address}");
         return o;
     }
+
+    private static long PositiveInt(string text, string flag, bool allowZero = false) =>
+        long.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= int.MaxValue * 100L
+            && (n > 0 || allowZero)
+            ? n : throw new ArgumentException($"{flag} must be a {(allowZero ? "non-negative" : "positive")} whole number, not '{text}'");
 
     public static IPEndPoint ParseEndpoint(string text, string flag = "--address")
     {

@@ -71,6 +71,9 @@ public static class S3Router
 
         return req.Method switch
         {
+            "GET" when req.HasQuery("style") => new("GetBucketStyle", Media.MediaStyles.GetAsync),
+            "PUT" when req.HasQuery("style") => new("PutBucketStyle", Media.MediaStyles.PutAsync),
+            "DELETE" when req.HasQuery("style") => new("DeleteBucketStyle", Media.MediaStyles.DeleteAsync),
             "GET" when req.HasQuery("object-lock") => new("GetObjectLockConfiguration", BucketObjectLock.GetAsync),
             "PUT" when req.HasQuery("object-lock") => new("PutObjectLockConfiguration", BucketObjectLock.PutAsync),
             "GET" when req.HasQuery("policyStatus") => new("GetBucketPolicyStatus", BucketPolicy.GetStatusAsync),
@@ -161,6 +164,15 @@ public static class S3Router
         }
         if (req.HasQuery("attributes"))
             return req.Method == "GET" ? new("GetObjectAttributes", GetObjectAttributes.HandleAsync) : MethodNotAllowedOperation;
+        if (Media.MediaParameter.NameIn(req) is not null && !req.HasQuery("uploadId"))
+        {
+            return req.Method switch
+            {
+                "GET" or "HEAD" => new("ProcessObject", Media.ProcessObject.HandleAsync),
+                "POST" => new("ProcessObjectSaveAs", Media.MediaSaveAs.HandleAsync),
+                _ => MethodNotAllowedOperation,
+            };
+        }
         var isPart = req.HasQuery("uploadId") && req.HasQuery("partNumber");
         var isCopy = req.Header("x-amz-copy-source") is not null;
         return req.Method switch

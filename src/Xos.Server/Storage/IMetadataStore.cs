@@ -73,6 +73,8 @@ public interface IMetadataStore : IDisposable
     Task<string?> GetBucketSettingAsync(long bucketId, string name, CancellationToken ct);
     /// <summary>Sets the named configuration, or removes it when <paramref name="value"/> is null; false when nothing was removed.</summary>
     Task<bool> SetBucketSettingAsync(long bucketId, string name, string? value, CancellationToken ct);
+    /// <summary>The bucket's settings whose names start with <paramref name="prefix"/> (the media styles, "style/NAME"), by name.</summary>
+    Task<IReadOnlyList<(string Name, string Value)>> ListBucketSettingsAsync(long bucketId, string prefix, CancellationToken ct);
     /// <summary>An account-wide setting of the user <paramref name="ownerId"/> (the account's public access block); null when not set.</summary>
     Task<string?> GetAccountSettingAsync(string ownerId, string name, CancellationToken ct);
     /// <summary>Sets the account-wide setting, or removes it when <paramref name="value"/> is null; false when nothing was removed.</summary>

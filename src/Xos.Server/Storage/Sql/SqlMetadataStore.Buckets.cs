@@ -156,6 +156,17 @@ public sealed partial class SqlMetadataStore
             ("@b", bucketId), ("@name", name)) as string;
     }
 
+    public async Task<IReadOnlyList<(string Name, string Value)>> ListBucketSettingsAsync(long bucketId, string prefix, CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        await using var cmd = Command(db, null, "SELECT name, value FROM bucket_settings WHERE bucket_id = @b AND substr(name, 1, @n) = @prefix ORDER BY name",
+            ("@b", bucketId), ("@n", prefix.Length), ("@prefix", prefix));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<(string, string)>();
+        while (await r.ReadAsync(ct)) list.Add((r.GetString(0), r.GetString(1)));
+        return list;
+    }
+
     public Task<bool> SetBucketSettingAsync(long bucketId, string name, string? value, CancellationToken ct) =>
         RecordSettings.Contains(name)
             ? WriteBucketAsync((db, tx) => WriteBucketSettingAsync(db, tx, bucketId, name, value, ct), ct)
