@@ -19,9 +19,7 @@ public static class ImageProcessor
         job.Format = source.Format;
         if (steps is [IReportStep report])
         {
-            if (report is InfoStep) return new MediaResult(report.Report(source.Image, source), "application/json");
-            using var full = Image.NewFromFile(path, access: Enums.Access.Sequential);
-            return new MediaResult(Guard(full, timeout, img => report.Report(img, source)), "application/json");
+            return new MediaResult(Guard(source.Image, timeout, img => report.Report(img, source)), "application/json");
         }
         var image = source.Image;
         var next = 0;

@@ -164,14 +164,11 @@ public static class S3Router
         }
         if (req.HasQuery("attributes"))
             return req.Method == "GET" ? new("GetObjectAttributes", GetObjectAttributes.HandleAsync) : MethodNotAllowedOperation;
-        if (Media.MediaParameter.NameIn(req) is not null && !req.HasQuery("uploadId"))
+        // Processing on read (GET/HEAD) and save-as (POST); other methods ignore the parameter as S3 ignores unknown ones.
+        if (Media.MediaParameter.NameIn(req) is not null && !req.HasQuery("uploadId") && !req.HasQuery("uploads"))
         {
-            return req.Method switch
-            {
-                "GET" or "HEAD" => new("ProcessObject", Media.ProcessObject.HandleAsync),
-                "POST" => new("ProcessObjectSaveAs", Media.MediaSaveAs.HandleAsync),
-                _ => MethodNotAllowedOperation,
-            };
+            if (req.Method is "GET" or "HEAD") return new("ProcessObject", Media.ProcessObject.HandleAsync);
+            if (req.Method == "POST") return new("ProcessObjectSaveAs", Media.MediaSaveAs.HandleAsync);
         }
         var isPart = req.HasQuery("uploadId") && req.HasQuery("partNumber");
         var isCopy = req.Header("x-amz-copy-source") is not null;
