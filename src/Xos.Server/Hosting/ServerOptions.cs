@@ -41,8 +41,8 @@ public sealed record ServerOptions
     public long MediaMaxPixels { get; init; } = 100_000_000;
     /// <summary>--media-max-output / XOS_MEDIA_MAX_OUTPUT: largest processing result, in bytes.</summary>
     public long MediaMaxOutputBytes { get; init; } = 32L << 20;
-    /// <summary>--media-timeout / XOS_MEDIA_TIMEOUT: seconds one processing request may take.</summary>
-    public int MediaTimeoutSeconds { get; init; } = 30;
+    /// <summary>--media-timeout / XOS_MEDIA_TIMEOUT: how long one processing request may take (30s, 500ms; a bare number is seconds).</summary>
+    public TimeSpan MediaTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>--media-concurrency / XOS_MEDIA_CONCURRENCY: processing requests run at once (default: the number of cores).</summary>
     public int MediaConcurrency { get; init; } = Math.Max(1, Environment.ProcessorCount);
     /// <summary>--media-queue-wait / XOS_MEDIA_QUEUE_WAIT: milliseconds a request waits for a processing slot before 503 SlowDown.</summary>
@@ -105,7 +105,7 @@ public sealed record ServerOptions
             MediaMaxInputBytes = (Flag("--media-max-input") ?? env("XOS_MEDIA_MAX_INPUT")) is { } mi ? Bench.BenchOptions.ParseSize(mi) : o.MediaMaxInputBytes,
             MediaMaxPixels = (Flag("--media-max-pixels") ?? env("XOS_MEDIA_MAX_PIXELS")) is { } mp ? PositiveInt(mp, "--media-max-pixels") : o.MediaMaxPixels,
             MediaMaxOutputBytes = (Flag("--media-max-output") ?? env("XOS_MEDIA_MAX_OUTPUT")) is { } mo ? Bench.BenchOptions.ParseSize(mo) : o.MediaMaxOutputBytes,
-            MediaTimeoutSeconds = (Flag("--media-timeout") ?? env("XOS_MEDIA_TIMEOUT")) is { } mt ? (int)PositiveInt(mt, "--media-timeout") : o.MediaTimeoutSeconds,
+            MediaTimeout = (Flag("--media-timeout") ?? env("XOS_MEDIA_TIMEOUT")) is { } mt ? Duration(mt, "--media-timeout") : o.MediaTimeout,
             MediaConcurrency = (Flag("--media-concurrency") ?? env("XOS_MEDIA_CONCURRENCY")) is { } mc ? (int)PositiveInt(mc, "--media-concurrency") : o.MediaConcurrency,
             MediaQueueWaitMs = (Flag("--media-queue-wait") ?? env("XOS_MEDIA_QUEUE_WAIT")) is { } mq ? (int)PositiveInt(mq, "--media-queue-wait", allowZero: true) : o.MediaQueueWaitMs,
             MediaCacheBytes = (Flag("--media-cache") ?? env("XOS_MEDIA_CACHE")) is { } cache ? (cache.Trim() == "0" ? 0 : Bench.BenchOptions.ParseSize(cache)) : o.MediaCacheBytes,
@@ -113,6 +113,15 @@ public sealed record ServerOptions
         if (o.MetricsAddress is { } m && m.Port == o.Address.Port)
             throw new ArgumentException($"--metrics-address {m} must use another port than --address {o.Address}");
         return o;
+    }
+
+    /// <summary>A positive duration: "500ms", "30s", "2m", or a bare number of seconds.</summary>
+    private static TimeSpan Duration(string text, string flag)
+    {
+        var t = text.Trim().ToLowerInvariant();
+        var (digits, unit) = t.EndsWith("ms") ? (t[..^2], 1.0) : t.EndsWith('s') ? (t[..^1], 1000.0) : t.EndsWith('m') ? (t[..^1], 60_000.0) : (t, 1000.0);
+        return long.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 && n < 1_000_000_000
+            ? TimeSpan.FromMilliseconds(n * unit) : throw new ArgumentException($"{flag} must be a duration such as 30s or 500ms, not '{text}'");
     }
 
     private static long PositiveInt(string text, string flag, bool allowZero = false) =>

@@ -23,12 +23,12 @@ public sealed record ImageSource(string Path, Image Image, string Loader, string
             throw NotAnImage();
         }
         var loader = image.Contains("vips-loader") ? image.Get("vips-loader") as string ?? "" : "";
-        var pixels = (long)image.Width * image.Height;
-        if (image.Width > MediaLimits.MaxSourceSide || image.Height > MediaLimits.MaxSourceSide || pixels > limits.MaxPixels)
+        var (width, height) = (image.Width, image.Height);
+        if (width > MediaLimits.MaxSourceSide || height > MediaLimits.MaxSourceSide || (long)width * height > limits.MaxPixels)
         {
             image.Dispose();
             throw new S3Exception("InvalidArgument", 400,
-                $"The source image is {image.Width}x{image.Height} pixels: more than the limit of {limits.MaxPixels} pixels (--media-max-pixels) or {MediaLimits.MaxSourceSide} pixels a side.",
+                $"The source image is {width}x{height} pixels: more than the limit of {limits.MaxPixels} pixels (--media-max-pixels) or {MediaLimits.MaxSourceSide} pixels a side.",
                 ("ArgumentName", MediaParameter.Name));
         }
         return new ImageSource(path, image, loader, ImageFormats.FromLoader(loader, image), new FileInfo(path).Length);

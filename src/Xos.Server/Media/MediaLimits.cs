@@ -28,7 +28,7 @@ public sealed record MediaLimits
         MaxInputBytes = o.MediaMaxInputBytes,
         MaxPixels = o.MediaMaxPixels,
         MaxOutputBytes = o.MediaMaxOutputBytes,
-        Timeout = TimeSpan.FromSeconds(o.MediaTimeoutSeconds),
+        Timeout = o.MediaTimeout,
         Concurrency = o.MediaConcurrency,
         QueueWait = TimeSpan.FromMilliseconds(o.MediaQueueWaitMs),
         CacheBytes = o.MediaCacheBytes,

@@ -70,7 +70,7 @@ public sealed partial class MediaProcessor
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw new S3Exception("RequestTimeout", 400,
-                $"Processing took longer than the limit of {Limits.Timeout.TotalSeconds:0} seconds (--media-timeout).");
+                $"Processing took longer than the limit of {Limits.Timeout.TotalMilliseconds:0} ms (--media-timeout).");
         }
         finally
         {
