@@ -26,6 +26,26 @@ public static class MediaClient
         return await (tls ?? Http).SendAsync(request);
     }
 
+    /// <summary>A request signed with SigV4 in its Authorization header (the SDK presigns no POST), the query included in the signature.</summary>
+    public static async Task<HttpResponseMessage> SignedAsync(string endpoint, HttpMethod method, string path, string query, byte[] body)
+    {
+        var now = DateTime.UtcNow;
+        var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var scope = $"{amzDate[..8]}/us-east-1/s3/aws4_request";
+        var host = new Uri(endpoint).Authority;
+        var payload = Xos.Server.Auth.SigV4.Hex(System.Security.Cryptography.SHA256.HashData(body));
+        const string signed = "host;x-amz-content-sha256;x-amz-date";
+        var canonical = Xos.Server.Auth.SigV4.CanonicalRequest(method.Method, Xos.Server.Auth.SigV4.CanonicalUri(path), Xos.Server.Auth.SigV4.CanonicalQuery(query),
+            [("host", host), ("x-amz-content-sha256", payload), ("x-amz-date", amzDate)], signed, payload);
+        var key = Xos.Server.Auth.SigV4.SigningKey(XosProcess.SecretKey, amzDate[..8], "us-east-1", "s3");
+        var signature = Xos.Server.Auth.SigV4.Sign(key, Xos.Server.Auth.SigV4.StringToSign(amzDate, scope, canonical));
+        var request = new HttpRequestMessage(method, $"{endpoint}{path}?{query}") { Content = new ByteArrayContent(body) };
+        request.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
+        request.Headers.TryAddWithoutValidation("x-amz-content-sha256", payload);
+        request.Headers.TryAddWithoutValidation("Authorization", $"AWS4-HMAC-SHA256 Credential={XosProcess.AccessKey}/{scope}, SignedHeaders={signed}, Signature={signature}");
+        return await Http.SendAsync(request);
+    }
+
     /// <summary>The processed result, which must be a 200.</summary>
     public static async Task<byte[]> GetAsync(IAmazonS3 s3, string bucket, string key, string pipeline, string param = "x-xos-process")
     {
