@@ -11,7 +11,7 @@ if [ -f tests/node/package-lock.json ]; then
     npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
   fi
 fi
-# The command-line clients tests/clients drives and the browser for the CORS test, from Debian's packages.
+# The command-line clients tests/clients drives, the browser for the CORS test, and the media tools, from Debian's packages.
 need=()
 [ -x /usr/bin/aws ] || need+=(awscli)
 command -v s3cmd >/dev/null || need+=(s3cmd)
@@ -20,6 +20,10 @@ command -v curl >/dev/null || need+=(curl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+# Media processing: ffmpeg/ffprobe for video/snapshot and video/info (libvips itself comes with the NetVips.Native
+# package), and vipsthumbnail (libvips-tools) as the floor the media benchmark compares XOS's thumbnails with.
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
+command -v vipsthumbnail >/dev/null || need+=(libvips-tools)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
