@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Xos.Server.Storage.Encryption;
 
 namespace Xos.Server.Media;
 
@@ -7,7 +8,8 @@ namespace Xos.Server.Media;
 /// Processed results on disk, bounded in bytes, least recently used evicted first. An entry's name is a hash of the
 /// source's bucket, key, version, ETag and modification time and of the pipeline, so an overwritten or deleted source
 /// can never be answered from it: its new version has another name, and a deleted one is refused before the cache is
-/// consulted. A file holds its content type on the first line, then the result.
+/// consulted. A file holds its content type, the result's length and the JSON of its sealing key (empty when in the
+/// clear) on three lines, then the result.
 /// </summary>
 public sealed class MediaCache
 {
@@ -46,43 +48,60 @@ public sealed class MediaCache
 
     private string PathOf(string name) => Path.Combine(_root, name[..2], name);
 
-    /// <summary>A cached result: its file, where the body starts in it, its length and content type; null on a miss.</summary>
+    /// <summary>A cached result, its file held open (so eviction cannot take it mid-answer); null on a miss.</summary>
     public CachedResult? TryGet(string name)
     {
         if (!Enabled || !_entries.TryGetValue(name, out var entry)) return null;
-        var path = PathOf(name);
+        FileStream? file = null;
         try
         {
-            using var file = File.OpenRead(path);
-            Span<byte> head = stackalloc byte[128];
+            file = new FileStream(PathOf(name), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.Asynchronous);
+            var head = new byte[4096];
             var n = file.Read(head);
-            var nl = head[..n].IndexOf((byte)'\n');
-            if (nl <= 0) return null;
+            // Line 1: content type; line 2: the result's length; line 3: the sealing key's JSON, or nothing.
+            var text = Encoding.ASCII.GetString(head, 0, n);
+            var lines = text.Split('\n', 4);
+            if (lines.Length < 4 || !long.TryParse(lines[1], System.Globalization.CultureInfo.InvariantCulture, out var length)) throw new IOException("damaged cache entry");
+            var offset = lines[0].Length + lines[1].Length + lines[2].Length + 3;
             entry.LastUse = Interlocked.Increment(ref _clock);
-            return new CachedResult(path, nl + 1, file.Length - nl - 1, Encoding.ASCII.GetString(head[..nl]));
+            return new CachedResult(file, offset, length, lines[0], lines[2].Length == 0 ? null : lines[2]);
         }
         catch (IOException)
         {
+            file?.Dispose();
             Forget(name);
             return null;
         }
     }
 
-    /// <summary>Stores a result (written aside and renamed, so a reader never sees half of one) and evicts past the bound.</summary>
-    public void Put(string name, MediaResult result)
+    /// <summary>
+    /// Stores a result (written aside and renamed, so a reader never sees half of one) and evicts past the bound. With
+    /// <paramref name="seal"/> the result is stored sealed in chunks, as encrypted objects are, never in the clear.
+    /// </summary>
+    public void Put(string name, MediaResult result, (string Json, ChunkCipher Cipher)? seal = null)
     {
         if (!Enabled) return;
-        var size = result.Body.Length + result.ContentType.Length + 1L;
-        if (size > _maxBytes / 4) return;
         var path = PathOf(name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var tmp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        long size;
         try
         {
             using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
             {
-                file.Write(Encoding.ASCII.GetBytes(result.ContentType + "\n"));
-                file.Write(result.Body);
+                file.Write(Encoding.ASCII.GetBytes($"{result.ContentType}\n{result.Body.Length}\n{seal?.Json}\n"));
+                if (seal is { } s)
+                {
+                    using var sealing = new EncryptingStream(new MemoryStream(result.Body, writable: false), s.Cipher, 0);
+                    sealing.CopyTo(file);
+                }
+                else file.Write(result.Body);
+                size = file.Length;
+            }
+            if (size > _maxBytes / 4)
+            {
+                TryDelete(tmp);
+                return;
             }
             File.Move(tmp, path, overwrite: true);
         }
@@ -131,4 +150,32 @@ public sealed class MediaCache
     }
 }
 
-public sealed record CachedResult(string Path, long Offset, long Length, string ContentType);
+/// <summary>A cache hit: the open file, where the stored body starts, the result's length and type, and the JSON of the key
+/// it is sealed with (null when stored in the clear).</summary>
+public sealed record CachedResult(FileStream File, long Offset, long Length, string ContentType, string? SealJson) : IDisposable
+{
+    public void Dispose() => File.Dispose();
+}
+
+/// <summary>A file seen from <c>start</c> on, for the chunk decryption that seeks to absolute chunk positions.</summary>
+internal sealed class OffsetStream(FileStream file, long start) : Stream
+{
+    public override bool CanRead => true;
+    public override bool CanSeek => true;
+    public override bool CanWrite => false;
+    public override long Length => file.Length - start;
+    public override long Position { get => file.Position - start; set => file.Position = value + start; }
+    public override int Read(byte[] buffer, int offset, int count) => file.Read(buffer, offset, count);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => file.ReadAsync(buffer, ct);
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => file.ReadAsync(buffer, offset, count, ct);
+    public override long Seek(long offset, SeekOrigin origin) =>
+        origin == SeekOrigin.Begin ? file.Seek(offset + start, SeekOrigin.Begin) - start : file.Seek(offset, origin) - start;
+    public override void Flush() { }
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) file.Dispose();
+        base.Dispose(disposing);
+    }
+}

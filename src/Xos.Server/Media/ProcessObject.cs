@@ -4,14 +4,15 @@ using Xos.Server.Hosting;
 using Xos.Server.Objects;
 using Xos.Server.Protocol;
 using Xos.Server.Storage;
+using Xos.Server.Storage.Encryption;
 
 namespace Xos.Server.Media;
 
 /// <summary>
 /// GET and HEAD /bucket/key?x-xos-process=... (or x-zos-process, x-oss-process): the object, authorised exactly as
 /// GetObject (version, SSE and SSE-C keys included), run through the pipeline, answered with the result's own type and
-/// length, an ETag derived from the source's and the pipeline, and the source's Last-Modified. Results of unencrypted
-/// sources are kept in the on-disk cache and served from it.
+/// length, an ETag derived from the source's and the pipeline, and the source's Last-Modified. Results are kept in the
+/// on-disk cache (sealed when the source is encrypted; never for SSE-C) and served from it.
 /// </summary>
 public static class ProcessObject
 {
@@ -41,25 +42,69 @@ public static class ProcessObject
         }
 
         var encryption = await ServerSideEncryption.UnlockAsync(req, ctx, obj.Encryption, ct);
-        // Results of encrypted sources are never written to disk in the clear: they are not cached at all.
-        var cacheable = obj.Encryption is null && marks.All(m => m.Encryption is null);
+        // Results of encrypted sources are cached sealed under a key of their own; SSE-C results are never cached.
+        var infos = marks.Select(m => m.Encryption).Prepend(obj.Encryption).Select(EncryptionInfo.FromJson).ToList();
+        var cacheable = infos.All(i => i is not { IsCustomerKey: true });
+        var sealAlgorithm = infos.FirstOrDefault(i => i is not null)?.Algorithm;
         var media = ctx.Media;
         if (cacheable && media.Cache.TryGet(fingerprint) is { } hit)
         {
-            response.StatusCode = 200;
-            response.ContentType = hit.ContentType;
-            response.ContentLength = hit.Length;
-            response.Headers["x-xos-process-cache"] = "hit";
-            if (!HttpMethods.IsHead(req.Method)) await response.SendFileAsync(hit.Path, hit.Offset, hit.Length, ct);
+            using (hit)
+            {
+                response.StatusCode = 200;
+                response.ContentType = hit.ContentType;
+                response.ContentLength = hit.Length;
+                response.Headers["x-xos-process-cache"] = "hit";
+                if (!HttpMethods.IsHead(req.Method)) await SendCachedAsync(ctx, hit, response, ct);
+            }
             return;
         }
         var result = await RunAsync(req, ctx, obj, encryption, work, marks, ct);
-        if (cacheable) media.Cache.Put(fingerprint, result);
+        if (cacheable && sealAlgorithm is null) media.Cache.Put(fingerprint, result);
+        else if (cacheable)
+        {
+            var seal = EncryptionInfo.Create(sealAlgorithm!, ctx.MasterKey);
+            using var cipher = seal.OpenCipher(ctx.MasterKey);
+            media.Cache.Put(fingerprint, result, (seal.ToJson(), cipher));
+        }
         response.StatusCode = 200;
         response.ContentType = result.ContentType;
         response.ContentLength = result.Body.Length;
         if (cacheable) response.Headers["x-xos-process-cache"] = "miss";
         if (!HttpMethods.IsHead(req.Method)) await response.Body.WriteAsync(result.Body, ct);
+    }
+
+    /// <summary>A cached result as GetObject sends a blob: straight from the file, or opened chunk by chunk when sealed.</summary>
+    private static async Task SendCachedAsync(ServerContext ctx, CachedResult hit, HttpResponse response, CancellationToken ct)
+    {
+        if (hit.SealJson is null)
+        {
+            hit.File.Seek(hit.Offset, SeekOrigin.Begin);
+            await CopyAsync(hit.File, hit.Length, response, ct);
+            return;
+        }
+        using var cipher = EncryptionInfo.FromJson(hit.SealJson)!.OpenCipher(ctx.MasterKey);
+        await using var plaintext = new DecryptingStream([new EncryptedSegment(new OffsetStream(hit.File, hit.Offset), hit.Length, 0)], cipher, 0, hit.Length);
+        await CopyAsync(plaintext, hit.Length, response, ct);
+    }
+
+    private static async Task CopyAsync(Stream source, long length, HttpResponse response, CancellationToken ct)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(length, 256 * 1024) + 1);
+        try
+        {
+            while (length > 0)
+            {
+                var n = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length)), ct);
+                if (n == 0) throw new IOException("cached result ended before its recorded length");
+                await response.Body.WriteAsync(buffer.AsMemory(0, n), ct);
+                length -= n;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Runs a compiled pipeline on a stored object in a processing slot: the source (and its watermark objects)

@@ -13,7 +13,7 @@ public sealed class MediaSourceTests(MediaFixture fixture) : IClassFixture<Media
     [InlineData("AES256")]
     [InlineData("SM4")]
     [InlineData("aws:kms")]
-    public async Task EncryptedSourcesAreProcessedAndTheirResultsNeverCached(string algorithm)
+    public async Task EncryptedSourcesAreProcessedAndTheirResultsCachedSealed(string algorithm)
     {
         var server = fixture.Server;
         using var s3 = server.CreateClient();
@@ -29,16 +29,24 @@ public sealed class MediaSourceTests(MediaFixture fixture) : IClassFixture<Media
         }
         else request.ServerSideEncryptionMethod = new ServerSideEncryptionMethod(algorithm);
         await s3.PutObjectAsync(request);
+        var cache = Path.Combine(server.DataDirectory, "media", "cache");
+        string[] CacheFiles() => Directory.Exists(cache) ? Directory.GetFiles(cache, "*", SearchOption.AllDirectories) : [];
+        var before = CacheFiles();
         using var r = await SendAsync(s3, bucket, "photo.jpg", "image/resize,w_100/rotate,90");
         var body = await r.Content.ReadAsByteArrayAsync();
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.Equal((75, 100), Size(body));
         Assert.True(IsRed(Pixel(body, 70, 5)));
         Assert.Equal(algorithm, r.Headers.GetValues("x-amz-server-side-encryption").Single());
-        Assert.False(r.Headers.Contains("x-xos-process-cache"));
-        var cache = Path.Combine(server.DataDirectory, "media", "cache");
-        Assert.False(Directory.Exists(cache) && Directory.EnumerateFiles(cache, "*", SearchOption.AllDirectories).Any(),
-            "no result of an encrypted source lies in the cache");
+        Assert.Equal("miss", r.Headers.GetValues("x-xos-process-cache").Single());
+        using var again = await SendAsync(s3, bucket, "photo.jpg", "image/resize,w_100/rotate,90");
+        Assert.Equal("hit", again.Headers.GetValues("x-xos-process-cache").Single());
+        Assert.Equal(body, await again.Content.ReadAsByteArrayAsync());
+        // The cached copy is sealed: the result's leading bytes (its JPEG header) are not in its cache file.
+        var added = Assert.Single(CacheFiles().Except(before));
+        var stored = await File.ReadAllBytesAsync(added);
+        Assert.True(stored.AsSpan().IndexOf(body.AsSpan(0, 64)) < 0, "the cache file holds the result in the clear");
+        Assert.Contains(algorithm == "aws:kms" ? "AES256" : algorithm, System.Text.Encoding.ASCII.GetString(stored, 0, 300));
     }
 
     [Fact]
