@@ -79,32 +79,12 @@ public static class ProcessObject
     {
         if (hit.SealJson is null)
         {
-            hit.File.Seek(hit.Offset, SeekOrigin.Begin);
-            await CopyAsync(hit.File, hit.Length, response, ct);
+            await GetObject.CopyRangeAsync(hit.File, hit.Offset, hit.Length, response, ct, dispose: false);
             return;
         }
         using var cipher = EncryptionInfo.FromJson(hit.SealJson)!.OpenCipher(ctx.MasterKey);
         await using var plaintext = new DecryptingStream([new EncryptedSegment(new OffsetStream(hit.File, hit.Offset), hit.Length, 0)], cipher, 0, hit.Length);
-        await CopyAsync(plaintext, hit.Length, response, ct);
-    }
-
-    private static async Task CopyAsync(Stream source, long length, HttpResponse response, CancellationToken ct)
-    {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(length, 256 * 1024) + 1);
-        try
-        {
-            while (length > 0)
-            {
-                var n = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length)), ct);
-                if (n == 0) throw new IOException("cached result ended before its recorded length");
-                await response.Body.WriteAsync(buffer.AsMemory(0, n), ct);
-                length -= n;
-            }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
+        await plaintext.CopyToAsync(response.Body, 256 * 1024, ct);
     }
 
     /// <summary>Runs a compiled pipeline on a stored object in a processing slot: the source (and its watermark objects)

@@ -131,7 +131,8 @@ public static class GetObject
         }
     }
 
-    private static async Task CopyRangeAsync(Stream file, long from, long count, HttpResponse response, CancellationToken ct, bool dispose = true)
+    /// <summary>Sends <paramref name="count"/> bytes of a seekable stream from <paramref name="from"/> on (also cached media results).</summary>
+    internal static async Task CopyRangeAsync(Stream file, long from, long count, HttpResponse response, CancellationToken ct, bool dispose = true)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
