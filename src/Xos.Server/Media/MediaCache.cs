@@ -51,11 +51,17 @@ public sealed class MediaCache
     /// <summary>A cached result, its file held open (so eviction cannot take it mid-answer); null on a miss.</summary>
     public CachedResult? TryGet(string name)
     {
-        if (!Enabled || !_entries.TryGetValue(name, out var entry)) return null;
+        if (!Enabled) return null;
         FileStream? file = null;
         try
         {
             file = new FileStream(PathOf(name), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.Asynchronous);
+            // An entry another gateway on the same data folder wrote is used, and from now on counted, here too.
+            var entry = _entries.GetOrAdd(name, _ =>
+            {
+                Interlocked.Add(ref _bytes, file.Length);
+                return new Entry(file.Length, 0);
+            });
             var head = new byte[4096];
             var n = file.Read(head);
             // Line 1: content type; line 2: the result's length; line 3: the sealing key's JSON, or nothing.
@@ -65,6 +71,16 @@ public sealed class MediaCache
             var offset = lines[0].Length + lines[1].Length + lines[2].Length + 3;
             entry.LastUse = Interlocked.Increment(ref _clock);
             return new CachedResult(file, offset, length, lines[0], lines[2].Length == 0 ? null : lines[2]);
+        }
+        catch (FileNotFoundException)
+        {
+            Forget(name);
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            Forget(name);
+            return null;
         }
         catch (IOException)
         {

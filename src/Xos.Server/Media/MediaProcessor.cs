@@ -30,10 +30,23 @@ public sealed partial class MediaProcessor
         _slots = new SemaphoreSlim(limits.Concurrency, limits.Concurrency);
         var root = Path.Combine(dataDirectory, "media");
         TempDirectory = Path.Combine(root, "tmp");
-        if (Directory.Exists(TempDirectory)) Directory.Delete(TempDirectory, recursive: true);
         Directory.CreateDirectory(TempDirectory);
+        SweepTemporaryFiles(TempDirectory, TimeSpan.FromHours(1) + 2 * limits.Timeout);
         Cache = new MediaCache(Path.Combine(root, "cache"), limits.CacheBytes);
         Video = VideoTools.Find();
+    }
+
+    /// <summary>
+    /// Removes what a crashed process left in the temporary folder. Several gateways may share the data folder, so only
+    /// files older than any request can run are removed, never another process's work in flight.
+    /// </summary>
+    private static void SweepTemporaryFiles(string directory, TimeSpan age)
+    {
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles())
+        {
+            if (DateTime.UtcNow - file.LastWriteTimeUtc < age) continue;
+            try { file.Delete(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
     }
 
     private static string? InitLibvips()
