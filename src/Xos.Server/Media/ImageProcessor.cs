@@ -21,29 +21,44 @@ public static class ImageProcessor
         {
             return new MediaResult(Guard(source.Image, timeout, img => report.Report(img, source)), "application/json");
         }
-        var image = source.Image;
-        var next = 0;
-        if (steps.Count > 0 && steps[0] is ResizeStep resize)
+        // Every image made on the way is disposed at the end: libvips' pixel buffers are native memory the GC does not see.
+        var made = new List<Image>();
+        Image Keep(Image i)
         {
-            var plan = resize.Plan(image.Width, image.Height);
-            image = resize.Finish(image, plan, job, (w, h) => Image.Thumbnail(path, w, height: h, size: Enums.Size.Force, noRotate: true));
-            next = 1;
-            // The steps after it may read out of order: keep the (small) scaled image in memory for them.
-            if (steps.Skip(1).Any(s => s is not IEncodeStep)) image = Guard(image, timeout, img => img.CopyMemory());
+            made.Add(i);
+            return i;
         }
-        else if (steps.Any(s => s is not IEncodeStep))
+        try
         {
-            image = Image.NewFromFile(path);
+            var image = source.Image;
+            var next = 0;
+            if (steps.Count > 0 && steps[0] is ResizeStep resize)
+            {
+                var plan = resize.Plan(image.Width, image.Height);
+                image = Keep(resize.Finish(image, plan, job, (w, h) => Keep(Image.Thumbnail(path, w, height: h, size: Enums.Size.Force, noRotate: true))));
+                next = 1;
+                // The steps after it may read out of order: keep the (small) scaled image in memory for them.
+                if (steps.Skip(1).Any(s => s is not IEncodeStep)) image = Keep(Guard(image, timeout, img => img.CopyMemory()));
+            }
+            else if (steps.Any(s => s is not IEncodeStep))
+            {
+                image = Keep(Image.NewFromFile(path));
+            }
+            if (image.Interpretation is Enums.Interpretation.Cmyk or Enums.Interpretation.Lab or Enums.Interpretation.Labs)
+                image = Keep(image.Colourspace(Enums.Interpretation.Srgb));
+            for (var i = next; i < steps.Count; i++) image = Keep(steps[i].Apply(image, job));
+            job.CheckPixels(image.Width, image.Height);
+            var body = Guard(image, timeout, img => ImageFormats.Encode(img, job));
+            if (body.Length > job.Limits.MaxOutputBytes)
+                throw new S3Exception("InvalidArgument", 400,
+                    $"The result is {body.Length} bytes: more than the limit of {job.Limits.MaxOutputBytes} (--media-max-output).", ("ArgumentName", MediaParameter.Name));
+            return new MediaResult(body, ImageFormats.ContentType(job.Format));
         }
-        if (image.Interpretation is Enums.Interpretation.Cmyk or Enums.Interpretation.Lab or Enums.Interpretation.Labs)
-            image = image.Colourspace(Enums.Interpretation.Srgb);
-        for (var i = next; i < steps.Count; i++) image = steps[i].Apply(image, job);
-        job.CheckPixels(image.Width, image.Height);
-        var body = Guard(image, timeout, img => ImageFormats.Encode(img, job));
-        if (body.Length > job.Limits.MaxOutputBytes)
-            throw new S3Exception("InvalidArgument", 400,
-                $"The result is {body.Length} bytes: more than the limit of {job.Limits.MaxOutputBytes} (--media-max-output).", ("ArgumentName", MediaParameter.Name));
-        return new MediaResult(body, ImageFormats.ContentType(job.Format));
+        finally
+        {
+            foreach (var i in made.Distinct(ReferenceEqualityComparer.Instance).Cast<Image>())
+                if (!ReferenceEquals(i, source.Image)) i.Dispose();
+        }
     }
 
     /// <summary>Evaluates <paramref name="image"/> through <paramref name="sink"/>, killed when <paramref name="timeout"/> fires.</summary>
