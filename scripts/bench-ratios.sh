@@ -229,7 +229,7 @@ cat >"$out/raw.json" <<EOF
 }
 EOF
 
-dotnet "$dll" bench --html "$out/report.html" "$out/xos.json" "$out/xos-1client.json" "$out/xos-aes256.json" "$out/xos-sm4.json" \
+dotnet "$dll" bench report "$out/report.html" "$out/xos.json" "$out/xos-1client.json" "$out/xos-aes256.json" "$out/xos-sm4.json" \
   "$out/ceiling.json" "$out/wrk-ceiling.json" "$out/wrk-presigned.json" "$out/wrk-anonymous.json"
 echo
 table "$out"
