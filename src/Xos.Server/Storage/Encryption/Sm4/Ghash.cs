@@ -112,7 +112,8 @@ internal sealed unsafe class Ghash
         return state;
     }
 
-    private Vector512<ulong> Product(Vector512<ulong> x, int r, byte which) => Pclmulqdq.V512.CarrylessMultiply(x, _powers512![r], which);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector512<ulong> Product(Vector512<ulong> x, int r, [System.Diagnostics.CodeAnalysis.ConstantExpected] byte which) => Pclmulqdq.V512.CarrylessMultiply(x, _powers512![r], which);
 
     private Vector128<ulong> Update512(Vector128<ulong> state, byte* data, int groups)
     {
