@@ -74,6 +74,11 @@ public static class ServerSettings
         new(null, "XOS_MASTER_KEY", "BASE64", SettingShape.Value, "generated on first start and kept in `DATA/master.key`",
             "base64 of 32 bytes: the key that seals every object key (back it up: encrypted objects cannot be read without it)",
             (o, v) => o with { MasterKey = Convert.TryFromBase64String(v.Trim(), new byte[32], out var n) && n == 32 ? v.Trim() : throw new ArgumentException("must be base64 of 32 bytes") }),
+        new(null, "XOS_SM4", "auto|gfni512|gfni256|libgcrypt|bouncycastle", SettingShape.Value,
+            "`auto`: XOS's own GFNI + AVX-512 code, else GFNI + AVX2, else libgcrypt, else BouncyCastle, by what the machine has (the banner's `SM4 cipher` line says which)",
+            "which SM4-GCM implementation seals and opens SM4 objects; one named that the machine cannot run gives way to the next in that order, and the banner says so. All write the same bytes",
+            (o, v) => v.Trim().ToLowerInvariant() is "auto" or "gfni512" or "gfni256" or "libgcrypt" or "bouncycastle" or "managed"
+                ? o : throw new ArgumentException($"must be auto, gfni512, gfni256, libgcrypt or bouncycastle, not '{v}'")),
         new(null, "XOS_KMS_KEYS", "NAME[:SM4],...", SettingShape.Value, "none",
             "keys of the built-in key service (SSE-KMS) to create at start-up when missing (AES256 unless `:SM4`)",
             (o, v) => o with { KmsKeys = v }),

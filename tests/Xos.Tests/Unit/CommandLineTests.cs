@@ -154,6 +154,14 @@ public sealed class CommandLineTests
         while (!File.Exists(Path.Combine(dir, "xos.slnx"))) dir = Path.GetDirectoryName(dir)!;
         var readme = File.ReadAllText(Path.Combine(dir, "README.md"));
         var table = ServerSettings.MarkdownTable();
+        if (Environment.GetEnvironmentVariable("XOS_UPDATE_README") == "1")
+        {
+            // XOS_UPDATE_README=1 dotnet test --filter TheReadmeSettingsTable...: writes the parser's table into the README.
+            var start = readme.IndexOf("| flag | environment | default | meaning |", StringComparison.Ordinal);
+            var end = readme.IndexOf("\n\n", start, StringComparison.Ordinal);
+            readme = readme[..start] + table + readme[(end + 1)..];
+            File.WriteAllText(Path.Combine(dir, "README.md"), readme);
+        }
         Assert.True(readme.Contains(table), "README.md's settings table differs from the parser's; replace it with:\n" + table);
         foreach (var s in ServerSettings.All.Where(s => s.Flag is not null))
             Assert.Contains(s.Flag!, Root.Subcommands.Single(c => c.Name == "server").Options.Select(o => o.Name));
