@@ -24,6 +24,7 @@ command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 # package), and vipsthumbnail (libvips-tools) as the floor the media benchmark compares XOS's thumbnails with.
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
 command -v vipsthumbnail >/dev/null || need+=(libvips-tools)
+command -v systemd-analyze >/dev/null || need+=(systemd)   # tests/install checks deploy/xos.service with it
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
