@@ -24,6 +24,9 @@ public static class AdminCommand
           xos admin [--data DIR] kms disable|enable|rotate KEY_ID [--json]
           xos admin [--data DIR] root rotate
           xos admin [--data DIR] public-access-block get|delete USER [--json]
+          xos admin [--data DIR] notify add webhook|redis|nats|amqp NAME URL|KEY=VALUE... [--json]
+          xos admin [--data DIR] notify list [--json]
+          xos admin [--data DIR] notify remove ARN | KIND NAME
           xos admin [--data DIR] public-access-block put USER [--block-public-acls] [--ignore-public-acls]
                                                              [--block-public-policy] [--restrict-public-buckets] [--json]
         """;
@@ -103,6 +106,11 @@ public static class AdminCommand
 
         try
         {
+            if (rest[0] == "notify")
+            {
+                await AdminService.RunCommandAsync(admin, [.. rest.Skip(1)], json, ct);
+                return 0;
+            }
             switch (rest[0], rest[1])
             {
                 case ("user", "add"):

@@ -90,11 +90,13 @@ public static class ServerHost
         builder.Services.AddSingleton(root);
         var admin = new AdminService(store, root.UserId, new Kms.KeyService(store, masterKey));
         await admin.ProvisionKmsKeysAsync(Environment.GetEnvironmentVariable("XOS_KMS_KEYS"), CancellationToken.None);
+        await admin.ProvisionNotifyTargetsAsync(Environment.GetEnvironmentVariables(), CancellationToken.None);
         builder.Services.AddSingleton(admin);
         builder.Services.AddSingleton<AdminApi>();
         builder.Services.AddHostedService<OrphanBlobSweeper>();
         builder.Services.AddHostedService<SharedChangeListener>();
         builder.Services.AddHostedService<LifecycleWorker>();
+        builder.Services.AddHostedService<Notifications.EventDelivery>();
         builder.Services.AddSingleton(AccessLogOptions.FromEnvironment(Environment.GetEnvironmentVariable));
         builder.Services.AddSingleton<AccessLogDelivery>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogDelivery>());

@@ -33,6 +33,15 @@ public sealed record ServerOptions
     /// belongs on an address only the monitoring system reaches; null serves no metrics.
     /// </summary>
     public IPEndPoint? MetricsAddress { get; init; }
+    /// <summary>
+    /// --notify-queue-limit / XOS_NOTIFY_QUEUE_LIMIT: how many undelivered events may wait before the queue counts as full
+    /// (a loud warning, a metric and a readiness detail; nothing is dropped). Default 1,000,000.
+    /// </summary>
+    public long NotifyQueueLimit { get; init; } = 1_000_000;
+    /// <summary>--notify-refuse-when-full / XOS_NOTIFY_REFUSE_WHEN_FULL=true: refuse (503 SlowDown) writes that would queue events while the queue is full.</summary>
+    public bool NotifyRefuseWhenFull { get; init; }
+    /// <summary>--notify-max-backoff / XOS_NOTIFY_MAX_BACKOFF: the longest wait, in seconds, between retries of a target that is down (default 30).</summary>
+    public double NotifyMaxBackoffSeconds { get; init; } = 30;
 
     public const long MaxObjectSize = 5L * 1024 * 1024 * 1024;
     /// <summary>Objects up to this size are kept in the metadata store with their record instead of in a blob file.</summary>
@@ -86,6 +95,14 @@ public sealed record ServerOptions
             MetadataUrl = (Flag("--metadata") ?? env("XOS_METADATA_URL")) is { Length: > 0 } url ? url : null,
             MetricsAddress = (Flag("--metrics-address") ?? env("XOS_METRICS_ADDRESS")) is { Length: > 0 } metrics
                 ? ParseEndpoint(metrics, "--metrics-address") : null,
+            NotifyQueueLimit = (Flag("--notify-queue-limit") ?? env("XOS_NOTIFY_QUEUE_LIMIT")) is { } limit
+                ? long.TryParse(limit, out var l) && l > 0 ? l : throw new ArgumentException($"--notify-queue-limit must be a positive number of events, not '{limit}'")
+                : o.NotifyQueueLimit,
+            NotifyRefuseWhenFull = args.Contains("--notify-refuse-when-full") || env("XOS_NOTIFY_REFUSE_WHEN_FULL") is "true" or "1",
+            NotifyMaxBackoffSeconds = (Flag("--notify-max-backoff") ?? env("XOS_NOTIFY_MAX_BACKOFF")) is { } backoff
+                ? double.TryParse(backoff.TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture, out var b) && b > 0 ? b
+                    : throw new ArgumentException($"--notify-max-backoff must be a positive number of seconds, not '{backoff}'")
+                : o.NotifyMaxBackoffSeconds,
         };
         if (o.MetricsAddress is { } m && m.Port == o.Address.Port)
             throw new ArgumentException($"--metrics-address {m} must use another port than --address {o.Address}");
