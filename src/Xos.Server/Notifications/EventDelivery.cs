@@ -19,7 +19,11 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
     private static readonly TimeSpan BatchTime = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
-    private readonly string _holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    /// <summary>
+    /// The gateway, by host and address rather than by process: a gateway restarted after a crash takes its own leases
+    /// back at once instead of waiting for them to run out (two live gateways cannot share a host and address).
+    /// </summary>
+    private readonly string _holder = $"{Environment.MachineName}:{options.Address}";
     private readonly Dictionary<string, TargetState> _targets = new(StringComparer.Ordinal);
     private DateTimeOffset _targetsRead = DateTimeOffset.MinValue;
     private bool _warnedFull;
