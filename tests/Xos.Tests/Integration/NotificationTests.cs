@@ -218,6 +218,38 @@ public sealed class NotificationTests
     }
 
     [Fact]
+    public async Task LifecycleExpirationsSendTheirEvents()
+    {
+        await using var server = await XosProcess.StartAsync(environment: new Dictionary<string, string>
+        {
+            ["XOS_LIFECYCLE_DAY_SECONDS"] = "1",
+            ["XOS_LIFECYCLE_INTERVAL_SECONDS"] = "0.25",
+        });
+        using var receiver = await AddWebhookAsync(server);
+        using var s3 = server.CreateClient();
+        await s3.PutBucketAsync("media");
+        await s3.PutBucketAsync("versioned");
+        await s3.PutBucketVersioningAsync(new PutBucketVersioningRequest { BucketName = "versioned", VersioningConfig = new S3BucketVersioningConfig { Status = VersionStatus.Enabled } });
+        foreach (var bucket in new[] { "media", "versioned" })
+        {
+            await ConfigureAsync(s3, bucket, events: ["s3:LifecycleExpiration:*"]);
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "tmp/old.bin", ContentBody = "x" });
+            await s3.PutLifecycleConfigurationAsync(new PutLifecycleConfigurationRequest
+            {
+                BucketName = bucket,
+                Configuration = new LifecycleConfiguration { Rules =
+                [
+                    new LifecycleRule { Id = "tmp", Status = LifecycleRuleStatus.Enabled, Filter = new LifecycleFilter { Prefix = "tmp/" }, Expiration = new LifecycleRuleExpiration { Days = 1 } },
+                ] },
+            });
+        }
+        var events = await receiver.WaitForAsync(e => e.Count >= 2);
+        Assert.Equal(["LifecycleExpiration:Delete media", "LifecycleExpiration:DeleteMarkerCreated versioned"],
+            events.Select(e => $"{e.EventName} {e.Record.GetProperty("s3").GetProperty("bucket").GetProperty("name").GetString()}").Order());
+        Assert.All(events, e => Assert.Equal("tmp/old.bin", e.Key));
+    }
+
+    [Fact]
     public async Task EventsWaitWhileTheTargetIsDownAndArriveInOrderWhenItIsBack()
     {
         var metricsPort = XosProcess.FreePort();
