@@ -11,7 +11,7 @@ public sealed record Workload(string Name, string Kind, long ObjectSize)
         var dash = name.IndexOf('-');
         if (dash < 0) throw new ArgumentException($"unknown workload '{name}' (use put-SIZE, get-SIZE or list)");
         var kind = name[..dash];
-        if (kind is not ("put" or "get")) throw new ArgumentException($"unknown workload '{name}' (use put-SIZE, get-SIZE or list)");
+        if (kind is not ("put" or "get" or "notify")) throw new ArgumentException($"unknown workload '{name}' (use put-SIZE, get-SIZE, notify-SIZE or list)");
         return new Workload(name, kind, BenchOptions.ParseSize(name[(dash + 1)..]));
     }
 }
@@ -64,7 +64,8 @@ public sealed record BenchOptions
           --concurrency N       parallel clients (default 8)
           --duration SECONDS    time per workload (default 10)
           --ops N               stop a workload after N operations
-          --workloads LIST      default put-4k,get-4k,put-1m,get-1m,put-64m,get-64m,list
+          --workloads LIST      default put-4k,get-4k,put-1m,get-1m,put-64m,get-64m,list; notify-SIZE: PUTs without,
+                                then with event notifications to a webhook inside the bench (root's keys, server on this host)
           --list-keys N         keys created for the list workload (default 10000)
           --json FILE           also write the results as JSON (with per-second throughput and a latency histogram)
           --html FILE           also write the results as an HTML report with charts

@@ -34,6 +34,8 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
         public IEventSender? Sender;
         public int Failures;
         public DateTimeOffset RetryAt = DateTimeOffset.MinValue;
+        /// <summary>Until when this gateway's lease on the target is known to last; renewed once a third of it has passed.</summary>
+        public DateTimeOffset LeaseUntil = DateTimeOffset.MinValue;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stop)
@@ -86,8 +88,20 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
                 if (state.RetryAt - now < wait) wait = state.RetryAt - now;
                 continue;
             }
+            // The lease is a write: under a stream of events it is renewed when a third of it has passed, not on every pass.
             var lease = TimeSpan.FromSeconds(Math.Max(30, state.Target.Timeout.TotalSeconds * 3));
-            if (await store.TryAcquireLeaseAsync("notify:" + s.Target, _holder, lease, stop)) due.Add(state);
+            if (state.LeaseUntil - now > lease * 2 / 3)
+            {
+                due.Add(state);
+                continue;
+            }
+            var acquiredAt = DateTimeOffset.UtcNow;
+            if (await store.TryAcquireLeaseAsync("notify:" + s.Target, _holder, lease, stop))
+            {
+                state.LeaseUntil = acquiredAt + lease;
+                due.Add(state);
+            }
+            else state.LeaseUntil = DateTimeOffset.MinValue;
         }
         var sent = await Task.WhenAll(due.Select(state => DeliverAsync(state, stop)));
         return (sent.Sum(), wait);
