@@ -26,9 +26,10 @@ public sealed class NotificationFaultTests
         var acknowledged = new ConcurrentDictionary<string, List<string>>();
         var attempted = new ConcurrentDictionary<string, byte>();
         var port = XosProcess.FreePort();
+        XosProcess? server = null;
         try
         {
-            var server = await XosProcess.StartAsync(data, port, environment);
+            server = await XosProcess.StartAsync(data, port, environment);
             await XosAdmin.RunAsync(server, "notify", "add", "webhook", "hook", receiver.Url);
             using (var s3 = server.CreateClient())
             {
@@ -82,7 +83,6 @@ public sealed class NotificationFaultTests
             string ETag(WebhookReceiver.Delivery d) => d.Record.GetProperty("s3").GetProperty("object").GetProperty("eTag").GetString()!;
             var events = await receiver.WaitForAsync(e => needed.IsSubsetOf(e.Select(ETag)), seconds: 180);
             await server.StopAsync();
-            await server.DisposeAsync();
 
             // No event for a write that was never made.
             Assert.All(events, e => Assert.True(attempted.ContainsKey(ETag(e)), $"an event for {e.Key} names a write never attempted"));
@@ -102,6 +102,8 @@ public sealed class NotificationFaultTests
         }
         finally
         {
+            // A failed assertion must not leave the server running.
+            if (server is not null) await server.DisposeAsync();
             try { Directory.Delete(data, recursive: true); } catch (IOException) { }
         }
     }
