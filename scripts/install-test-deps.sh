@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the .NET SDK and Node: the Node suite's npm packages (from its lock file),
-# and from Debian's packages the clients, PostgreSQL (the tests run their own server, never the system service) and haproxy.
+# and from Debian's packages the clients, PostgreSQL (the tests run their own server, never the system service), haproxy,
+# and Redis, NATS and RabbitMQ for the event notification tests (started by the tests, never as system services).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v dotnet >/dev/null || { echo "the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
@@ -25,6 +26,10 @@ command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
 command -v vipsthumbnail >/dev/null || need+=(libvips-tools)
 command -v systemd-analyze >/dev/null || need+=(systemd)   # tests/install checks deploy/xos.service with it
+# The brokers the event notification tests deliver to (each test starts its own on a free loopback port).
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
+command -v rabbitmq-server >/dev/null || [ -x /usr/sbin/rabbitmq-server ] || need+=(rabbitmq-server)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq

@@ -135,6 +135,21 @@ public sealed class AdminApi(AdminService admin, RequestAuthenticator authentica
                 await WriteAsync(http, 200, key, AdminJson.Default.KmsKeySummary);
                 return;
             }
+            case ["notify", "targets"] when method == "GET":
+                await WriteAsync(http, 200, await admin.ListNotifyTargetsAsync(ct), AdminJson.Default.IReadOnlyListNotifyTargetSummary);
+                return;
+            case ["notify", "targets"] when method == "POST":
+            {
+                var body = await JsonSerializer.DeserializeAsync(req.Body, AdminJson.Default.NotifyTargetRequest, ct)
+                           ?? throw new AdminException("the body must be a notification target");
+                var target = await admin.AddNotifyTargetAsync(body.Kind ?? throw new AdminException("kind is required"),
+                    body.Name ?? throw new AdminException("name is required"), body.Settings ?? [], ct);
+                await WriteAsync(http, 200, target, AdminJson.Default.NotifyTargetSummary);
+                return;
+            }
+            case ["notify", "targets", var arn] when method == "DELETE":
+                await WriteAsync(http, 200, new NotifyRemoved(arn, await admin.RemoveNotifyTargetAsync(arn, ct)), AdminJson.Default.NotifyRemoved);
+                return;
             default:
                 throw new AdminException($"no admin operation {method} {http.Request.Path}", 404);
         }

@@ -12,6 +12,10 @@ namespace Xos.Server.Admin;
 [JsonSerializable(typeof(KmsKeySummary))]
 [JsonSerializable(typeof(IReadOnlyList<KmsKeySummary>))]
 [JsonSerializable(typeof(AdminError))]
+[JsonSerializable(typeof(NotifyTargetSummary))]
+[JsonSerializable(typeof(IReadOnlyList<NotifyTargetSummary>))]
+[JsonSerializable(typeof(NotifyTargetRequest))]
+[JsonSerializable(typeof(NotifyRemoved))]
 [JsonSerializable(typeof(OverviewSummary))]
 [JsonSerializable(typeof(Buckets.PublicAccessBlockConfiguration))]
 internal sealed partial class AdminJson : JsonSerializerContext;
@@ -20,3 +24,9 @@ internal sealed partial class AdminJson : JsonSerializerContext;
 public sealed record AdminRequest(string? Name, string? AccessKey, string? SecretKey, string? Policy, List<string>? Trust, string? Algorithm = null);
 
 public sealed record AdminError(string Code, string Message);
+
+/// <summary>POST /_xos/admin/notify/targets: a target's kind, name and settings.</summary>
+public sealed record NotifyTargetRequest(string? Kind, string? Name, Dictionary<string, string>? Settings);
+
+/// <summary>What removing a target removed.</summary>
+public sealed record NotifyRemoved(string Arn, int DiscardedEvents);

@@ -22,4 +22,8 @@ public interface IAdministration
     Task<KmsKeySummary> RotateKmsKeyAsync(string id, CancellationToken ct);
     Task<PublicAccessBlockConfiguration?> GetAccountPublicAccessBlockAsync(string userName, CancellationToken ct);
     Task SetAccountPublicAccessBlockAsync(string userName, PublicAccessBlockConfiguration? config, CancellationToken ct);
+    Task<NotifyTargetSummary> AddNotifyTargetAsync(string kind, string name, IReadOnlyDictionary<string, string> settings, CancellationToken ct);
+    Task<IReadOnlyList<NotifyTargetSummary>> ListNotifyTargetsAsync(CancellationToken ct);
+    /// <summary>Removes the target with that ARN; returns how many events waiting for it were removed with it.</summary>
+    Task<int> RemoveNotifyTargetAsync(string arn, CancellationToken ct);
 }

@@ -20,6 +20,7 @@ public sealed class RemoteAdministration(Uri endpoint, string accessKey, string 
         {
             null => null,
             AdminRequest request => new StringContent(JsonSerializer.Serialize(request, AdminJson.Default.AdminRequest), Encoding.UTF8, "application/json"),
+            NotifyTargetRequest target => new StringContent(JsonSerializer.Serialize(target, AdminJson.Default.NotifyTargetRequest), Encoding.UTF8, "application/json"),
             PublicAccessBlockConfiguration block => new StringContent(JsonSerializer.Serialize(block, AdminJson.Default.PublicAccessBlockConfiguration), Encoding.UTF8, "application/json"),
             _ => throw new ArgumentException("unsupported body", nameof(body)),
         };
@@ -99,6 +100,16 @@ public sealed class RemoteAdministration(Uri endpoint, string accessKey, string 
         config is null
             ? SendAsync<object>(HttpMethod.Delete, $"users/{Segment(userName)}/public-access-block", null, null, ct)
             : SendAsync(HttpMethod.Put, $"users/{Segment(userName)}/public-access-block", config, AdminJson.Default.PublicAccessBlockConfiguration, ct);
+
+    public Task<NotifyTargetSummary> AddNotifyTargetAsync(string kind, string name, IReadOnlyDictionary<string, string> settings, CancellationToken ct) =>
+        RequireAsync(HttpMethod.Post, "notify/targets", new NotifyTargetRequest(kind, name, new Dictionary<string, string>(settings)),
+            AdminJson.Default.NotifyTargetSummary, ct);
+
+    public Task<IReadOnlyList<NotifyTargetSummary>> ListNotifyTargetsAsync(CancellationToken ct) =>
+        RequireAsync(HttpMethod.Get, "notify/targets", null, AdminJson.Default.IReadOnlyListNotifyTargetSummary, ct);
+
+    public async Task<int> RemoveNotifyTargetAsync(string arn, CancellationToken ct) =>
+        (await RequireAsync(HttpMethod.Delete, $"notify/targets/{Segment(arn)}", null, AdminJson.Default.NotifyRemoved, ct)).DiscardedEvents;
 
     public void Dispose() => _client.Dispose();
 }

@@ -34,7 +34,8 @@ public sealed record LifecycleOptions(TimeSpan Day, TimeSpan Interval)
 /// of versions and remembers how far it got, so it never holds a bucket in memory and resumes after a restart.
 /// Every change is conditional on the row it evaluated, so a concurrent overwrite is never expired by mistake.
 /// </summary>
-public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blobs, LifecycleOptions options, ILogger<LifecycleWorker> log) : BackgroundService
+public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blobs, LifecycleOptions options, ILogger<LifecycleWorker> log,
+    ServerOptions? server = null) : BackgroundService
 {
     private const string LeaseName = "lifecycle";
     private const string CursorSetting = "lifecycle-cursor";
@@ -92,9 +93,14 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
 
     private DateTimeOffset Due(DateTimeOffset from, int days) => options.Due(from, days);
 
+    /// <summary>The origin of the events of the bucket being processed; null when it has no notification rules.</summary>
+    private Notifications.EventOrigin? _events;
+
     private async Task<int> ProcessVersionsAsync(BucketRecord bucket, List<LifecycleRule> rules, DateTimeOffset now, CancellationToken ct)
     {
         var changes = 0;
+        // Expirations queue the LifecycleExpiration events the bucket's notification rules ask for (read with its settings).
+        _events = Notifications.ObjectEvents.ForLifecycle(await store.GetBucketAsync(bucket.Name, ct) ?? bucket, server?.Region ?? "us-east-1");
         var cursor = await store.GetBucketSettingAsync(bucket.Id, CursorSetting, ct);
         var group = new List<VersionListEntry>();
         string? cursorKey = cursor;
@@ -140,8 +146,8 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
                 if (expiresAt is { } at && now >= at)
                 {
                     var expired = bucket.VersioningConfigured
-                        ? await store.AddDeleteMarkerIfLatestAsync(bucket.Id, key, latest.RowId, Marker(bucket, latest), ct)
-                        : await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, latest.RowId, UnlockedVersion, ct);
+                        ? await store.AddDeleteMarkerIfLatestAsync(bucket.Id, key, latest.RowId, Marker(bucket, latest), ct, _events)
+                        : await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, latest.RowId, UnlockedVersion, ct, _events);
                     if (expired is not null)
                     {
                         Release(expired.Outcome);
@@ -171,7 +177,7 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
             {
                 if (rule.NoncurrentExpirationDays is { } days && now >= Due(since, days) && newerNoncurrent >= (rule.NewerNoncurrentVersions ?? 0))
                 {
-                    if (await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, v.RowId, UnlockedVersion, ct) is { } removed)
+                    if (await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, v.RowId, UnlockedVersion, ct, _events) is { } removed)
                     {
                         Release(removed.Outcome);
                         changes++;
@@ -191,7 +197,7 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
         if (latest.IsLatest && latest.IsDeleteMarker && remaining == 1
             && rules.Any(r => r.ExpiredObjectDeleteMarker && r.Filter.Matches(key, [], 0)))
         {
-            if (await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, latest.RowId, UnlockedVersion, ct) is not null) changes++;
+            if (await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, latest.RowId, UnlockedVersion, ct, _events) is not null) changes++;
         }
         return changes;
     }

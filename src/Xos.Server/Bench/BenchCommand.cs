@@ -36,6 +36,12 @@ public static class BenchCommand
         {
             foreach (var workload in options.Workloads)
             {
+                if (workload.Kind == "notify")
+                {
+                    report.Workloads.AddRange(await BenchNotify.RunAsync(client, bucket, workload,
+                        w => RunPutAsync(client, options, bucket, w, payload, created, ct), ct));
+                    continue;
+                }
                 var result = workload.Kind switch
                 {
                     "put" => await RunPutAsync(client, options, bucket, workload, payload, created, ct),

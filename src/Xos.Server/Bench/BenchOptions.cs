@@ -11,7 +11,7 @@ public sealed record Workload(string Name, string Kind, long ObjectSize)
         var dash = name.IndexOf('-');
         if (dash < 0) throw new ArgumentException($"unknown workload '{name}' (use put-SIZE, get-SIZE or list)");
         var kind = name[..dash];
-        if (kind is not ("put" or "get")) throw new ArgumentException($"unknown workload '{name}' (use put-SIZE, get-SIZE or list)");
+        if (kind is not ("put" or "get" or "notify")) throw new ArgumentException($"unknown workload '{name}' (use put-SIZE, get-SIZE, notify-SIZE or list)");
         return new Workload(name, kind, BenchOptions.ParseSize(name[(dash + 1)..]));
     }
 }

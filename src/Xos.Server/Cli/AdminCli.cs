@@ -123,6 +123,29 @@ public static class AdminCli
             Leaf("rotate", "A new root key; every other one stops working at once (data folder only)", [],
                 (_, _, store, target, ct) => AdminCommand.RotateRootAsync(target, store, ct))));
 
+        var kind = new Argument<string>("KIND") { Description = "webhook, redis, nats or amqp" };
+        kind.AcceptOnlyFromAmong(Notifications.NotifyTarget.Kinds);
+        var targetName = Name("NAME", "the target's name (its ARN is arn:xos:sqs::NAME:KIND)");
+        var targetSettings = new Argument<string[]>("SETTING")
+        {
+            Description = "the address (URL, host:port) and KEY=VALUE settings, as docs/deployment.md lists them for each kind",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var (targetJson, targetsJson) = (Json(), Json());
+        var removed = new Argument<string[]>("TARGET") { Description = "its ARN, or KIND NAME", Arity = new ArgumentArity(1, 2) };
+        admin.Add(Group("notify", "Targets of bucket event notifications (webhook, Redis, NATS, AMQP)",
+            Leaf("add", "Create or update a target; prints its ARN and settings (secrets as (set))", [kind, targetName, targetSettings, targetJson],
+                async (r, a, _, _, ct) => AdminService.PrintTarget(await a.AddNotifyTargetAsync(r.GetValue(kind)!, r.GetValue(targetName)!,
+                    Notifications.NotifyTarget.ParseSettings(r.GetValue(kind)!, r.GetValue(targetSettings) ?? []), ct), r.GetValue(targetJson))),
+            Leaf("list", "List targets with the events waiting for each", [targetsJson],
+                async (r, a, _, _, ct) => AdminService.PrintTargets(await a.ListNotifyTargetsAsync(ct), r.GetValue(targetsJson))),
+            Leaf("remove", "Remove a target and the events still waiting for it", [removed], async (r, a, _, _, ct) =>
+            {
+                var words = r.GetValue(removed)!;
+                var arn = words.Length == 1 ? words[0] : Notifications.NotifyTarget.ArnOf(words[1], words[0].ToLowerInvariant());
+                Console.WriteLine($"removed {arn} and {await a.RemoveNotifyTargetAsync(arn, ct)} event(s) that waited for it");
+            })));
+
         var (getUser, getJson) = (Name("USER", "the account"), Json());
         var (putUser, putJson) = (Name("USER", "the account"), Json());
         var deleteUser = Name("USER", "the account");

@@ -112,7 +112,7 @@ public static class BenchCli
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")) r.AddError($"must be an http:// or https:// URL, not '{text}'");
         });
-        var workloads = new Option<string>("--workloads") { HelpName = "LIST", Description = $"put-SIZE, get-SIZE and list, comma separated [default: {DefaultWorkloads}]" };
+        var workloads = new Option<string>("--workloads") { HelpName = "LIST", Description = $"put-SIZE, get-SIZE, list, and notify-SIZE (PUTs without, then with event notifications to a webhook inside the bench; root's keys, server on this host), comma separated [default: {DefaultWorkloads}]" };
         workloads.Validators.Add(r =>
         {
             try { ParseWorkloads(r.GetValueOrDefault<string>()); }

@@ -23,9 +23,12 @@ public static class Health
         {
             await store.GetBucketAsync("health-check-probe", http.RequestAborted);
             // Reads still work below the free-space reserve, so the server stays ready; the detail tells the operator why writes fail.
-            await Write(http, 200, space.BelowReserve
+            var text = space.BelowReserve
                 ? $"ready\nwarning: {space.AvailableBytes} bytes free, below the reserve of {space.ReserveBytes} bytes: writes are refused (507)"
-                : "ready");
+                : "ready";
+            // A full event queue is a detail, not unreadiness: the server still serves, and refuses writes only if asked to.
+            if (Notifications.QueueStatus.Warning is { } events) text += "\n" + events;
+            await Write(http, 200, text);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

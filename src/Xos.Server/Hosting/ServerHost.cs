@@ -90,11 +90,13 @@ public static class ServerHost
         builder.Services.AddSingleton(root);
         var admin = new AdminService(store, root.UserId, new Kms.KeyService(store, masterKey));
         await admin.ProvisionKmsKeysAsync(options.KmsKeys, CancellationToken.None);
+        await admin.ProvisionNotifyTargetsAsync(Environment.GetEnvironmentVariables(), CancellationToken.None);
         builder.Services.AddSingleton(admin);
         builder.Services.AddSingleton<AdminApi>();
         builder.Services.AddHostedService<OrphanBlobSweeper>();
         builder.Services.AddHostedService<SharedChangeListener>();
         builder.Services.AddHostedService<LifecycleWorker>();
+        builder.Services.AddHostedService<Notifications.EventDelivery>();
         builder.Services.AddSingleton(new AccessLogOptions(options.AccessLogInterval, 10_000));
         builder.Services.AddSingleton<AccessLogDelivery>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogDelivery>());

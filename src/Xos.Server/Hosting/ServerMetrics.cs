@@ -60,6 +60,36 @@ public static class ServerMetrics
     private static readonly Gauge Info = Factory.CreateGauge("xos_build_info", "Always 1; the labels name the server's version and metadata engine.",
         ["version", "metadata"]);
 
+    private static readonly Gauge NotifyQueued = Factory.CreateGauge("xos_notify_queued_events",
+        "Events waiting in the outbox for delivery, by target ARN (as last measured by this gateway).", ["target"]);
+    private static readonly Gauge NotifyOldest = Factory.CreateGauge("xos_notify_oldest_event_age_seconds",
+        "Age of the oldest event waiting for a target, by target ARN; 0 when none waits.", ["target"]);
+    private static readonly Counter NotifyDelivered = Factory.CreateCounter("xos_notify_delivered_total",
+        "Events a target acknowledged and that were then removed from the outbox, by target ARN.", ["target"]);
+    private static readonly Counter NotifyRetried = Factory.CreateCounter("xos_notify_retried_total",
+        "Events delivered on a later attempt after a failed one, by target ARN.", ["target"]);
+    private static readonly Counter NotifyFailed = Factory.CreateCounter("xos_notify_failed_attempts_total",
+        "Delivery attempts that failed (the event stays queued and is retried), by target ARN.", ["target"]);
+    private static readonly Gauge NotifyQueueFull = Factory.CreateGauge("xos_notify_queue_full",
+        "1 while more events wait than --notify-queue-limit allows (nothing is dropped), else 0.");
+
+    /// <summary>The outbox as last measured: events waiting and the age of the oldest, per target.</summary>
+    public static void NotifyQueue(string target, long queued, double oldestSeconds)
+    {
+        NotifyQueued.WithLabels(target).Set(queued);
+        NotifyOldest.WithLabels(target).Set(oldestSeconds);
+    }
+
+    public static void NotifyDeliveries(string target, long delivered, long retried)
+    {
+        if (delivered > 0) NotifyDelivered.WithLabels(target).Inc(delivered);
+        if (retried > 0) NotifyRetried.WithLabels(target).Inc(retried);
+    }
+
+    public static void NotifyFailedAttempt(string target) => NotifyFailed.WithLabels(target).Inc();
+
+    public static void NotifyFull(bool full) => NotifyQueueFull.Set(full ? 1 : 0);
+
     /// <summary>Per-operation children, so the request path looks labels up once per operation, not per request.</summary>
     private sealed class OperationMetrics(string name)
     {

@@ -61,6 +61,15 @@ public sealed record ServerOptions
     public int MediaQueueWaitMs { get; init; } = 2000;
     /// <summary>--media-cache / XOS_MEDIA_CACHE: bytes of processed results kept on disk (0: no cache).</summary>
     public long MediaCacheBytes { get; init; } = 2L << 30;
+    /// <summary>
+    /// --notify-queue-limit / XOS_NOTIFY_QUEUE_LIMIT: how many undelivered events may wait before the queue counts as full
+    /// (a loud warning, a metric and a readiness detail; nothing is dropped). Default 1,000,000.
+    /// </summary>
+    public long NotifyQueueLimit { get; init; } = 1_000_000;
+    /// <summary>--notify-refuse-when-full / XOS_NOTIFY_REFUSE_WHEN_FULL=true: refuse (503 SlowDown) writes that would queue events while the queue is full.</summary>
+    public bool NotifyRefuseWhenFull { get; init; }
+    /// <summary>--notify-max-backoff / XOS_NOTIFY_MAX_BACKOFF: the longest wait, in seconds, between retries of a target that is down (default 30).</summary>
+    public double NotifyMaxBackoffSeconds { get; init; } = 30;
 
     public const long MaxObjectSize = 5L * 1024 * 1024 * 1024;
     /// <summary>Objects up to this size are kept in the metadata store with their record instead of in a blob file.</summary>

@@ -27,7 +27,7 @@ public static class ServerStart
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException
                                       or System.Security.Cryptography.CryptographicException or System.Data.Common.DbException or Storage.Sql.SchemaTooNewException
-                                      or System.Text.Json.JsonException or ArgumentException)
+                                      or System.Text.Json.JsonException or ArgumentException or Admin.AdminException)
         {
             // Whatever stops the server from starting is one line and a non-zero exit, never a stack trace.
             Console.Error.WriteLine($"xos: cannot start: {StartupProblem(e, options)}");

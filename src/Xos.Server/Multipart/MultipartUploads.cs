@@ -85,7 +85,8 @@ public static class MultipartUploads
             var versionId = BucketVersioning.VersionIdForWrite(bucket);
             var declared = MultipartChecksums.DeclaredObjectChecksum(req, upload);
             (obj, var outcome) = await ctx.Store.CompleteUploadAsync(upload,
-                parts => Assemble(upload, parts, requested, declared) with { VersionId = versionId }, condition, ct);
+                parts => Assemble(upload, parts, requested, declared) with { VersionId = versionId }, condition, ct,
+                Notifications.ObjectEvents.For(req, ctx, bucket, Notifications.EventTypes.CompleteMultipartUpload));
             ctx.Release(outcome);
         }
         if (bucket.VersioningEnabled) req.Http.Response.Headers["x-amz-version-id"] = obj.VersionId;

@@ -58,7 +58,8 @@ public static class CopyObject
                 Tags = taggingDirective == "REPLACE" ? ObjectTagging.FromHeader(req) : source.Tags,
                 Encryption = encryption?.ToJson(),
             };
-            ctx.ReleaseAfterResponse(req, await ctx.Store.PutObjectAsync(record, null, ct));
+            ctx.ReleaseAfterResponse(req, await ctx.Store.PutObjectAsync(record, null, ct,
+                Notifications.ObjectEvents.For(req, ctx, target, Notifications.EventTypes.Copy)));
         }
         catch
         {

@@ -22,11 +22,12 @@ public static class DeleteObject
     public static async Task<DeleteOutcome> DeleteAsync(S3Request req, ServerContext ctx, BucketRecord bucket, string key, string? versionId, CancellationToken ct)
     {
         var callerId = req.Identity?.OwnerId ?? bucket.OwnerId;
+        var events = Notifications.ObjectEvents.For(req, ctx, bucket, Notifications.EventTypes.Removed);
         DeleteOutcome result;
         if (versionId is not null)
         {
             var guard = bucket.ObjectLock is null ? null : ObjectLock.DeletionGuard(req, ctx, bucket);
-            result = await ctx.Store.DeleteObjectVersionAsync(bucket.Id, key, versionId, guard, ct)
+            result = await ctx.Store.DeleteObjectVersionAsync(bucket.Id, key, versionId, guard, ct, events)
                      ?? new DeleteOutcome(WriteOutcome.Nothing, versionId, false);
         }
         else
@@ -40,7 +41,7 @@ public static class DeleteObject
                 ContentType = "",
                 OwnerId = callerId,
             };
-            result = await ctx.Store.DeleteObjectAsync(bucket, key, marker, ct);
+            result = await ctx.Store.DeleteObjectAsync(bucket, key, marker, ct, events);
         }
         ctx.Release(result.Outcome);
         return result;

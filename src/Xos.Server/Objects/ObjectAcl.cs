@@ -29,7 +29,8 @@ public static class ObjectAcl
         }
         var acl = await AclRequests.ReadAsync(req, ctx, obj.OwnerId, bucket.OwnerId, ct);
         PublicAccessBlockConfiguration.Effective(bucket).CheckAcl(acl);
-        if (!await ctx.Store.SetObjectAclAsync(bucket.Id, obj.Key, ServerContext.RequestedVersionId(req), acl.ToJson(), ct)) throw S3Errors.NoSuchKey(obj.Key);
+        if (!await ctx.Store.SetObjectAclAsync(bucket.Id, obj.Key, ServerContext.RequestedVersionId(req), acl.ToJson(), ct,
+                Notifications.ObjectEvents.For(req, ctx, bucket, Notifications.EventTypes.AclPut))) throw S3Errors.NoSuchKey(obj.Key);
         req.Http.Response.StatusCode = 200;
         req.Http.Response.ContentLength = 0;
     }

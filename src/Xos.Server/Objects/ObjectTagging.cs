@@ -112,7 +112,8 @@ public static class ObjectTagging
     {
         var (bucket, obj) = await LoadAsync(req, ctx, "s3:PutObjectTagging", ct);
         var tags = Validate(ParseTagging(await S3Xml.ReadBodyAsync(req, ct)), MaxObjectTags);
-        if (!await ctx.Store.SetObjectTagsAsync(bucket.Id, obj.Key, ServerContext.RequestedVersionId(req), tags.Count == 0 ? null : ToJson(tags), ct)) throw S3Errors.NoSuchKey(obj.Key);
+        if (!await ctx.Store.SetObjectTagsAsync(bucket.Id, obj.Key, ServerContext.RequestedVersionId(req), tags.Count == 0 ? null : ToJson(tags), ct,
+                Notifications.ObjectEvents.For(req, ctx, bucket, Notifications.EventTypes.TaggingPut))) throw S3Errors.NoSuchKey(obj.Key);
         req.Http.Response.StatusCode = 200;
         req.Http.Response.ContentLength = 0;
     }
@@ -120,7 +121,8 @@ public static class ObjectTagging
     public static async Task DeleteObjectTagsAsync(S3Request req, ServerContext ctx, CancellationToken ct)
     {
         var (bucket, obj) = await LoadAsync(req, ctx, "s3:DeleteObjectTagging", ct);
-        if (!await ctx.Store.SetObjectTagsAsync(bucket.Id, obj.Key, ServerContext.RequestedVersionId(req), null, ct)) throw S3Errors.NoSuchKey(obj.Key);
+        if (!await ctx.Store.SetObjectTagsAsync(bucket.Id, obj.Key, ServerContext.RequestedVersionId(req), null, ct,
+                Notifications.ObjectEvents.For(req, ctx, bucket, Notifications.EventTypes.TaggingDelete))) throw S3Errors.NoSuchKey(obj.Key);
         req.Http.Response.StatusCode = 204;
     }
 

@@ -104,7 +104,8 @@ public static class PostObject
                 Encryption = encryption?.ToJson(),
                 Checksum = checksum is null ? null : new ObjectChecksum(checksum.Algorithm, ObjectChecksums.FullObject, checksum.Value),
             };
-            ctx.ReleaseAfterResponse(req, await ctx.Store.PutObjectAsync(record, null, ct));
+            ctx.ReleaseAfterResponse(req, await ctx.Store.PutObjectAsync(record, null, ct,
+                Notifications.ObjectEvents.For(req, ctx, bucket, Notifications.EventTypes.Post)));
         }
         catch
         {

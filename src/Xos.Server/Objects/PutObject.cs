@@ -60,7 +60,8 @@ public static class PutObject
                 Retention = retention,
                 LegalHold = legalHold,
             };
-            ctx.ReleaseAfterResponse(req, await ctx.Store.PutObjectAsync(record, condition, ct));
+            ctx.ReleaseAfterResponse(req, await ctx.Store.PutObjectAsync(record, condition, ct,
+                Notifications.ObjectEvents.For(req, ctx, bucket, Notifications.EventTypes.Put)));
             req.Http.Response.Headers.ETag = ETags.Quote(record.ETag);
             ObjectChecksums.WriteHeaders(req, record.Checksum);
             ServerSideEncryption.WriteHeader(req, record.Encryption);

@@ -21,7 +21,7 @@ public static class S3Router
     private static readonly string[] UnimplementedBucketSubresources =
     [
         "website",
-        "notification", "replication", "accelerate",
+        "replication", "accelerate",
         "requestPayment", "analytics", "metrics", "inventory", "intelligent-tiering",
     ];
 
@@ -77,6 +77,8 @@ public static class S3Router
             "GET" when req.HasQuery("object-lock") => new("GetObjectLockConfiguration", BucketObjectLock.GetAsync),
             "PUT" when req.HasQuery("object-lock") => new("PutObjectLockConfiguration", BucketObjectLock.PutAsync),
             "GET" when req.HasQuery("policyStatus") => new("GetBucketPolicyStatus", BucketPolicy.GetStatusAsync),
+            "GET" when req.HasQuery("notification") => new("GetBucketNotificationConfiguration", Notifications.BucketNotification.GetAsync),
+            "PUT" when req.HasQuery("notification") => new("PutBucketNotificationConfiguration", Notifications.BucketNotification.PutAsync),
             "GET" when req.HasQuery("logging") => new("GetBucketLogging", BucketLogging.GetAsync),
             "PUT" when req.HasQuery("logging") => new("PutBucketLogging", BucketLogging.PutAsync),
             "GET" when req.HasQuery("ownershipControls") => new("GetBucketOwnershipControls", BucketOwnershipControls.GetAsync),

@@ -1,4 +1,5 @@
 using Xos.Server.Auth;
+using Xos.Server.Notifications;
 
 namespace Xos.Server.Storage;
 
@@ -90,19 +91,22 @@ public interface IMetadataStore : IDisposable
     /// Makes the object the current version of its key. A version with the same id (the "null" version of
     /// unversioned and suspended buckets) is replaced; other versions stay, no longer latest.
     /// </summary>
-    Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct);
+    /// <remarks>Here and below, <c>events</c> (null when the bucket has no notification rules) describes who makes the change: the
+    /// events its rules ask for are queued in the same transaction.</remarks>
+    Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct, EventOrigin? events = null);
     /// <summary>Replaces the ACL of the key's current (or given) version; false when there is none.</summary>
-    Task<bool> SetObjectAclAsync(long bucketId, string key, string? versionId, string? acl, CancellationToken ct);
+    Task<bool> SetObjectAclAsync(long bucketId, string key, string? versionId, string? acl, CancellationToken ct, EventOrigin? events = null);
     /// <summary>Replaces the tags of the key's current (or given) version, leaving LastModified alone; false when there is none.</summary>
-    Task<bool> SetObjectTagsAsync(long bucketId, string key, string? versionId, string? tags, CancellationToken ct);
+    Task<bool> SetObjectTagsAsync(long bucketId, string key, string? versionId, string? tags, CancellationToken ct, EventOrigin? events = null);
     /// <summary>
     /// DELETE without a version id: removes the unversioned key, or adds a delete marker (a new version when
     /// versioning is enabled, the "null" version when suspended). <paramref name="marker"/> describes the marker.
     /// </summary>
-    Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct);
+    Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct, EventOrigin? events = null);
     /// <summary>Permanently removes one version; the newest remaining version becomes the latest. Null when there is no such version.</summary>
     /// <remarks><paramref name="guard"/> sees the version inside the transaction and throws to refuse its deletion (object lock).</remarks>
-    Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, Action<ObjectRecord>? guard, CancellationToken ct);
+    Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, Action<ObjectRecord>? guard, CancellationToken ct,
+        EventOrigin? events = null);
     /// <summary>
     /// Changes the retention and legal hold of the key's latest (or given) version as <paramref name="change"/> decides from
     /// the current ones, in one transaction; returns the changed version, the delete marker found, or null when there is none.
@@ -131,7 +135,7 @@ public interface IMetadataStore : IDisposable
     /// stores the object (if <paramref name="condition"/> holds) and deletes the upload. Blobs of parts not used are returned for deletion.
     /// </summary>
     Task<(ObjectRecord Object, WriteOutcome Outcome)> CompleteUploadAsync(UploadRecord upload,
-        Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, WriteCondition? condition, CancellationToken ct);
+        Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, WriteCondition? condition, CancellationToken ct, EventOrigin? events = null);
     /// <summary>The version that CompleteMultipartUpload of <paramref name="uploadId"/> created, if it still exists (repeated completions answer with it).</summary>
     Task<ObjectRecord?> GetCompletedUploadAsync(long bucketId, string key, string uploadId, CancellationToken ct);
     /// <summary>Deletes the upload and its parts; returns their blobs, or null when the upload did not exist.</summary>
@@ -145,11 +149,30 @@ public interface IMetadataStore : IDisposable
     /// <summary>Takes or renews a named lease for <paramref name="holder"/>; false while another holder's lease is unexpired.</summary>
     Task<bool> TryAcquireLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken ct);
     /// <summary>Removes one version only if it is still the row <paramref name="rowId"/> (not replaced meanwhile); promotes the next newest.</summary>
-    Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, Func<ObjectRecord, bool>? mayDelete, CancellationToken ct);
+    Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, Func<ObjectRecord, bool>? mayDelete, CancellationToken ct,
+        EventOrigin? events = null);
     /// <summary>Adds <paramref name="marker"/> as the latest version only if row <paramref name="rowId"/> is still the latest.</summary>
-    Task<DeleteOutcome?> AddDeleteMarkerIfLatestAsync(long bucketId, string key, long rowId, ObjectRecord marker, CancellationToken ct);
+    Task<DeleteOutcome?> AddDeleteMarkerIfLatestAsync(long bucketId, string key, long rowId, ObjectRecord marker, CancellationToken ct,
+        EventOrigin? events = null);
     /// <summary>Changes the storage class of row <paramref name="rowId"/> if it still exists.</summary>
     Task<bool> SetStorageClassAsync(long rowId, string storageClass, CancellationToken ct);
+
+    // Event notifications
+    /// <summary>Stores (or with null removes) the bucket's notification configuration and queues its test events, in one transaction.</summary>
+    Task SetNotificationConfigurationAsync(long bucketId, string? value, IReadOnlyList<OutboxEvent> testEvents, CancellationToken ct);
+    Task<IReadOnlyList<NotifyTarget>> ListNotifyTargetsAsync(CancellationToken ct);
+    /// <summary>Creates the target, or replaces the settings of the target with its ARN.</summary>
+    Task PutNotifyTargetAsync(NotifyTarget target, CancellationToken ct);
+    /// <summary>Removes the target and the events queued for it; returns how many events went with it, or null when there is no such target.</summary>
+    Task<int?> DeleteNotifyTargetAsync(string arn, CancellationToken ct);
+    /// <summary>Per target: how many events wait, and since when.</summary>
+    Task<IReadOnlyList<Sql.EventQueueStats>> GetEventQueueStatsAsync(CancellationToken ct);
+    /// <summary>The oldest events queued for <paramref name="target"/>, in the order they were queued.</summary>
+    Task<IReadOnlyList<Sql.QueuedEvent>> PeekEventsAsync(string target, int limit, CancellationToken ct);
+    /// <summary>Removes delivered events.</summary>
+    Task DeleteEventsAsync(IReadOnlyList<long> ids, CancellationToken ct);
+    /// <summary>Raised when a committed write queued events.</summary>
+    Sql.OutboxSignal EventsQueued { get; }
 
     // Housekeeping
     /// <summary>Deletes STS sessions that expired before <paramref name="before"/>; returns how many.</summary>

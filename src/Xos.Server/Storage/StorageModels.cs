@@ -17,7 +17,8 @@ public sealed record BucketRecord(
     string? Ownership = null,
     string? PublicAccessBlock = null,
     string? AccountPublicAccessBlock = null,
-    string? Logging = null)
+    string? Logging = null,
+    string? Notification = null)
 {
     /// <summary>Whether writes create new versions ("Enabled"), overwrite the "null" version ("Suspended" or never configured).</summary>
     public bool VersioningEnabled => Versioning == "Enabled";

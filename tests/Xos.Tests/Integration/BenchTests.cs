@@ -63,6 +63,23 @@ public sealed class BenchTests
         Assert.Equal(6, page.Split("<svg ").Length - 1);
     }
 
+    /// <summary>`xos bench` notify-4k: PUTs with notifications off and on in the same run, and the webhook's delivery rate.</summary>
+    [Fact]
+    public async Task TheNotifyWorkloadComparesWritesWithAndWithoutEventsAndCountsTheirDelivery()
+    {
+        await using var server = await XosProcess.StartAsync();
+        var (exitCode, stdout, stderr) = await XosAdmin.RunXosAsync(["bench", "--endpoint", server.Endpoint, "--workloads", "notify-4k",
+            "--duration", "1.5", "--concurrency", "2"]);
+        Assert.True(exitCode == 0, stdout + stderr);
+        Assert.Matches(@"(?m)^notify-4k-off\s+[1-9]\d*", stdout);
+        Assert.Matches(@"(?m)^notify-4k-on\s+[1-9]\d*", stdout);
+        var line = System.Text.RegularExpressions.Regex.Match(stdout, @"the webhook received (\d+) of (\d+) events");
+        Assert.True(line.Success, stdout);
+        Assert.Equal(line.Groups[2].Value, line.Groups[1].Value); // every event of the run arrived
+        // The bench leaves no target behind.
+        Assert.DoesNotContain("arn:xos:sqs::bench", await XosAdmin.RunAsync(server, "notify", "list"));
+    }
+
     /// <summary>`xos bench cipher`: both algorithms seal and open the chunk format, and their speed is printed.</summary>
     [Fact]
     public async Task TheCipherBenchMeasuresBothAlgorithms()

@@ -27,7 +27,8 @@ public sealed partial class SqlMetadataStore
         return changed == 1;
     }, ct);
 
-    public Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, Func<ObjectRecord, bool>? mayDelete, CancellationToken ct) => WriteAsync<DeleteOutcome?>(async (db, tx) =>
+    public Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, Func<ObjectRecord, bool>? mayDelete, CancellationToken ct,
+        Notifications.EventOrigin? events = null) => WriteWithEventsAsync<DeleteOutcome?>(events, async (db, tx) =>
     {
         var keyBytes = KeyRange.Bytes(key);
         await LockKeyAsync(db, tx, bucketId, key, ct);
@@ -43,14 +44,19 @@ public sealed partial class SqlMetadataStore
         if (existing.IsLatest)
             await ExecAsync(db, tx, PromoteNewestSql, ct,
                 ("@b", bucketId), ("@key", keyBytes));
+        if (events is not null)
+            await AddEventsAsync(db, tx, Events(events, Notifications.EventTypes.Removal(events.Action, marker: false), key, null, existing.VersionId), ct);
         return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), existing.VersionId, existing.IsDeleteMarker);
     }, ct);
 
-    public Task<DeleteOutcome?> AddDeleteMarkerIfLatestAsync(long bucketId, string key, long rowId, ObjectRecord marker, CancellationToken ct) => WriteAsync<DeleteOutcome?>(async (db, tx) =>
+    public Task<DeleteOutcome?> AddDeleteMarkerIfLatestAsync(long bucketId, string key, long rowId, ObjectRecord marker, CancellationToken ct,
+        Notifications.EventOrigin? events = null) => WriteWithEventsAsync<DeleteOutcome?>(events, async (db, tx) =>
     {
         await LockKeyAsync(db, tx, bucketId, key, ct);
         if (await ScalarAsync(db, tx, "SELECT 1 FROM objects WHERE id = @id AND is_latest = 1 AND delete_marker = 0", ct, ("@id", rowId)) is null) return null;
-        var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucketId, Key = key, IsDeleteMarker = true }, null, lockKey: false, ct);
+        var record = marker with { BucketId = bucketId, Key = key, IsDeleteMarker = true };
+        var displaced = await ReplaceObjectAsync(db, tx, record, null, lockKey: false, ct,
+            Events(events, Notifications.EventTypes.Removal(events?.Action ?? "", marker: true), key, record, null));
         return new DeleteOutcome(new WriteOutcome(displaced), marker.VersionId, true);
     }, ct);
 

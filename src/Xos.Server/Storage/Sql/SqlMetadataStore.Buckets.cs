@@ -27,7 +27,7 @@ public sealed partial class SqlMetadataStore
     private const int BucketSettingColumnCount = 2;
 
     /// <summary>The bucket settings read into every <see cref="BucketRecord"/> (and so cached with it).</summary>
-    private static readonly string[] RecordSettings = ["encryption", "policy", "object-lock", "lifecycle", "ownership", "public-access-block", "logging"];
+    private static readonly string[] RecordSettings = ["encryption", "policy", "object-lock", "lifecycle", "ownership", "public-access-block", "logging", "notification"];
 
     /// <summary>A write that changes what a <see cref="BucketRecord"/> holds: gateways that cache buckets are told.</summary>
     private Task<T> WriteBucketAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct,
@@ -48,7 +48,7 @@ public sealed partial class SqlMetadataStore
         var bucket = ReadBucket(r) with { AccountPublicAccessBlock = NullableString(r, 8) };
         // SQLite folds no rows into "{}", PostgreSQL into NULL: most buckets have none of these settings.
         if (r.IsDBNull(7) || r.GetString(7) is "{}") return bucket;
-        string? encryption = null, policy = null, objectLock = null, lifecycle = null, ownership = null, publicAccessBlock = null, logging = null;
+        string? encryption = null, policy = null, objectLock = null, lifecycle = null, ownership = null, publicAccessBlock = null, logging = null, notification = null;
         using var settings = JsonDocument.Parse(r.GetString(7));
         foreach (var setting in settings.RootElement.EnumerateObject())
         {
@@ -62,12 +62,13 @@ public sealed partial class SqlMetadataStore
                 case "ownership": ownership = value; break;
                 case "public-access-block": publicAccessBlock = value; break;
                 case "logging": logging = value; break;
+                case "notification": notification = value; break;
             }
         }
         return bucket with
         {
             DefaultEncryption = encryption, Policy = policy, ObjectLock = objectLock, Lifecycle = lifecycle, Ownership = ownership,
-            PublicAccessBlock = publicAccessBlock, Logging = logging,
+            PublicAccessBlock = publicAccessBlock, Logging = logging, Notification = notification,
         };
     }
 
@@ -206,17 +207,31 @@ public sealed partial class SqlMetadataStore
         return true;
     }, ct);
 
-    public Task<bool> SetObjectAclAsync(long bucketId, string key, string? versionId, string? acl, CancellationToken ct) =>
-        SetObjectColumnAsync("acl", bucketId, key, versionId, acl, ct);
+    public Task<bool> SetObjectAclAsync(long bucketId, string key, string? versionId, string? acl, CancellationToken ct,
+        Notifications.EventOrigin? events = null) =>
+        SetObjectColumnAsync("acl", bucketId, key, versionId, acl, events, ct);
 
-    public Task<bool> SetObjectTagsAsync(long bucketId, string key, string? versionId, string? tags, CancellationToken ct) =>
-        SetObjectColumnAsync("tags", bucketId, key, versionId, tags, ct);
+    public Task<bool> SetObjectTagsAsync(long bucketId, string key, string? versionId, string? tags, CancellationToken ct,
+        Notifications.EventOrigin? events = null) =>
+        SetObjectColumnAsync("tags", bucketId, key, versionId, tags, events, ct);
 
-    private Task<bool> SetObjectColumnAsync(string column, long bucketId, string key, string? versionId, string? value, CancellationToken ct) =>
-        WriteAsync<bool>(async (db, tx) =>
+    private Task<bool> SetObjectColumnAsync(string column, long bucketId, string key, string? versionId, string? value,
+        Notifications.EventOrigin? origin, CancellationToken ct) =>
+        WriteWithEventsAsync<bool>(origin, async (db, tx) =>
     {
-        return await ExecAsync(db, tx,
-            $"UPDATE objects SET {column} = @value WHERE bucket_id = @b AND key = @key AND {(versionId is null ? "is_latest = 1" : "version_id = @v")} AND delete_marker = 0",
-            ct, ("@value", value), ("@b", bucketId), ("@key", KeyRange.Bytes(key)), ("@v", versionId)) == 1;
+        string? changedVersion = null, etag = null;
+        long size = 0;
+        await using (var cmd = Command(db, tx,
+            $"UPDATE objects SET {column} = @value WHERE bucket_id = @b AND key = @key AND {(versionId is null ? "is_latest = 1" : "version_id = @v")} AND delete_marker = 0 " +
+            "RETURNING version_id, etag, size",
+            ("@value", value), ("@b", bucketId), ("@key", KeyRange.Bytes(key)), ("@v", versionId)))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            if (!await r.ReadAsync(ct)) return false;
+            (changedVersion, etag, size) = (r.GetString(0), r.GetString(1), r.GetInt64(2));
+        }
+        if (origin is not null)
+            await AddEventsAsync(db, tx, origin.Render(origin.Action, key, size, etag, changedVersion, DateTimeOffset.UtcNow), ct);
+        return true;
     }, ct);
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Xos.Server.Notifications;
 using Xos.Server.Protocol;
 
 namespace Xos.Server.Storage.Sql;
@@ -106,11 +107,13 @@ public sealed partial class SqlMetadataStore
         return await WithSegmentsAsync(db, tx, objectId, obj, ct);
     }
 
-    public Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct) => WriteAsync<WriteOutcome>(async (db, tx) =>
+    public Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct, EventOrigin? events = null) =>
+        WriteWithEventsAsync<WriteOutcome>(events, async (db, tx) =>
     {
         try
         {
-            return new WriteOutcome(await ReplaceObjectAsync(db, tx, obj, condition, lockKey: true, ct));
+            return new WriteOutcome(await ReplaceObjectAsync(db, tx, obj, condition, lockKey: true, ct,
+                events is null ? null : Events(events, events.Action, obj.Key, obj, null)));
         }
         catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
@@ -150,8 +153,9 @@ public sealed partial class SqlMetadataStore
     /// the key's write lock; a <paramref name="condition"/> is checked against the version current under that lock.
     /// All of it is one <see cref="SqlBatch"/>: on PostgreSQL a PUT's metadata is one round trip and its COMMIT.
     /// </summary>
+    /// <remarks><paramref name="events"/>, the events the change causes, go into the outbox in the same batch.</remarks>
     private async Task<List<string>> ReplaceObjectAsync(DbConnection db, DbTransaction tx, ObjectRecord obj, WriteCondition? condition,
-        bool lockKey, CancellationToken ct)
+        bool lockKey, CancellationToken ct, IReadOnlyList<OutboxEvent>? events = null)
     {
         var key = KeyRange.Bytes(obj.Key);
         (string, object?) b = ("@b", obj.BucketId), k = ("@key", key), v = ("@v", obj.VersionId);
@@ -174,6 +178,7 @@ public sealed partial class SqlMetadataStore
             for (var i = 0; i < segments.Count; i++)
                 batch.Add(InsertSegmentSql, ("@seq", i), ("@blob", segments[i].BlobId), ("@size", segments[i].Size),
                     ("@part", segments[i].PartNumber), ("@sum", segments[i].Checksum), b, k, v);
+        AddEvents(batch, events);
         var displaced = new List<string>();
         await batch.RunAsync(_db, db, tx, async (i, r) =>
         {
@@ -185,13 +190,16 @@ public sealed partial class SqlMetadataStore
         return displaced;
     }
 
-    public Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct) => WriteAsync<DeleteOutcome>(async (db, tx) =>
+    public Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct, EventOrigin? events = null) =>
+        WriteWithEventsAsync<DeleteOutcome>(events, async (db, tx) =>
     {
         if (bucket.VersioningConfigured)
         {
             try
             {
-                var displaced = await ReplaceObjectAsync(db, tx, marker with { BucketId = bucket.Id, Key = key, IsDeleteMarker = true }, null, lockKey: true, ct);
+                var record = marker with { BucketId = bucket.Id, Key = key, IsDeleteMarker = true };
+                var displaced = await ReplaceObjectAsync(db, tx, record, null, lockKey: true, ct,
+                    events is null ? null : Events(events, EventTypes.Removal(events.Action, marker: true), key, record, null));
                 return new DeleteOutcome(new WriteOutcome(displaced), marker.VersionId, true);
             }
             catch (DbException e) when (_db.IsForeignKeyViolation(e))
@@ -204,10 +212,12 @@ public sealed partial class SqlMetadataStore
         if (existing is null) return new DeleteOutcome(WriteOutcome.Nothing, null, false);
         await ExecAsync(db, tx, "DELETE FROM objects WHERE bucket_id = @b AND key = @key AND version_id = 'null'", ct,
             ("@b", bucket.Id), ("@key", KeyRange.Bytes(key)));
+        if (events is not null) await AddEventsAsync(db, tx, Events(events, EventTypes.Removal(events.Action, marker: false), key, null, null), ct);
         return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), null, false);
     }, ct);
 
-    public Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, Action<ObjectRecord>? guard, CancellationToken ct) => WriteAsync<DeleteOutcome?>(async (db, tx) =>
+    public Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, Action<ObjectRecord>? guard, CancellationToken ct,
+        EventOrigin? events = null) => WriteWithEventsAsync<DeleteOutcome?>(events, async (db, tx) =>
     {
         var keyBytes = KeyRange.Bytes(key);
         await LockKeyAsync(db, tx, bucketId, key, ct);
@@ -220,6 +230,7 @@ public sealed partial class SqlMetadataStore
             await ExecAsync(db, tx,
                 PromoteNewestSql, ct,
                 ("@b", bucketId), ("@key", keyBytes));
+        if (events is not null) await AddEventsAsync(db, tx, Events(events, EventTypes.Removal(events.Action, marker: false), key, null, existing.VersionId), ct);
         return new DeleteOutcome(new WriteOutcome(existing.BlobIds.ToList()), existing.VersionId, existing.IsDeleteMarker);
     }, ct);
 

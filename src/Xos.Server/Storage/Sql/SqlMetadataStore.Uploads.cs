@@ -94,8 +94,8 @@ public sealed partial class SqlMetadataStore
     }
 
     public Task<(ObjectRecord Object, WriteOutcome Outcome)> CompleteUploadAsync(UploadRecord upload,
-        Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, WriteCondition? condition, CancellationToken ct) =>
-        WriteAsync<(ObjectRecord Object, WriteOutcome Outcome)>(async (db, tx) =>
+        Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, WriteCondition? condition, CancellationToken ct, Notifications.EventOrigin? events = null) =>
+        WriteWithEventsAsync<(ObjectRecord Object, WriteOutcome Outcome)>(events, async (db, tx) =>
     {
         await LockUploadAsync(db, tx, upload.Id, ct);
         await LockKeyAsync(db, tx, upload.BucketId, upload.Key, ct);
@@ -106,7 +106,7 @@ public sealed partial class SqlMetadataStore
         List<string> displaced;
         try
         {
-            displaced = await ReplaceObjectAsync(db, tx, obj, condition, lockKey: false, ct);
+            displaced = await ReplaceObjectAsync(db, tx, obj, condition, lockKey: false, ct, Events(events, events?.Action ?? "", obj.Key, obj, null));
         }
         catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {

@@ -9,7 +9,7 @@ namespace Xos.Server.Storage.Sqlite;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int Version = 5;
+    public const int Version = 6;
 
     public static SqlSchema Current => new(Version, Create, Migrations);
 
@@ -96,6 +96,20 @@ internal static class SqliteSchema
             holder TEXT NOT NULL,
             expires INTEGER NOT NULL);
 
+        CREATE TABLE IF NOT EXISTS notify_targets (
+            arn TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            created INTEGER NOT NULL);
+
+        CREATE TABLE IF NOT EXISTS events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            target TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            payload TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS events_target ON events(target, id);
+
         CREATE TABLE IF NOT EXISTS objects (
             id INTEGER PRIMARY KEY,
             bucket_id INTEGER NOT NULL REFERENCES buckets(id),
@@ -173,7 +187,7 @@ internal static class SqliteSchema
 
     /// <summary>
     /// Statements that bring a database of the version before each entry's to that version. Versions that only add
-    /// tables (5: console_sessions) need none: <see cref="Create"/> runs after them and creates what is missing.
+    /// tables (5: console_sessions; 6: notify_targets, events) need none: <see cref="Create"/> runs after them and creates what is missing.
     /// </summary>
     public static readonly (int Version, string Sql)[] Migrations =
     [

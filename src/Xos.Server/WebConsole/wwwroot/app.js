@@ -7,6 +7,7 @@ import { objectsPage } from './objects.js';
 import { objectPage } from './object.js';
 import { settingsPage } from './settings.js';
 import { overviewPage, usersPage, rolesPage } from './admin.js';
+import { notifyTargetsPage } from './notifications.js';
 
 const main = document.getElementById('main');
 let endedMessage = null;
@@ -67,6 +68,7 @@ async function render() {
         if (!session.admin) throw Object.assign(new Error('Only root administers users, keys and roles.'), { code: 'AccessDenied' });
         if (parts[1] === 'users') await usersPage(page);
         else if (parts[1] === 'roles') await rolesPage(page);
+        else if (parts[1] === 'notify') await notifyTargetsPage(page);
         else await overviewPage(page);
         break;
       default:

@@ -4,6 +4,7 @@
 import { s3, s3xml, bucketPath, child, children, text, xml, crc32Base64 } from './api.js';
 import { h, fill, field, input, select, showError, clearError, confirmAction, toast } from './ui.js';
 import { breadcrumbs } from './objects.js';
+import { notificationsSection } from './notifications.js';
 
 const lines = (s) => s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
 const parseXml = (s) => {
@@ -16,7 +17,7 @@ const missing = (codes) => (err) => { if (codes.includes(err.code)) return null;
 export async function settingsPage(page, bucket) {
   const path = bucketPath(bucket);
   fill(page, breadcrumbs(bucket, '', 'Settings'), h('h1', {}, `Settings of ${bucket}`));
-  const sections = [versioning(path), encryption(path), cors(path), lifecycle(path), policy(path, bucket)];
+  const sections = [versioning(path), encryption(path), cors(path), lifecycle(path), policy(path, bucket), notificationsSection(path)];
   page.append(...sections.map((s) => s.el));
   await Promise.all(sections.map((s) => s.load().catch((err) => showError(s.el, err))));
 }

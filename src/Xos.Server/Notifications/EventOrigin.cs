@@ -1,0 +1,132 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Xos.Server.Storage;
+
+namespace Xos.Server.Notifications;
+
+/// <summary>An event waiting in the outbox for one target: the target's ARN and the message (the Records JSON).</summary>
+public sealed record OutboxEvent(string Target, string Payload);
+
+/// <summary>
+/// Who and what is changing objects in a bucket that has notification rules: handed to the metadata store with the
+/// change, so that the store writes the events the rules ask for in the same transaction as the change itself.
+/// </summary>
+/// <param name="Action">
+/// The event a write causes ("ObjectCreated:Put"), or for deletions the family ("ObjectRemoved", "LifecycleExpiration")
+/// that the store completes with ":Delete" or ":DeleteMarkerCreated" once it knows which happened.
+/// </param>
+public sealed record EventOrigin(BucketRecord Bucket, NotificationConfiguration Rules, string Action, string PrincipalId, string SourceIp,
+    string RequestId, string Region)
+{
+    /// <summary>
+    /// The sequencer is written into the message when it is sent, from the outbox row's id: ids grow in the order the
+    /// key lock lets the writes of one key commit, so they order the events of a key as S3's sequencer does.
+    /// </summary>
+    public const string SequencerSlot = "\"sequencer\":\"\"";
+
+    /// <summary>The events the rules ask for when <paramref name="eventName"/> happens to <paramref name="key"/>; none usually.</summary>
+    public List<OutboxEvent>? Render(string eventName, string key, long size, string? eTag, string? versionId, DateTimeOffset time)
+    {
+        List<OutboxEvent>? events = null;
+        foreach (var rule in Rules.Rules)
+        {
+            if (!rule.Matches(eventName, key)) continue;
+            (events ??= []).Add(new OutboxEvent(rule.Arn, Message(rule.Id, eventName, key, size, eTag, versionId, time)));
+        }
+        return events;
+    }
+
+    private string Message(string configurationId, string eventName, string key, long size, string? eTag, string? versionId, DateTimeOffset time)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("Records");
+            w.WriteStartObject();
+            w.WriteString("eventVersion", "2.1");
+            w.WriteString("eventSource", "aws:s3");
+            w.WriteString("awsRegion", Region);
+            w.WriteString("eventTime", Protocol.S3Xml.Timestamp(time));
+            w.WriteString("eventName", eventName);
+            w.WriteStartObject("userIdentity");
+            w.WriteString("principalId", PrincipalId);
+            w.WriteEndObject();
+            w.WriteStartObject("requestParameters");
+            w.WriteString("sourceIPAddress", SourceIp);
+            w.WriteEndObject();
+            w.WriteStartObject("responseElements");
+            w.WriteString("x-amz-request-id", RequestId);
+            w.WriteString("x-amz-id-2", RequestId);
+            w.WriteEndObject();
+            w.WriteStartObject("s3");
+            w.WriteString("s3SchemaVersion", "1.0");
+            w.WriteString("configurationId", configurationId);
+            w.WriteStartObject("bucket");
+            w.WriteString("name", Bucket.Name);
+            w.WriteStartObject("ownerIdentity");
+            w.WriteString("principalId", Bucket.OwnerId);
+            w.WriteEndObject();
+            w.WriteString("arn", "arn:aws:s3:::" + Bucket.Name);
+            w.WriteEndObject();
+            w.WriteStartObject("object");
+            w.WriteString("key", EncodeKey(key));
+            if (eTag is not null)
+            {
+                w.WriteNumber("size", size);
+                w.WriteString("eTag", eTag);
+            }
+            if (versionId is not null && versionId != "null") w.WriteString("versionId", versionId);
+            w.WriteString("sequencer", "");
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>The message as sent: <see cref="SequencerSlot"/> filled with the outbox id, 16 upper-case hex digits.</summary>
+    public static string WithSequencer(string payload, long id)
+    {
+        var at = payload.IndexOf(SequencerSlot, StringComparison.Ordinal);
+        return at < 0 ? payload : payload[..at] + "\"sequencer\":\"" + id.ToString("X16") + "\"" + payload[(at + SequencerSlot.Length)..];
+    }
+
+    /// <summary>
+    /// The key as S3 writes it in event messages: URL-encoded as an HTML form encodes it (a space is '+'), except '/'.
+    /// Unreserved characters (letters, digits, '-', '_', '.', '*') stay; every other UTF-8 byte is %XX.
+    /// </summary>
+    public static string EncodeKey(string key)
+    {
+        var sb = new StringBuilder(key.Length + 8);
+        foreach (var b in Encoding.UTF8.GetBytes(key))
+        {
+            var c = (char)b;
+            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '*' or '/') sb.Append(c);
+            else if (c == ' ') sb.Append('+');
+            else sb.Append('%').Append(b.ToString("X2"));
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The s3:TestEvent S3 sends to each destination when a configuration is saved.</summary>
+    public static string TestEvent(string bucket, string requestId, DateTimeOffset time)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("Service", "Amazon S3");
+            w.WriteString("Event", "s3:TestEvent");
+            w.WriteString("Time", Protocol.S3Xml.Timestamp(time));
+            w.WriteString("Bucket", bucket);
+            w.WriteString("RequestId", requestId);
+            w.WriteString("HostId", requestId);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}

@@ -1,0 +1,26 @@
+namespace Xos.Server.Notifications.Targets;
+
+/// <summary>
+/// Sends events to one target. <see cref="SendAsync"/> returns only once the target acknowledged the event (an HTTP 2xx,
+/// a Redis reply, a JetStream ack or a NATS round trip, an AMQP publisher confirm) and throws otherwise; the event then
+/// stays in the outbox and is tried again.
+/// </summary>
+public interface IEventSender : IAsyncDisposable
+{
+    /// <param name="message">The event's JSON.</param>
+    /// <param name="id">The outbox id (the sequencer): a receiver may drop an id it has seen, since delivery is at least once.</param>
+    Task SendAsync(string message, long id, CancellationToken ct);
+}
+
+/// <summary>The sender of each kind of target.</summary>
+public static class EventSenders
+{
+    public static IEventSender Create(NotifyTarget target) => target.Kind switch
+    {
+        "webhook" => new WebhookSender(target),
+        "redis" => new RedisSender(target),
+        "nats" => new NatsSender(target),
+        "amqp" => new AmqpSender(target),
+        _ => throw new ArgumentException($"unknown target kind {target.Kind}"),
+    };
+}

@@ -1,0 +1,66 @@
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace Xos.Server.Notifications.Targets;
+
+/// <summary>
+/// A webhook: an HTTP POST of the event JSON to the endpoint, acknowledged by any 2xx answer. Optional settings: token
+/// (sent as "Authorization: Bearer TOKEN"), secret (an "X-Xos-Signature: sha256=HEX" header, the HMAC-SHA256 of the
+/// body under the secret), ca-file (a PEM certificate the endpoint's TLS certificate must chain to, instead of the
+/// system's roots) and timeout (seconds).
+/// </summary>
+public sealed class WebhookSender : IEventSender
+{
+    public const string SignatureHeader = "X-Xos-Signature";
+    public const string EventIdHeader = "X-Xos-Event-Id";
+
+    private readonly HttpClient _http;
+    private readonly Uri _endpoint;
+    private readonly string? _token;
+    private readonly byte[]? _secret;
+
+    public WebhookSender(NotifyTarget target)
+    {
+        _endpoint = new Uri(target.Setting("endpoint")!);
+        _token = target.Setting("token");
+        _secret = target.Setting("secret") is { } s ? Encoding.UTF8.GetBytes(s) : null;
+        var handler = new SocketsHttpHandler { ConnectTimeout = target.Timeout, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        if (target.Setting("ca-file") is { } caFile)
+        {
+            var ca = X509Certificate2.CreateFromPemFile(caFile);
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                if (certificate is null) return false;
+                if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(new X509Certificate2(certificate));
+            };
+        }
+        _http = new HttpClient(handler) { Timeout = target.Timeout };
+    }
+
+    public async Task SendAsync(string message, long id, CancellationToken ct)
+    {
+        var body = Encoding.UTF8.GetBytes(message);
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation(EventIdHeader, id.ToString("X16"));
+        if (_token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        if (_secret is not null) request.Headers.TryAddWithoutValidation(SignatureHeader, "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(_secret, body)));
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"the webhook answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
