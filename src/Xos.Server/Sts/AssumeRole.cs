@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Xos.Server.Auth.Policies;
 using Xos.Server.Hosting;
+using Xos.Server.Iam;
 using Xos.Server.Protocol;
 using static Xos.Server.Sts.StsEndpoint;
 
@@ -13,7 +14,7 @@ namespace Xos.Server.Sts;
 /// </summary>
 public static partial class AssumeRole
 {
-    [GeneratedRegex(@"^arn:aws:iam::(\d*:)?role/([A-Za-z0-9+=,.@_-]{1,64})$")]
+    [GeneratedRegex(@"^arn:aws:iam::([0-9a-zA-Z]*:)?role/(?:[\u0021-\u007E]*/)?([A-Za-z0-9+=,.@_-]{1,64})$")]
     private static partial Regex RoleArn();
 
     [GeneratedRegex(@"^[\w+=,.@-]{2,64}$")]
@@ -53,9 +54,24 @@ public static partial class AssumeRole
         }
 
         var roleName = match.Groups[2].Value;
-        var role = await ctx.Store.GetRoleAsync(roleName, ct);
-        var trusted = role is not null && (caller.DisplayName == RootCredentials.DisplayName || role.TrustedUsers.Contains(caller.DisplayName));
-        if (!trusted) throw S3Errors.AccessDenied($"User: {caller.DisplayName} is not authorized to perform: sts:AssumeRole on resource: {arn}");
+        var account = match.Groups[1].Value.TrimEnd(':');
+        var iamRole = account.Length == 0 ? null : await ctx.Store.GetIamRoleAsync(account, roleName, ct);
+        bool trusted;
+        if (iamRole is not null)
+        {
+            trusted = RoleTrust.Allows(ctx.Authorizer, caller, iamRole);
+            roleName = iamRole.Name;
+            if (duration > iamRole.MaxSessionSeconds)
+                throw Validation($"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
+        }
+        else
+        {
+            // XOS's own roles (xos admin role): trusted users by name; the server's root may assume any.
+            var role = await ctx.Store.GetRoleAsync(roleName, ct);
+            trusted = role is not null && caller.IamUser is null
+                      && (caller.DisplayName == RootCredentials.DisplayName || role.TrustedUsers.Contains(caller.DisplayName));
+        }
+        if (!trusted) throw S3Errors.AccessDenied($"User: {caller.Arn} is not authorized to perform: sts:AssumeRole on resource: {arn}");
 
         var (accessKey, secretKey, token, tokenHash) = NewCredentials();
         var expires = DateTimeOffset.UtcNow.AddSeconds(duration);

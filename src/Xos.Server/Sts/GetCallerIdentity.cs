@@ -19,6 +19,11 @@ public static class GetCallerIdentity
             arn = AssumeRole.AssumedRoleArn(session.RoleName, session.SessionName);
             userId = AssumeRole.AssumedRoleId(session.RoleName, session.SessionName);
         }
+        else if (caller.IamUser is { } user)
+        {
+            arn = caller.Arn;
+            userId = user.Id;
+        }
         else
         {
             arn = caller.DisplayName == RootCredentials.DisplayName
