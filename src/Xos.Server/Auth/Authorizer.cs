@@ -204,6 +204,7 @@ public sealed class Authorizer
     {
         null => new PolicyCaller(true, null, null),
         { IamUser: not null } => new PolicyCaller(false, null, caller.OwnerId, Arn: caller.Arn),
+        { Session.RoleArn: { } roleArn } => new PolicyCaller(false, null, caller.OwnerId, Arn: caller.Arn, RoleArn: roleArn),
         _ => new PolicyCaller(false, caller.DisplayName, caller.OwnerId, Arn: caller.Arn),
     };
 

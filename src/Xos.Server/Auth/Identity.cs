@@ -7,8 +7,10 @@ namespace Xos.Server.Auth;
 public sealed record Identity(string AccessKey, string OwnerId, string DisplayName, string? SessionToken = null, SessionGrant? Session = null,
     IamPrincipal? IamUser = null)
 {
-    /// <summary>The caller's ARN: an IAM user's, or the account root's.</summary>
-    public string Arn => IamUser?.Arn(OwnerId) ?? $"arn:aws:iam::{OwnerId}:root";
+    /// <summary>The caller's ARN: an IAM user's, a session's of a role made with the IAM API, or the account root's.</summary>
+    public string Arn => IamUser?.Arn(OwnerId)
+                         ?? (Session is { RoleArn: not null } s ? $"arn:aws:sts::{OwnerId}:assumed-role/{s.RoleName}/{s.SessionName}" : null)
+                         ?? $"arn:aws:iam::{OwnerId}:root";
 }
 
 /// <summary>
@@ -24,9 +26,12 @@ public sealed record IamPrincipal(string Id, string Name, string Path, IReadOnly
 /// What an STS session may do: both the role's policy and the optional session policy must allow it. Sessions of
 /// GetSessionToken have no role (an empty name) and no policy: they act as their user.
 /// </summary>
-/// <remarks>A role made with the IAM API has no single policy: its inline and attached policies (<paramref name="RolePolicies"/>) must allow.</remarks>
+/// <remarks>
+/// A role made with the IAM API (<paramref name="RoleArn"/>, <paramref name="RoleId"/>) has no single policy: its inline and
+/// attached policies (<paramref name="RolePolicies"/>) must allow, and its sessions act in the role's account.
+/// </remarks>
 public sealed record SessionGrant(string RoleName, string SessionName, string? RolePolicy, string? SessionPolicy, DateTimeOffset Expires,
-    IReadOnlyList<string>? RolePolicies = null)
+    IReadOnlyList<string>? RolePolicies = null, string? RoleArn = null, string? RoleId = null)
 {
     public bool IsRoleSession => RoleName.Length > 0;
 }

@@ -25,9 +25,9 @@ public static class IamAccessKeys
         var (userId, userName) = await OwnerAsync(c);
         var accessKey = RootCredentials.NewAccessKey();
         var secretKey = RootCredentials.NewSecretKey();
-        if (await c.Store.CreateIamAccessKeyAsync(c.Account, userId, accessKey, secretKey, PerUser, c.Ct) == IamWrite.Limit)
-            throw IamErrors.LimitExceeded($"Cannot exceed quota for AccessKeysPerUser: {PerUser}");
         var created = IamUsers.Now();
+        if (await c.Store.CreateIamAccessKeyAsync(c.Account, userId, accessKey, secretKey, created, PerUser, c.Ct) == IamWrite.Limit)
+            throw IamErrors.LimitExceeded($"Cannot exceed quota for AccessKeysPerUser: {PerUser}");
         await c.RespondAsync(w =>
         {
             w.WriteStartElement("AccessKey");

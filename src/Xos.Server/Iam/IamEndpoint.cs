@@ -81,6 +81,14 @@ public static class IamEndpoint
         ["TagRole"] = new(IamRoles.TagAsync, IamTarget.Role),
         ["UntagRole"] = new(IamRoles.UntagAsync, IamTarget.Role),
         ["ListRoleTags"] = new(IamRoles.ListTagsAsync, IamTarget.Role),
+        ["CreateOpenIDConnectProvider"] = new(IamOidcProviders.CreateAsync, IamTarget.Account),
+        ["GetOpenIDConnectProvider"] = new(IamOidcProviders.GetAsync, IamTarget.OidcProvider),
+        ["ListOpenIDConnectProviders"] = new(IamOidcProviders.ListAsync, IamTarget.Account),
+        ["DeleteOpenIDConnectProvider"] = new(IamOidcProviders.DeleteAsync, IamTarget.OidcProvider),
+        ["AddClientIDToOpenIDConnectProvider"] = new(IamOidcProviders.AddClientIdAsync, IamTarget.OidcProvider),
+        ["RemoveClientIDFromOpenIDConnectProvider"] = new(IamOidcProviders.RemoveClientIdAsync, IamTarget.OidcProvider),
+        ["UpdateOpenIDConnectProviderThumbprint"] = new(IamOidcProviders.UpdateThumbprintsAsync, IamTarget.OidcProvider),
+        ["GetAccountSummary"] = new(IamAccountSummary.GetAsync, IamTarget.Account),
     };
 
     /// <summary>Whether a form POSTed to the endpoint is an IAM request (IAM's API version, or an action only IAM has).</summary>
@@ -129,7 +137,7 @@ public static class IamEndpoint
 }
 
 /// <summary>What an action names, for its resource ARN.</summary>
-public enum IamTarget { Account, User, UserOrSelf, Group, Role, Policy }
+public enum IamTarget { Account, User, UserOrSelf, Group, Role, Policy, OidcProvider }
 
 /// <summary>One IAM request: the caller, its account, the form's parameters and the answer's writer.</summary>
 public sealed class IamCall(S3Request req, ServerContext ctx, Dictionary<string, string> form, Identity caller, string action, CancellationToken ct)

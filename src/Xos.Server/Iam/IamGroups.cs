@@ -15,8 +15,11 @@ public static class IamGroups
     {
         var name = IamRules.Name(c, "GroupName", MaxNameLength);
         var group = new IamEntity(IamRules.NewId("AGPA"), c.Account, name, IamRules.Path(c), IamUsers.Now());
-        if (await c.Store.CreateEntityAsync(IamKind.Group, group, c.Ct) == IamWrite.Exists)
-            throw IamErrors.Exists($"Group with name {name} already exists.");
+        switch (await c.Store.CreateEntityAsync(IamKind.Group, group, IamQuotas.Groups, c.Ct))
+        {
+            case IamWrite.Exists: throw IamErrors.Exists($"Group with name {name} already exists.");
+            case IamWrite.Limit: throw IamErrors.LimitExceeded($"Cannot exceed quota for GroupsQuota: {IamQuotas.Groups}");
+        }
         await c.RespondElementAsync("Group", w => w.Group(group));
     }
 

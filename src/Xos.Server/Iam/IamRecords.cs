@@ -19,6 +19,10 @@ public sealed record ManagedPolicy(string Arn, string Id, string AccountId, stri
 
 public sealed record PolicyVersion(int Version, string Document, DateTimeOffset Created, bool IsDefault);
 
+/// <summary>An OpenID Connect identity provider registered in an account (kept for IAM's API; XOS does not verify web identities).</summary>
+public sealed record OidcProvider(string Arn, string AccountId, string Url, IReadOnlyList<string> ClientIds, IReadOnlyList<string> Thumbprints,
+    DateTimeOffset Created);
+
 /// <summary>How a conditional IAM write ended.</summary>
 public enum IamWrite { Done, NotFound, Exists, Conflict, Limit }
 
@@ -26,7 +30,10 @@ public enum IamWrite { Done, NotFound, Exists, Conflict, Limit }
 public interface IIamStore
 {
     // Users and groups (kind User or Group)
-    Task<IamWrite> CreateEntityAsync(IamKind kind, IamEntity entity, CancellationToken ct);
+    /// <summary>Creates the user or group; Exists when the name is taken, Limit when the account has <paramref name="limit"/> already.</summary>
+    Task<IamWrite> CreateEntityAsync(IamKind kind, IamEntity entity, int limit, CancellationToken ct);
+    /// <summary>How many users, groups, roles, customer managed policies, OpenID Connect providers and root access keys the account has.</summary>
+    Task<(long Users, long Groups, long Roles, long Policies, long Providers, long RootKeys)> CountIamAsync(string accountId, CancellationToken ct);
     Task<IamEntity?> GetEntityAsync(IamKind kind, string accountId, string name, CancellationToken ct);
     Task<IReadOnlyList<IamEntity>> ListEntitiesAsync(IamKind kind, string accountId, string pathPrefix, CancellationToken ct);
     Task<IamWrite> UpdateEntityAsync(IamKind kind, string accountId, string name, string? newName, string? newPath, CancellationToken ct);
@@ -39,7 +46,7 @@ public interface IIamStore
     Task<IReadOnlyList<IamEntity>> ListGroupsForUserAsync(string userId, CancellationToken ct);
 
     // Access keys of an IAM user (iamUserId) or of the account root (null)
-    Task<IamWrite> CreateIamAccessKeyAsync(string accountId, string? iamUserId, string accessKey, string secretKey, int limit, CancellationToken ct);
+    Task<IamWrite> CreateIamAccessKeyAsync(string accountId, string? iamUserId, string accessKey, string secretKey, DateTimeOffset created, int limit, CancellationToken ct);
     Task<IReadOnlyList<IamAccessKey>> ListIamAccessKeysAsync(string accountId, string? iamUserId, CancellationToken ct);
     Task<IamWrite> UpdateIamAccessKeyAsync(string accountId, string? iamUserId, string accessKey, string? status, CancellationToken ct);
     /// <summary>The owner of a key of this account: (found, IAM user id or null for the root).</summary>
@@ -73,6 +80,14 @@ public interface IIamStore
     Task<IReadOnlyList<string>> ListAttachedPoliciesAsync(IamKind kind, string ownerId, CancellationToken ct);
     /// <summary>How many users, groups and roles of the account the policy is attached to.</summary>
     Task<int> CountAttachmentsAsync(string accountId, string policyArn, CancellationToken ct);
+
+    // OpenID Connect providers
+    Task<IamWrite> CreateOidcProviderAsync(OidcProvider provider, CancellationToken ct);
+    Task<OidcProvider?> GetOidcProviderAsync(string accountId, string arn, CancellationToken ct);
+    Task<IReadOnlyList<OidcProvider>> ListOidcProvidersAsync(string accountId, CancellationToken ct);
+    /// <summary>Replaces the provider's client ids and thumbprints with what <paramref name="change"/> makes of them, in one transaction.</summary>
+    Task<IamWrite> UpdateOidcProviderAsync(string accountId, string arn, Func<OidcProvider, OidcProvider> change, CancellationToken ct);
+    Task<bool> DeleteOidcProviderAsync(string accountId, string arn, CancellationToken ct);
 
     // Tags
     /// <summary>Adds or replaces tags; Limit when the owner would have more than <paramref name="limit"/>.</summary>

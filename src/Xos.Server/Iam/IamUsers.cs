@@ -19,8 +19,11 @@ public static class IamUsers
         var path = IamRules.Path(c);
         var tags = IamTags.Parse(c);
         var user = new IamEntity(IamRules.NewId("AIDA"), c.Account, name, path, Now());
-        if (await c.Store.CreateEntityAsync(IamKind.User, user, c.Ct) == IamWrite.Exists)
-            throw IamErrors.Exists($"User with name {name} already exists.");
+        switch (await c.Store.CreateEntityAsync(IamKind.User, user, IamQuotas.Users, c.Ct))
+        {
+            case IamWrite.Exists: throw IamErrors.Exists($"User with name {name} already exists.");
+            case IamWrite.Limit: throw IamErrors.LimitExceeded($"Cannot exceed quota for UsersQuota: {IamQuotas.Users}");
+        }
         if (tags.Count > 0) await c.Store.TagAsync(c.Account, IamKind.User, user.Id, tags, IamTags.Limit, c.Ct);
         await c.RespondElementAsync("User", w => w.User(user, tags));
     }

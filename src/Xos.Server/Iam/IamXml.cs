@@ -37,6 +37,8 @@ public static class IamArns
                 var role = name.Length == 0 ? null : await call.Store.GetIamRoleAsync(call.Account, name, call.Ct);
                 return Of(call.Account, "role", role?.Path ?? call.Optional("Path") ?? "/", role?.Name ?? name);
             }
+            case IamTarget.OidcProvider:
+                return call.Optional("OpenIDConnectProviderArn") ?? "*";
             case IamTarget.Policy:
                 return call.Optional("PolicyArn") ?? Of(call.Account, "policy", call.Optional("Path") ?? "/", call.Optional("PolicyName") ?? "");
             default:

@@ -22,6 +22,9 @@ public static partial class AssumeRole
 
     public static string AssumedRoleArn(string roleName, string sessionName) => $"arn:aws:sts::assumed-role/{roleName}/{sessionName}";
 
+    /// <summary>The ARN of a session of a role made with the IAM API: in the role's account.</summary>
+    public static string AssumedRoleArn(string account, string roleName, string sessionName) => $"arn:aws:sts::{account}:assumed-role/{roleName}/{sessionName}";
+
     public static string AssumedRoleId(string roleName, string sessionName) => $"{roleName}:{sessionName}";
 
     public static async Task HandleAsync(S3Request req, ServerContext ctx, Dictionary<string, string> form, CancellationToken ct)
@@ -75,15 +78,18 @@ public static partial class AssumeRole
 
         var (accessKey, secretKey, token, tokenHash) = NewCredentials();
         var expires = DateTimeOffset.UtcNow.AddSeconds(duration);
-        await ctx.Store.CreateSessionAsync(accessKey, secretKey, tokenHash, caller.OwnerId, roleName, sessionName, sessionPolicy, expires, ct);
+        // A session of an account's role acts in the role's account (as AWS's do); one of XOS's own roles as the caller.
+        await ctx.Store.CreateSessionAsync(accessKey, secretKey, tokenHash, iamRole?.AccountId ?? caller.OwnerId, roleName, sessionName, sessionPolicy, expires, ct);
+        var assumedId = iamRole is null ? AssumedRoleId(roleName, sessionName) : AssumedRoleId(iamRole.Id, sessionName);
+        var assumedArn = iamRole is null ? AssumedRoleArn(roleName, sessionName) : AssumedRoleArn(iamRole.AccountId, roleName, sessionName);
 
         await S3Xml.WriteAsync(req.Http, 200, "AssumeRoleResponse", w =>
         {
             w.WriteStartElement("AssumeRoleResult");
             WriteCredentials(w, accessKey, secretKey, token, expires);
             w.WriteStartElement("AssumedRoleUser");
-            w.Element("AssumedRoleId", AssumedRoleId(roleName, sessionName));
-            w.Element("Arn", AssumedRoleArn(roleName, sessionName));
+            w.Element("AssumedRoleId", assumedId);
+            w.Element("Arn", assumedArn);
             w.WriteEndElement();
             w.Element("PackedPolicySize", sessionPolicy is null ? 0 : Math.Min(100, sessionPolicy.Length * 100 / 2048));
             w.WriteEndElement();

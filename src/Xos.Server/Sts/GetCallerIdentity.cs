@@ -14,7 +14,12 @@ public static class GetCallerIdentity
     {
         var caller = RequireCaller(req);
         string arn, userId;
-        if (caller.Session is { IsRoleSession: true } session)
+        if (caller.Session is { IsRoleSession: true, RoleArn: not null } iamSession)
+        {
+            arn = caller.Arn;
+            userId = AssumeRole.AssumedRoleId(iamSession.RoleId ?? iamSession.RoleName, iamSession.SessionName);
+        }
+        else if (caller.Session is { IsRoleSession: true } session)
         {
             arn = AssumeRole.AssumedRoleArn(session.RoleName, session.SessionName);
             userId = AssumeRole.AssumedRoleId(session.RoleName, session.SessionName);

@@ -10,7 +10,8 @@ public enum PolicyDecision { NotApplicable, Allow, Deny }
 /// one of XOS's own services acting as the AWS service principal of that name (logging.s3.amazonaws.com).
 /// </summary>
 /// <remarks><paramref name="Arn"/> is the caller's IAM ARN (an IAM user's, or an account's :root), matched by ARN principals.</remarks>
-public sealed record PolicyCaller(bool Anonymous, string? UserName, string? CanonicalId, string? Service = null, string? Arn = null);
+/// <paramref name="RoleArn"/> is, for a session of a role, the role's ARN, which names its sessions.
+public sealed record PolicyCaller(bool Anonymous, string? UserName, string? CanonicalId, string? Service = null, string? Arn = null, string? RoleArn = null);
 
 /// <summary>One request to evaluate: the caller, the IAM action, the resource ARN and the condition context.</summary>
 public sealed record PolicyRequest(PolicyCaller Caller, string Action, string Resource, IReadOnlyDictionary<string, string[]> Context);
@@ -269,6 +270,7 @@ public sealed class PolicyDocument
         // The account (arn:aws:iam::ACCOUNT:root) stands for its root and its IAM users; an IAM user's own ARN for that user.
         if (caller.CanonicalId is not null && principal == $"arn:aws:iam::{caller.CanonicalId}:root") return true;
         if (caller.Arn is not null && principal.Contains(":user/", StringComparison.Ordinal) && Wildcard.Match(principal, caller.Arn, ignoreCase: false)) return true;
+        if (principal == caller.RoleArn || (caller.RoleArn is not null && principal == caller.Arn)) return true;
         // XOS accounts by name: arn:aws:iam::user/NAME, arn:aws:iam:::user/NAME, arn:aws:iam::ACCOUNT:user/NAME; NAME may be "*".
         var at = principal.IndexOf(":user/", StringComparison.Ordinal);
         if (!principal.StartsWith("arn:aws:iam:", StringComparison.Ordinal) || at < 0 || caller.UserName is null) return false;

@@ -103,6 +103,14 @@ internal static class PostgresSchema
             PRIMARY KEY (owner_kind, owner_id, policy_arn));
         CREATE INDEX IF NOT EXISTS iam_attachments_policy ON iam_attachments(policy_arn);
 
+        CREATE TABLE IF NOT EXISTS iam_oidc_providers (
+            arn TEXT COLLATE "C" PRIMARY KEY,
+            account_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            client_ids TEXT NOT NULL,
+            thumbprints TEXT NOT NULL,
+            created BIGINT NOT NULL);
+
         CREATE TABLE IF NOT EXISTS iam_tags (
             account_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
             owner_kind TEXT COLLATE "C" NOT NULL,

@@ -40,11 +40,22 @@ public sealed partial class SqlMetadataStore
             : $"SELECT id FROM {EntityTable(kind)} WHERE account_id = @a AND name_key = @k", ct,
             ("@a", accountId), ("@k", name.ToLowerInvariant())) as string;
 
-    public Task<IamWrite> CreateEntityAsync(IamKind kind, IamEntity e, CancellationToken ct) => WriteCredentialsAsync(async (db, tx) =>
-        await ExecAsync(db, tx,
+    public Task<IamWrite> CreateEntityAsync(IamKind kind, IamEntity e, int limit, CancellationToken ct) => WriteCredentialsAsync(async (db, tx) =>
+    {
+        if (Convert.ToInt64(await ScalarAsync(db, tx, $"SELECT COUNT(*) FROM {EntityTable(kind)} WHERE account_id = @a", ct, ("@a", e.AccountId))) >= limit)
+            return IamWrite.Limit;
+        return await ExecAsync(db, tx,
             $"INSERT INTO {EntityTable(kind)}(id, account_id, name, name_key, path, created) VALUES (@id, @a, @name, @k, @path, @now) ON CONFLICT DO NOTHING",
             ct, ("@id", e.Id), ("@a", e.AccountId), ("@name", e.Name), ("@k", e.Name.ToLowerInvariant()), ("@path", e.Path),
-            ("@now", Millis(e.Created))) == 1 ? IamWrite.Done : IamWrite.Exists, ct);
+            ("@now", Millis(e.Created))) == 1 ? IamWrite.Done : IamWrite.Exists;
+    }, ct);
+
+    public async Task<(long Users, long Groups, long Roles, long Policies, long Providers, long RootKeys)> CountIamAsync(string accountId, CancellationToken ct) =>
+        (await QueryAsync(
+            "SELECT (SELECT COUNT(*) FROM iam_users WHERE account_id = @a), (SELECT COUNT(*) FROM iam_groups WHERE account_id = @a), " +
+            "(SELECT COUNT(*) FROM roles WHERE account_id = @a), (SELECT COUNT(*) FROM iam_policies WHERE account_id = @a), " +
+            "(SELECT COUNT(*) FROM iam_oidc_providers WHERE account_id = @a), (SELECT COUNT(*) FROM access_keys WHERE user_id = @a AND iam_user_id IS NULL)",
+            r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5)), ct, ("@a", accountId)))[0];
 
     public async Task<IamEntity?> GetEntityAsync(IamKind kind, string accountId, string name, CancellationToken ct) =>
         (await QueryAsync($"SELECT id, account_id, name, path, created FROM {EntityTable(kind)} WHERE account_id = @a AND name_key = @k",
@@ -114,14 +125,15 @@ public sealed partial class SqlMetadataStore
     /// <summary>The keys of an IAM user, or the account root's own keys (those of no IAM user).</summary>
     private const string KeyOwnerFilter = "user_id = @a AND COALESCE(iam_user_id, '') = @u";
 
-    public Task<IamWrite> CreateIamAccessKeyAsync(string accountId, string? iamUserId, string accessKey, string secretKey, int limit, CancellationToken ct) =>
+    public Task<IamWrite> CreateIamAccessKeyAsync(string accountId, string? iamUserId, string accessKey, string secretKey, DateTimeOffset created, int limit,
+        CancellationToken ct) =>
         WriteCredentialsAsync(async (db, tx) =>
         {
             if (Convert.ToInt64(await ScalarAsync(db, tx, $"SELECT COUNT(*) FROM access_keys WHERE {KeyOwnerFilter}", ct,
                     ("@a", accountId), ("@u", iamUserId ?? ""))) >= limit) return IamWrite.Limit;
             await ExecAsync(db, tx,
                 "INSERT INTO access_keys(access_key, secret_key, user_id, created, iam_user_id, status) VALUES (@ak, @sk, @a, @now, @u, 'Active')",
-                ct, ("@ak", accessKey), ("@sk", secretKey), ("@a", accountId), ("@now", Millis(DateTimeOffset.UtcNow)), ("@u", iamUserId));
+                ct, ("@ak", accessKey), ("@sk", secretKey), ("@a", accountId), ("@now", Millis(created)), ("@u", iamUserId));
             return IamWrite.Done;
         }, ct);
 

@@ -86,7 +86,7 @@ public sealed partial class SqlMetadataStore
     {
         await using var session = Command(db, null,
             "SELECT s.access_key, s.secret_key, s.user_id, u.display_name, s.token_hash, s.role_name, s.session_name, s.session_policy, s.expires, r.policy, " +
-            "r.name, r.account_id, iu.id, iu.name, iu.path " +
+            "r.name, r.account_id, iu.id, iu.name, iu.path, r.path, r.role_id " +
             "FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN roles r ON r.name = s.role_name LEFT JOIN iam_users iu ON iu.id = s.iam_user_id " +
             "WHERE s.access_key = @ak", ("@ak", accessKey));
         await using var sr = await session.ExecuteReaderAsync(ct);
@@ -98,7 +98,9 @@ public sealed partial class SqlMetadataStore
         var rolePolicy = roleName.Length == 0 || iamRole ? null
             : (sr.IsDBNull(10) ? null : NullableString(sr, 9)) ?? """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}""";
         iamUser(ReadIamUser(sr, 12));
-        var grant = new SessionGrant(roleName, sr.GetString(6), rolePolicy, NullableString(sr, 7), FromMillis(sr.GetInt64(8)));
+        var roleArn = iamRole ? $"arn:aws:iam::{sr.GetString(11)}:role{sr.GetString(15)}{roleName}" : null;
+        var grant = new SessionGrant(roleName, sr.GetString(6), rolePolicy, NullableString(sr, 7), FromMillis(sr.GetInt64(8)), null, roleArn,
+            iamRole ? NullableString(sr, 16) : null);
         return new AccessKeyRecord(sr.GetString(0), sr.GetString(1), sr.GetString(2), sr.GetString(3), new TemporaryKey(sr.GetString(4), grant));
     }
 

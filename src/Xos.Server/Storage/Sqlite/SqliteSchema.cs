@@ -87,6 +87,14 @@ internal static class SqliteSchema
             PRIMARY KEY (owner_kind, owner_id, policy_arn));
         CREATE INDEX IF NOT EXISTS iam_attachments_policy ON iam_attachments(policy_arn);
 
+        CREATE TABLE IF NOT EXISTS iam_oidc_providers (
+            arn TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            client_ids TEXT NOT NULL,
+            thumbprints TEXT NOT NULL,
+            created INTEGER NOT NULL);
+
         CREATE TABLE IF NOT EXISTS iam_tags (
             account_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
             owner_kind TEXT NOT NULL,
