@@ -53,6 +53,27 @@ public sealed class IamAccountTests(XosFixture fixture)
     }
 
     [Fact]
+    public async Task AnIamUserOfTheServersRootAccountDoesNotAdministerTheServer()
+    {
+        using var iam = new IamClient(Server.Endpoint, XosProcess.AccessKey, XosProcess.SecretKey);
+        var name = Unique("ops");
+        await iam.CallAsync("CreateUser", ("UserName", name));
+        await iam.CallAsync("PutUserPolicy", ("UserName", name), ("PolicyName", "all"),
+            ("PolicyDocument", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"""));
+        var key = await iam.CallAsync("CreateAccessKey", ("UserName", name));
+        var (exitCode, _, stderr) = await XosAdmin.RunXosAsync(["admin", "--endpoint", Server.Endpoint, "user", "list"], new Dictionary<string, string>
+        {
+            ["XOS_ROOT_ACCESS_KEY"] = key.V("AccessKey", "AccessKeyId"),
+            ["XOS_ROOT_SECRET_KEY"] = key.V("AccessKey", "SecretAccessKey"),
+        });
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("root credentials", stderr);
+        // Its policies allow it everything in the account, IAM included.
+        using var asUser = new IamClient(Server.Endpoint, key.V("AccessKey", "AccessKeyId"), key.V("AccessKey", "SecretAccessKey"));
+        await asUser.CallAsync("ListUsers");
+    }
+
+    [Fact]
     public async Task ARoleAssumedFromAnotherAccountActsInTheRolesAccount()
     {
         var main = await XosAdmin.AddUserAsync(Server, Unique("main"));
