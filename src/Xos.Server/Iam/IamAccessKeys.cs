@@ -82,11 +82,9 @@ public static class IamAccessKeys
     public static async Task LastUsedAsync(IamCall c)
     {
         var accessKey = c.Required("AccessKeyId");
-        var (found, iamUserId) = await c.Store.FindIamAccessKeyOwnerAsync(c.Account, accessKey, c.Ct);
+        var (found, iamUserName) = await c.Store.FindIamAccessKeyOwnerAsync(c.Account, accessKey, c.Ct);
         if (!found) throw IamErrors.NoSuchEntity($"The Access Key with id {accessKey} cannot be found.");
-        var userName = c.Caller.DisplayName;
-        if (iamUserId is not null)
-            userName = (await c.Store.ListEntitiesAsync(IamKind.User, c.Account, "/", c.Ct)).FirstOrDefault(u => u.Id == iamUserId)?.Name ?? userName;
+        var userName = iamUserName ?? c.Caller.DisplayName;
         await c.RespondAsync(w =>
         {
             w.Element("UserName", userName);

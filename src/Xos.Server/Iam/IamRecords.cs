@@ -49,8 +49,8 @@ public interface IIamStore
     Task<IamWrite> CreateIamAccessKeyAsync(string accountId, string? iamUserId, string accessKey, string secretKey, DateTimeOffset created, int limit, CancellationToken ct);
     Task<IReadOnlyList<IamAccessKey>> ListIamAccessKeysAsync(string accountId, string? iamUserId, CancellationToken ct);
     Task<IamWrite> UpdateIamAccessKeyAsync(string accountId, string? iamUserId, string accessKey, string? status, CancellationToken ct);
-    /// <summary>The owner of a key of this account: (found, IAM user id or null for the root).</summary>
-    Task<(bool Found, string? IamUserId)> FindIamAccessKeyOwnerAsync(string accountId, string accessKey, CancellationToken ct);
+    /// <summary>The owner of a key of this account: (found, the IAM user's name or null for the root).</summary>
+    Task<(bool Found, string? IamUserName)> FindIamAccessKeyOwnerAsync(string accountId, string accessKey, CancellationToken ct);
 
     // Roles made with the IAM API
     Task<IamWrite> CreateIamRoleAsync(IamRole role, CancellationToken ct);

@@ -217,8 +217,11 @@ public sealed class IamTests(XosFixture fixture)
         Assert.Equal((HttpStatusCode.NotFound, "NoSuchEntity"),
             await CodeAsync(iam.CallAsync("AttachUserPolicy", ("UserName", name), ("PolicyArn", "arn:aws:iam::aws:policy/NoSuchPolicyAnywhere"))));
 
+        var first = (await iam.CallAsync("CreateAccessKey", ("UserName", name))).V("AccessKey", "AccessKeyId");
         await iam.CallAsync("CreateAccessKey", ("UserName", name));
-        await iam.CallAsync("CreateAccessKey", ("UserName", name));
+        var lastUsed = await iam.CallAsync("GetAccessKeyLastUsed", ("AccessKeyId", first));
+        Assert.Equal((name, "N/A"), (lastUsed.V("UserName"), lastUsed.V("AccessKeyLastUsed", "ServiceName")));
+        Assert.Equal((HttpStatusCode.NotFound, "NoSuchEntity"), await CodeAsync(iam.CallAsync("GetAccessKeyLastUsed", ("AccessKeyId", "XOSNOSUCHKEY0000000"))));
         Assert.Equal((HttpStatusCode.Conflict, "LimitExceeded"), await CodeAsync(iam.CallAsync("CreateAccessKey", ("UserName", name))));
         Assert.Equal(2, (await iam.CallAsync("ListAccessKeys", ("UserName", name))).Members("AccessKeyMetadata", "AccessKeyId").Count);
         var tags = Enumerable.Range(1, 51).SelectMany(i => new[] { ($"Tags.member.{i}.Key", $"k{i}"), ($"Tags.member.{i}.Value", "v") }).ToArray();

@@ -149,9 +149,9 @@ public sealed partial class SqlMetadataStore
             ct, [("@ak", accessKey), ("@a", accountId), ("@u", iamUserId ?? ""), .. status is null ? [] : new[] { ("@status", (object?)status) }])
             == 1 ? IamWrite.Done : IamWrite.NotFound, ct);
 
-    public async Task<(bool Found, string? IamUserId)> FindIamAccessKeyOwnerAsync(string accountId, string accessKey, CancellationToken ct)
+    public async Task<(bool Found, string? IamUserName)> FindIamAccessKeyOwnerAsync(string accountId, string accessKey, CancellationToken ct)
     {
-        var rows = await QueryAsync("SELECT iam_user_id FROM access_keys WHERE access_key = @ak AND user_id = @a",
+        var rows = await QueryAsync("SELECT u.name FROM access_keys k LEFT JOIN iam_users u ON u.id = k.iam_user_id WHERE k.access_key = @ak AND k.user_id = @a",
             r => NullableString(r, 0), ct, ("@ak", accessKey), ("@a", accountId));
         return rows.Count == 0 ? (false, null) : (true, rows[0]);
     }
