@@ -30,6 +30,17 @@ run_conformance() {
 }
 if [ "${XOS_TEST_SERIAL:-}" = 1 ]; then run_conformance; else run_conformance & conformance_pid=$!; fi
 
+# What an operator installs (the published single file, the service unit) and the README's first command on a clean
+# clone: mostly building, so it runs beside the other phases.
+install_log=$(mktemp)
+install_status_file=$(mktemp)
+run_install() {
+  local start=$SECONDS
+  tests/install/run.sh >"$install_log" 2>&1
+  echo "$? $((SECONDS - start))" >"$install_status_file"
+}
+if [ "${XOS_TEST_SERIAL:-}" = 1 ]; then run_install; else run_install & install_pid=$!; fi
+
 dotnet_log=$(mktemp)
 timed "xunit" dotnet test tests/Xos.Tests -c Release --no-build -nologo 2>&1 | tee "$dotnet_log"
 dotnet_status=${PIPESTATUS[0]}
@@ -52,16 +63,21 @@ cat "$conformance_log"
 read -r conformance_status conformance_seconds <"$conformance_status_file" || { conformance_status=1; conformance_seconds=0; }
 echo "conformance ${conformance_seconds}s" >>"$times_file"
 
+[ -n "${install_pid:-}" ] && wait "$install_pid"
+cat "$install_log"
+read -r install_status install_seconds <"$install_status_file" || { install_status=1; install_seconds=0; }
+echo "install ${install_seconds}s" >>"$times_file"
+
 count() { grep -Eo "$1" "$2" | grep -Eo '[0-9]+' | tail -1; }
-passed=$(( $(count 'Passed: +[0-9]+' "$dotnet_log" || echo 0) + $(count 'Passed: +[0-9]+' "$postgres_log" || echo 0) + $(count '^# pass [0-9]+' "$node_log" || echo 0) + $(count 'clients: [0-9]+ passed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed' "$conformance_log" || echo 0) ))
-failed=$(( $(count 'Failed: +[0-9]+' "$dotnet_log" || echo 0) + $(count 'Failed: +[0-9]+' "$postgres_log" || echo 0) + $(count '^# fail [0-9]+' "$node_log" || echo 0) + $(count 'passed, [0-9]+ failed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed, [0-9]+ failed' "$conformance_log" || echo 0) ))
-failures=$( { grep -E '^\s*Failed [A-Za-z]' "$dotnet_log"; grep -E '^\s*Failed [A-Za-z]' "$postgres_log" | sed 's/$/ (PostgreSQL)/'; grep -E '^not ok' "$node_log"; grep -E '^FAIL|^not ok' "$clients_log"; grep -E '^FAILED' "$conformance_log"; } 2>/dev/null | sed 's/^\s*/  /' | head -40)
-rm -f "$dotnet_log" "$postgres_log" "$node_log" "$clients_log" "$conformance_log" "$conformance_status_file"
+passed=$(( $(count 'Passed: +[0-9]+' "$dotnet_log" || echo 0) + $(count 'Passed: +[0-9]+' "$postgres_log" || echo 0) + $(count '^# pass [0-9]+' "$node_log" || echo 0) + $(count 'clients: [0-9]+ passed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed' "$conformance_log" || echo 0) + $(count 'install: [0-9]+ passed' "$install_log" || echo 0) ))
+failed=$(( $(count 'Failed: +[0-9]+' "$dotnet_log" || echo 0) + $(count 'Failed: +[0-9]+' "$postgres_log" || echo 0) + $(count '^# fail [0-9]+' "$node_log" || echo 0) + $(count 'passed, [0-9]+ failed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed, [0-9]+ failed' "$conformance_log" || echo 0) + $(count 'install: [0-9]+ passed, [0-9]+ failed' "$install_log" || echo 0) ))
+failures=$( { grep -E '^\s*Failed [A-Za-z]' "$dotnet_log"; grep -E '^\s*Failed [A-Za-z]' "$postgres_log" | sed 's/$/ (PostgreSQL)/'; grep -E '^not ok' "$node_log"; grep -E '^FAIL|^not ok' "$clients_log"; grep -E '^FAILED' "$conformance_log"; grep -E '^not ok' "$install_log"; } 2>/dev/null | sed 's/^\s*/  /' | head -40)
+rm -f "$dotnet_log" "$postgres_log" "$node_log" "$clients_log" "$conformance_log" "$conformance_status_file" "$install_log" "$install_status_file"
 
 echo
-echo "exit codes: dotnet $dotnet_status, dotnet on PostgreSQL $postgres_status, node $node_status, clients $clients_status, conformance $conformance_status"
+echo "exit codes: dotnet $dotnet_status, dotnet on PostgreSQL $postgres_status, node $node_status, clients $clients_status, conformance $conformance_status, install $install_status"
 echo "times: $(paste -sd, "$times_file" | sed 's/,/, /g'), total ${SECONDS}s"
 echo "$passed passed, $failed failed"
 rm -f "$times_file"
 [ -n "$failures" ] && printf 'failed:\n%s\n' "$failures"
-[ "$dotnet_status" -eq 0 ] && [ "$postgres_status" -eq 0 ] && [ "$node_status" -eq 0 ] && [ "$clients_status" -eq 0 ] && [ "$conformance_status" -eq 0 ] && [ "$failed" -eq 0 ]
+[ "$dotnet_status" -eq 0 ] && [ "$postgres_status" -eq 0 ] && [ "$node_status" -eq 0 ] && [ "$clients_status" -eq 0 ] && [ "$conformance_status" -eq 0 ] && [ "$install_status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -5,7 +5,7 @@
 #   3. the first page of a 1,000,000-key bucket listed on each store.
 # PostgreSQL is a server of the script's own (initdb in a temporary folder, own port) with its default durability
 # (fsync and synchronous_commit on), as a deployment runs it. Results: DIR (default /tmp/xos-bench-cluster), with a
-# JSON file per run, `xos bench --compare` tables and an HTML report.
+# JSON file per run, `xos bench compare` tables and an HTML report.
 # Usage: scripts/bench-cluster.sh [DIR] [--duration SECONDS] [--concurrency N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -129,8 +129,8 @@ EOF
 
 echo
 echo "== one gateway: SQLite (first) against PostgreSQL"
-$xos bench --compare "$out/sqlite-1gw.json" "$out/postgres-1gw.json" | tee "$out/stores.txt"
+$xos bench compare "$out/sqlite-1gw.json" "$out/postgres-1gw.json" | tee "$out/stores.txt"
 echo "== haproxy in front of 1, 2 and 3 gateways on PostgreSQL ($(nproc) cores shared by the client, haproxy, the gateways and PostgreSQL)"
-$xos bench --compare "$out/haproxy-1gw.json" "$out/haproxy-2gw.json" "$out/haproxy-3gw.json" | tee "$out/gateways.txt"
-$xos bench --html "$out/report.html" "$out/sqlite-1gw.json" "$out/postgres-1gw.json" "$out/haproxy-1gw.json" "$out/haproxy-2gw.json" "$out/haproxy-3gw.json" >/dev/null
+$xos bench compare "$out/haproxy-1gw.json" "$out/haproxy-2gw.json" "$out/haproxy-3gw.json" | tee "$out/gateways.txt"
+$xos bench report "$out/report.html" "$out/sqlite-1gw.json" "$out/postgres-1gw.json" "$out/haproxy-1gw.json" "$out/haproxy-2gw.json" "$out/haproxy-3gw.json" >/dev/null
 echo "results in $out"

@@ -43,6 +43,10 @@ ratio(f"put-64m ({c} clients) / dd bs=1M count=64 conv=fsync", mib(xos, "put-64m
 ratio("put-64m (1 client) / dd bs=1M count=64 conv=fsync", mib(one, "put-64m"), "MiB/s", raw.get("ddMibPerSec"), "MiB/s")
 ratio(f"get-64m ({c} clients) / loopback TCP, 1 GiB", mib(xos, "get-64m"), "MiB/s", raw.get("loopbackMibPerSec"), "MiB/s")
 ratio("get-64m (1 client) / loopback TCP, 1 GiB", mib(one, "get-64m"), "MiB/s", raw.get("loopbackMibPerSec"), "MiB/s")
+cipher = raw.get("cipherMibPerSec") or {}
+for i, what in enumerate(["seal", "open"]):
+    sm4_cipher, aes_cipher = (cipher.get("SM4") or [None, None])[i], (cipher.get("AES256") or [None, None])[i]
+    ratio(f"SM4 {what} / AES256 {what} (xos bench cipher, one thread, SM4 through {cipher.get('sm4Implementation', '?')})", sm4_cipher, "MiB/s", aes_cipher, "MiB/s")
 ratio(f"put-1m SM4 / AES256 ({c} clients)", ops(sm4, "put-1m"), "ops/s", ops(aes, "put-1m"), "ops/s")
 ratio(f"get-1m SM4 / AES256 ({c} clients)", ops(sm4, "get-1m"), "ops/s", ops(aes, "get-1m"), "ops/s")
 
@@ -188,6 +192,11 @@ echo "== xos bench --sse AES256 and SM4"
 bench "$endpoint" --sse AES256 --workloads put-1m,get-1m --json "$out/xos-aes256.json"
 bench "$endpoint" --sse SM4 --workloads put-1m,get-1m --json "$out/xos-sm4.json"
 
+echo "== xos bench cipher: SM4 and AES256 in the chunk format, one thread, no network or disk"
+dotnet "$dll" bench cipher --size 256m | tee "$work/cipher.txt"
+cipher_json=$(awk '/through/ { sub(/.*SM4 through /, ""); impl = $0 } $1 == "AES256" || $1 == "SM4" { v[$1] = "[" $2 ", " $3 "]" }
+  END { gsub(/"/, "", impl); printf "{\"sm4Implementation\": \"%s\", \"AES256\": %s, \"SM4\": %s}", impl, v["AES256"], v["SM4"] }' "$work/cipher.txt")
+
 echo "== dd if=/dev/zero bs=1M count=64 conv=fsync in the data folder, 3 times"
 dd_runs=()
 for _ in 1 2 3; do
@@ -224,12 +233,13 @@ cat >"$out/raw.json" <<EOF
   "ddMibPerSec": $dd_median,
   "ddRunsMibPerSec": [$(IFS=,; echo "${dd_runs[*]}")],
   "loopbackMibPerSec": $loopback,
+  "cipherMibPerSec": $cipher_json,
   "xosBenchSecondsPerWorkload": $duration,
   "wrkSeconds": $wrk_seconds
 }
 EOF
 
-dotnet "$dll" bench --html "$out/report.html" "$out/xos.json" "$out/xos-1client.json" "$out/xos-aes256.json" "$out/xos-sm4.json" \
+dotnet "$dll" bench report "$out/report.html" "$out/xos.json" "$out/xos-1client.json" "$out/xos-aes256.json" "$out/xos-sm4.json" \
   "$out/ceiling.json" "$out/wrk-ceiling.json" "$out/wrk-presigned.json" "$out/wrk-anonymous.json"
 echo
 table "$out"

@@ -1,4 +1,4 @@
--- wrk's results as an `xos bench --json` run of one workload, so that --compare and --html put wrk's figures beside
+-- wrk's results as an `xos bench --json` run of one workload, so that `xos bench compare` and `report` put wrk's figures beside
 -- xos bench's: ops, percentiles, errors and the latency histogram in xos bench's buckets (ten a decade from 10 µs).
 -- Environment: WRK_JSON (file to write), WRK_WORKLOAD (default get-4k), WRK_SIZE (bytes a response, default 4096),
 -- WRK_ENDPOINT and WRK_CONNECTIONS (recorded as the run's endpoint and concurrency).

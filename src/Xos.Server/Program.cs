@@ -1,3 +1,1 @@
-using Xos.Server.Hosting;
-
-return await Cli.RunAsync(args);
+return await Xos.Server.Cli.XosCommandLine.RunAsync(args);

@@ -15,12 +15,7 @@ using Xos.Server.Storage;
 namespace Xos.Server.Background;
 
 /// <summary>How often access log records are delivered, and how many a bucket may gather before an early delivery.</summary>
-public sealed record AccessLogOptions(TimeSpan Interval, int MaxRecords)
-{
-    public static AccessLogOptions FromEnvironment(Func<string, string?> env) =>
-        new(double.TryParse(env("XOS_ACCESS_LOG_INTERVAL_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0
-            ? TimeSpan.FromSeconds(s) : TimeSpan.FromMinutes(1), 10_000);
-}
+public sealed record AccessLogOptions(TimeSpan Interval, int MaxRecords);
 
 /// <summary>
 /// Server access logging: each request on a bucket with logging enabled becomes a record in S3's server access log

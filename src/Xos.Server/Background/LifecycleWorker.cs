@@ -10,14 +10,9 @@ namespace Xos.Server.Background;
 /// <summary>How long a lifecycle "day" is and how often the worker runs; shortened in tests to watch rules act.</summary>
 public sealed record LifecycleOptions(TimeSpan Day, TimeSpan Interval)
 {
-    public static LifecycleOptions FromEnvironment(Func<string, string?> env)
-    {
-        var day = double.TryParse(env("XOS_LIFECYCLE_DAY_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d > 0
-            ? TimeSpan.FromSeconds(d) : TimeSpan.FromDays(1);
-        var interval = double.TryParse(env("XOS_LIFECYCLE_INTERVAL_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var i) && i > 0
-            ? TimeSpan.FromSeconds(i) : TimeSpan.FromTicks(Math.Clamp(day.Ticks / 24, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromHours(1).Ticks));
-        return new LifecycleOptions(day, interval);
-    }
+    /// <summary>A day of <paramref name="day"/>; the worker runs every <paramref name="interval"/>, by default every day/24 (1 s to 1 h).</summary>
+    public static LifecycleOptions From(TimeSpan day, TimeSpan? interval) =>
+        new(day, interval ?? TimeSpan.FromTicks(Math.Clamp(day.Ticks / 24, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromHours(1).Ticks)));
 
     /// <summary>
     /// When a rule of <paramref name="days"/> days acts on what was created at <paramref name="from"/>: S3 counts from the

@@ -10,41 +10,8 @@ namespace Xos.Server.Bench;
 /// </summary>
 public static class BenchCeiling
 {
-    public const string Usage = "usage: xos bench ceiling --listen HOST:PORT [--size 4k]   (answers every GET with SIZE bytes, until Ctrl+C or SIGTERM)";
-
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(IPEndPoint listen, long size)
     {
-        IPEndPoint? listen = null;
-        var size = 4096L;
-        try
-        {
-            for (var i = 0; i < args.Length; i++)
-            {
-                var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
-                switch (args[i])
-                {
-                    case "--listen":
-                        listen = IPEndPoint.TryParse(value, out var endpoint) && endpoint.Port != 0 ? endpoint
-                            : throw new ArgumentException($"--listen wants HOST:PORT with an IP address, not '{value}'");
-                        break;
-                    case "--size":
-                        size = BenchOptions.ParseSize(value);
-                        break;
-                    default:
-                        throw new ArgumentException($"unexpected argument '{args[i]}'");
-                }
-                i++;
-            }
-            if (listen is null) throw new ArgumentException("--listen is required");
-            if (size > 64 << 20) throw new ArgumentException("--size is at most 64m: the body is held in memory");
-        }
-        catch (ArgumentException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-
         var body = new byte[size];
         Random.Shared.NextBytes(body);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());

@@ -11,27 +11,8 @@ namespace Xos.Server.Bench;
 /// </summary>
 public static class BenchCipher
 {
-    public const string Usage = "usage: xos bench cipher [--size 256m]   (seals and opens SIZE bytes with AES256 and SM4 on one thread)";
-
-    public static int Run(string[] args)
+    public static int Run(long size)
     {
-        var size = 256L << 20;
-        try
-        {
-            for (var i = 0; i < args.Length; i += 2)
-            {
-                if (args[i] != "--size") throw new ArgumentException($"unexpected argument '{args[i]}'");
-                size = BenchOptions.ParseSize(i + 1 < args.Length ? args[i + 1] : throw new ArgumentException("--size needs a value"));
-            }
-            if (size is < ChunkCipher.ChunkSize or > 4L << 30) throw new ArgumentException("--size is between 64k and 4g");
-        }
-        catch (ArgumentException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-
         Console.WriteLine($"{size >> 20} MiB in {ChunkCipher.ChunkSize >> 10} KiB chunks, one thread; SM4 through {Sm4Gcm.Implementation}");
         Console.WriteLine($"{"algorithm",-10} {"seal MiB/s",12} {"open MiB/s",12}");
         const int Distinct = 64;

@@ -13,31 +13,8 @@ public static class BenchCommand
 {
     private const int GetPoolSize = 8;
 
-    public static async Task<int> RunAsync(string[] args, CancellationToken ct = default)
+    public static async Task<int> RunAsync(BenchOptions options, CancellationToken ct = default)
     {
-        if (args.Length > 0 && args[0] == "--compare") return await BenchCompare.RunAsync(args[1..]);
-        if (args.Length > 0 && args[0] == "ceiling") return await BenchCeiling.RunAsync(args[1..]);
-        if (args.Length > 0 && args[0] == "cipher") return BenchCipher.Run(args[1..]);
-        // `--html REPORT a.json ...` renders saved runs; `--html` among the options of a run renders that run.
-        if (args.Length > 1 && args[0] == "--html" && !args.Skip(2).Any(a => a.StartsWith("--", StringComparison.Ordinal)))
-            return await BenchHtml.RunAsync(args[1], args[2..]);
-        if (args.Contains("--help") || args.Contains("-h"))
-        {
-            Console.WriteLine(BenchOptions.Usage);
-            return 0;
-        }
-        BenchOptions options;
-        try
-        {
-            options = BenchOptions.Parse(args, Environment.GetEnvironmentVariable);
-        }
-        catch (ArgumentException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine(BenchOptions.Usage);
-            return 2;
-        }
-
         using var client = new S3BenchClient(options);
         var bucket = options.Bucket ?? $"xos-bench-{Guid.NewGuid():N}"[..24];
         var created = new List<string>();

@@ -4,18 +4,13 @@ using System.Text;
 namespace Xos.Server.Bench;
 
 /// <summary>
-/// `xos bench --compare a.json b.json ...`: runs saved with --json side by side, per workload, with each run's
+/// `xos bench compare a.json b.json ...`: runs saved with --json side by side, per workload, with each run's
 /// throughput and median latency as a ratio of the first run's (XOS against another endpoint, or before against after).
 /// </summary>
 public static class BenchCompare
 {
     public static async Task<int> RunAsync(IReadOnlyList<string> paths)
     {
-        if (paths.Count < 2)
-        {
-            Console.Error.WriteLine("usage: xos bench --compare FIRST.json SECOND.json [MORE.json ...]");
-            return 2;
-        }
         var reports = await BenchRuns.LoadAsync(paths);
         if (reports is null) return 1;
         Console.Write(Format(reports));

@@ -19,11 +19,6 @@ public static class BenchHtml
 
     public static async Task<int> RunAsync(string htmlPath, IReadOnlyList<string> jsonPaths)
     {
-        if (jsonPaths.Count == 0)
-        {
-            Console.Error.WriteLine("usage: xos bench --html REPORT.html RUN.json [MORE.json ...]");
-            return 2;
-        }
         var runs = await BenchRuns.LoadAsync(jsonPaths);
         if (runs is null) return 1;
         return await WriteAsync(htmlPath, runs) ? 0 : 1;

@@ -52,27 +52,6 @@ public sealed record BenchOptions
         var algorithm => write ? [("x-amz-server-side-encryption", algorithm)] : [],
     };
 
-    public const string Usage = """
-        usage: xos bench --endpoint URL [--access-key AK --secret-key SK] [options]
-               xos bench --compare FIRST.json SECOND.json [MORE.json ...]   (runs saved with --json, side by side, with ratios)
-               xos bench --html REPORT.html RUN.json [MORE.json ...]         (the same runs as charts in one HTML file)
-          --endpoint URL        any S3 endpoint (path-style requests, Signature V4)
-          --access-key, --secret-key
-                                default: XOS_ROOT_ACCESS_KEY/XOS_ROOT_SECRET_KEY or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
-          --region NAME         signing region (default us-east-1)
-          --bucket NAME         use this bucket (default: a fresh one, removed afterwards with everything in it)
-          --concurrency N       parallel clients (default 8)
-          --duration SECONDS    time per workload (default 10)
-          --ops N               stop a workload after N operations
-          --workloads LIST      default put-4k,get-4k,put-1m,get-1m,put-64m,get-64m,list
-          --list-keys N         keys created for the list workload (default 10000)
-          --json FILE           also write the results as JSON (with per-second throughput and a latency histogram)
-          --html FILE           also write the results as an HTML report with charts
-          --sse ALGORITHM       write every object encrypted: AES256, SM4 or aws:kms (x-amz-server-side-encryption), or
-                                SSE-C (a customer key made for the run; XOS needs HTTPS or --allow-insecure-sse-c)
-          --no-progress         no progress line on stderr (there is none anyway when stdout or stderr is not a terminal)
-        """;
-
     /// <summary>Sizes such as 4k, 1m, 64m, 1g (binary units), or a plain byte count.</summary>
     public static long ParseSize(string text)
     {
@@ -83,63 +62,10 @@ public sealed record BenchOptions
         else if (t.EndsWith("gib") || t.EndsWith("gb") || t.EndsWith('g')) unit = 1 << 30;
         var digits = t.TrimEnd('b', 'i', 'k', 'm', 'g');
         if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n <= 0)
-            throw new ArgumentException($"'{text}' is not a size (examples: 4k, 1m, 64m)");
+            throw new ArgumentException($"must be a size such as 4k, 1m or 64m, not '{text}'");
         return checked(n * unit);
     }
 
-    public static BenchOptions Parse(string[] args, Func<string, string?> env)
-    {
-        var values = new Dictionary<string, string>();
-        var progress = true;
-        for (var i = 0; i < args.Length; i++)
-        {
-            var a = args[i];
-            if (a == "--no-progress") { progress = false; continue; }
-            if (!a.StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unexpected argument '{a}'");
-            var eq = a.IndexOf('=');
-            if (eq > 0) values[a[2..eq]] = a[(eq + 1)..];
-            else if (i + 1 < args.Length) values[a[2..]] = args[++i];
-            else throw new ArgumentException($"{a} needs a value");
-        }
-        string? Get(string name) => values.Remove(name, out var v) ? v : null;
-        int PositiveInt(string name, int fallback)
-        {
-            var v = Get(name);
-            if (v is null) return fallback;
-            return int.TryParse(v, out var n) && n > 0 ? n : throw new ArgumentException($"--{name} must be a positive integer");
-        }
-
-        var endpointText = Get("endpoint") ?? throw new ArgumentException("--endpoint is required");
-        if (!Uri.TryCreate(endpointText, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
-            throw new ArgumentException("--endpoint must be an http:// or https:// URL");
-        var accessKey = Get("access-key") ?? env("XOS_ROOT_ACCESS_KEY") ?? env("AWS_ACCESS_KEY_ID") ?? throw new ArgumentException("--access-key is required");
-        var secretKey = Get("secret-key") ?? env("XOS_ROOT_SECRET_KEY") ?? env("AWS_SECRET_ACCESS_KEY") ?? throw new ArgumentException("--secret-key is required");
-        var durationText = Get("duration");
-        var duration = durationText is null ? TimeSpan.FromSeconds(10)
-            : double.TryParse(durationText, NumberStyles.Float, CultureInfo.InvariantCulture, out var secs) && secs > 0 ? TimeSpan.FromSeconds(secs)
-            : throw new ArgumentException("--duration must be a positive number of seconds");
-        long? ops = Get("ops") is { } opsText ? long.TryParse(opsText, out var o) && o > 0 ? o : throw new ArgumentException("--ops must be a positive integer") : null;
-        var workloads = (Get("workloads") ?? "put-4k,get-4k,put-1m,get-1m,put-64m,get-64m,list")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Workload.Parse).ToList();
-        var sse = Get("sse");
-        var options = new BenchOptions
-        {
-            Endpoint = endpoint,
-            AccessKey = accessKey,
-            SecretKey = secretKey,
-            Region = Get("region") ?? "us-east-1",
-            Bucket = Get("bucket"),
-            Concurrency = PositiveInt("concurrency", 8),
-            Duration = duration,
-            MaxOps = ops,
-            Workloads = workloads,
-            ListKeys = PositiveInt("list-keys", 10000),
-            JsonPath = Get("json"),
-            HtmlPath = Get("html"),
-            Progress = progress,
-            ServerSideEncryption = sse is not null && sse.Equals("SSE-C", StringComparison.OrdinalIgnoreCase) ? "SSE-C" : sse,
-        };
-        if (values.Count > 0) throw new ArgumentException($"unknown option --{values.Keys.First()}");
-        return options;
-    }
+    /// <summary>The options of `xos bench ARGS` as the command line reads them, <paramref name="env"/> behind the keys.</summary>
+    public static BenchOptions Parse(string[] args, Func<string, string?> env) => Cli.BenchCli.ParseRun(args, env);
 }

@@ -60,7 +60,7 @@ public static class ServerHost
         builder.Services.AddSingleton(folderLock);
         var (store, root) = await MetadataBootstrap.OpenForServerAsync(options, CancellationToken.None);
         var space = new FreeSpaceGuard(options.DataDirectory, FreeSpaceGuard.ParseReserve(options.MinFree, options.DataDirectory));
-        var blobs = new FileBlobStore(options.DataDirectory, space);
+        var blobs = new FileBlobStore(options.DataDirectory, space, options.DirectWrites);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IMetadataStore>(store);
@@ -69,7 +69,7 @@ public static class ServerHost
         builder.Services.AddSingleton<ICredentialProvider, StoreCredentialProvider>();
         builder.Services.AddSingleton<RequestAuthenticator>();
         builder.Services.AddSingleton((IConsoleStore)store);
-        builder.Services.AddSingleton(ConsoleOptions.FromEnvironment(Environment.GetEnvironmentVariable));
+        builder.Services.AddSingleton(ConsoleOptions.From(options.ConsoleIdle, options.ConsoleLifetime));
         builder.Services.AddSingleton<ConsoleSessions>();
         builder.Services.AddSingleton<ISessionAuthenticator>(sp => sp.GetRequiredService<ConsoleSessions>());
         builder.Services.AddSingleton<SignInThrottle>();
@@ -80,22 +80,22 @@ public static class ServerHost
         builder.Services.AddSingleton(space);
         builder.Services.AddSingleton<ServerOverview>();
         builder.Services.AddSingleton<Authorizer>();
-        var lifecycle = LifecycleOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+        var lifecycle = LifecycleOptions.From(options.LifecycleDay, options.LifecycleInterval);
         builder.Services.AddSingleton(lifecycle);
-        var masterKey = MasterKey.LoadOrCreate(options.DataDirectory, Environment.GetEnvironmentVariable("XOS_MASTER_KEY"));
+        var masterKey = MasterKey.LoadOrCreate(options.DataDirectory, options.MasterKey);
         builder.Services.AddSingleton(masterKey);
         builder.Services.AddSingleton(sp => new ServerContext(options, store, blobs, sp.GetRequiredService<Authorizer>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Xos"), lifecycle, masterKey, sp.GetRequiredService<RequestAuthenticator>()));
         builder.Services.AddSingleton<S3Endpoint>();
         builder.Services.AddSingleton(root);
         var admin = new AdminService(store, root.UserId, new Kms.KeyService(store, masterKey));
-        await admin.ProvisionKmsKeysAsync(Environment.GetEnvironmentVariable("XOS_KMS_KEYS"), CancellationToken.None);
+        await admin.ProvisionKmsKeysAsync(options.KmsKeys, CancellationToken.None);
         builder.Services.AddSingleton(admin);
         builder.Services.AddSingleton<AdminApi>();
         builder.Services.AddHostedService<OrphanBlobSweeper>();
         builder.Services.AddHostedService<SharedChangeListener>();
         builder.Services.AddHostedService<LifecycleWorker>();
-        builder.Services.AddSingleton(AccessLogOptions.FromEnvironment(Environment.GetEnvironmentVariable));
+        builder.Services.AddSingleton(new AccessLogOptions(options.AccessLogInterval, 10_000));
         builder.Services.AddSingleton<AccessLogDelivery>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AccessLogDelivery>());
 

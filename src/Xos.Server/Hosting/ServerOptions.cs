@@ -33,6 +33,18 @@ public sealed record ServerOptions
     /// belongs on an address only the monitoring system reaches; null serves no metrics.
     /// </summary>
     public IPEndPoint? MetricsAddress { get; init; }
+    /// <summary>XOS_MASTER_KEY: base64 of the 32-byte master key; null keeps (or makes) DATA/master.key.</summary>
+    public string? MasterKey { get; init; }
+    /// <summary>XOS_KMS_KEYS: keys of the built-in key service created at start-up when missing (NAME or NAME:SM4, comma separated).</summary>
+    public string? KmsKeys { get; init; }
+    public TimeSpan AccessLogInterval { get; init; } = TimeSpan.FromMinutes(1);
+    public TimeSpan ConsoleIdle { get; init; } = TimeSpan.FromMinutes(30);
+    public TimeSpan ConsoleLifetime { get; init; } = TimeSpan.FromHours(12);
+    /// <summary>XOS_DIRECT_WRITES: large bodies written with O_DIRECT where the filesystem takes it.</summary>
+    public bool DirectWrites { get; init; } = true;
+    public TimeSpan LifecycleDay { get; init; } = TimeSpan.FromDays(1);
+    /// <summary>How often the lifecycle worker runs; null for a day/24, from 1 s to 1 h.</summary>
+    public TimeSpan? LifecycleInterval { get; init; }
 
     public const long MaxObjectSize = 5L * 1024 * 1024 * 1024;
     /// <summary>Objects up to this size are kept in the metadata store with their record instead of in a blob file.</summary>
@@ -41,68 +53,31 @@ public sealed record ServerOptions
     public const long MinPartSize = 5L * 1024 * 1024;
     public const int MaxPartNumber = 10000;
 
-    public static ServerOptions Parse(string[] args, Func<string, string?> env)
-    {
-        var o = new ServerOptions();
-        string? Flag(string name)
-        {
-            for (var i = 0; i < args.Length; i++)
-            {
-                if (args[i] == name && i + 1 < args.Length) return args[i + 1];
-                if (args[i].StartsWith(name + "=", StringComparison.Ordinal)) return args[i][(name.Length + 1)..];
-            }
-            return null;
-        }
-        List<string> Flags(string name)
-        {
-            var values = new List<string>();
-            for (var i = 0; i < args.Length; i++)
-            {
-                if (args[i] == name && i + 1 < args.Length) values.Add(args[++i]);
-                else if (args[i].StartsWith(name + "=", StringComparison.Ordinal)) values.Add(args[i][(name.Length + 1)..]);
-            }
-            return values;
-        }
+    /// <summary>
+    /// The options of <c>xos server ARGS</c>, read by the command line's one parser (<see cref="Cli.XosCommandLine"/>) with the
+    /// environment behind the flags; anything it cannot use is an <see cref="ArgumentException"/> with the one line `xos` prints.
+    /// </summary>
+    public static ServerOptions Parse(string[] args, Func<string, string?> env) => Cli.XosCommandLine.ParseServer(args, env);
 
-        var data = Flag("--data") ?? env("XOS_DATA_DIR");
-        if (data is not null) o = o with { DataDirectory = data };
-        var address = Flag("--address") ?? env("XOS_ADDRESS");
-        if (address is not null) o = o with { Address = ParseEndpoint(address) };
-        var domains = Flags("--domain");
-        if (domains.Count == 0 && env("XOS_DOMAINS") is { } envDomains)
-            domains = envDomains.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-        if (domains.Count > 0)
-            o = o with { Domains = domains.Select(d => d.Trim().TrimStart('.').ToLowerInvariant()).Append("localhost").Distinct().ToArray() };
-        o = o with
-        {
-            CertificatePath = Flag("--cert") ?? env("XOS_TLS_CERT"),
-            CertificatePassword = Flag("--cert-password") ?? env("XOS_TLS_CERT_PASSWORD"),
-            RootAccessKey = env("XOS_ROOT_ACCESS_KEY"),
-            RootSecretKey = env("XOS_ROOT_SECRET_KEY"),
-            Region = Flag("--region") ?? env("XOS_REGION") ?? o.Region,
-            JsonLogs = args.Contains("--json-logs") || env("XOS_LOG_FORMAT") == "json",
-            AllowInsecureSseC = args.Contains("--allow-insecure-sse-c") || env("XOS_ALLOW_INSECURE_SSE_C") is "true" or "1",
-            MinFree = Flag("--min-free") ?? env("XOS_MIN_FREE"),
-            MetadataUrl = (Flag("--metadata") ?? env("XOS_METADATA_URL")) is { Length: > 0 } url ? url : null,
-            MetricsAddress = (Flag("--metrics-address") ?? env("XOS_METRICS_ADDRESS")) is { Length: > 0 } metrics
-                ? ParseEndpoint(metrics, "--metrics-address") : null,
-        };
-        if (o.MetricsAddress is { } m && m.Port == o.Address.Port)
-            throw new ArgumentException($"--metrics-address {m} must use another port than --address {o.Address}");
-        return o;
-    }
-
-    public static IPEndPoint ParseEndpoint(string text, string flag = "--address")
+    public static IPEndPoint ParseEndpoint(string text)
     {
-        if (IPEndPoint.TryParse(text, out var ep) && ep.Port != 0) return ep;
         var colon = text.LastIndexOf(':');
         if (colon > 0 && int.TryParse(text[(colon + 1)..], out var port))
         {
+            if (port is < 1 or > 65535) throw new ArgumentException($"has port {port}, out of range (1 to 65535)");
+            if (IPEndPoint.TryParse(text, out var ep)) return ep;
             var host = text[..colon];
             if (host is "localhost") return new IPEndPoint(IPAddress.Loopback, port);
             if (host is "*" or "0.0.0.0") return new IPEndPoint(IPAddress.Any, port);
             if (IPAddress.TryParse(host.Trim('[', ']'), out var ip)) return new IPEndPoint(ip, port);
         }
-        throw new ArgumentException($"{flag} must be HOST:PORT (an IP address or localhost), not '{text}'");
+        throw new ArgumentException($"must be HOST:PORT (an IP address, localhost or *, and a port), not '{text}'");
+    }
+
+    /// <summary>A domain for virtual-hosted addressing: a DNS name, lower case, without a leading dot.</summary>
+    public static string ParseDomain(string text)
+    {
+        var d = text.Trim().TrimStart('.').ToLowerInvariant();
+        return d.Length > 0 && Uri.CheckHostName(d) == UriHostNameType.Dns ? d : throw new ArgumentException($"must be a DNS name such as s3.example.com, not '{text}'");
     }
 }

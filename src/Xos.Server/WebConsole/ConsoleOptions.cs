@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Xos.Server.WebConsole;
 
 /// <summary>
@@ -8,14 +6,8 @@ namespace Xos.Server.WebConsole;
 /// </summary>
 public sealed record ConsoleOptions(TimeSpan Idle, TimeSpan Lifetime)
 {
-    public static ConsoleOptions FromEnvironment(Func<string, string?> env)
-    {
-        static TimeSpan Seconds(string? text, TimeSpan fallback) =>
-            double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 ? TimeSpan.FromSeconds(s) : fallback;
-        var idle = Seconds(env("XOS_CONSOLE_IDLE_SECONDS"), TimeSpan.FromMinutes(30));
-        var lifetime = Seconds(env("XOS_CONSOLE_MAX_SECONDS"), TimeSpan.FromHours(12));
-        return new ConsoleOptions(idle, lifetime < idle ? idle : lifetime);
-    }
+    /// <summary>A lifetime shorter than the idle time is taken as the idle time.</summary>
+    public static ConsoleOptions From(TimeSpan idle, TimeSpan lifetime) => new(idle, lifetime < idle ? idle : lifetime);
 
     /// <summary>
     /// Activity is written to the store at most this often (a tenth of the idle time, at most a minute), so a session

@@ -22,7 +22,7 @@ public sealed class BenchTests
             "--workloads", "put-4k,get-64k", "--ops", "20", "--concurrency", "2", "--json", json, "--no-progress",
             .. sse is null ? Array.Empty<string>() : ["--sse", sse],
         ];
-        Assert.Equal(0, await BenchCommand.RunAsync(args));
+        Assert.Equal(0, await Xos.Server.Cli.XosCommandLine.RunAsync(["bench", .. args]));
         var report = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement;
         Assert.Equal(sse, report.GetProperty("serverSideEncryption").GetString());
         foreach (var workload in report.GetProperty("workloads").EnumerateArray())
@@ -102,7 +102,7 @@ public sealed class BenchTests
             Assert.Equal(System.Net.HttpStatusCode.OK, put.StatusCode);
 
             var json = Path.Combine(Path.GetTempPath(), $"xos-ceiling-{Guid.NewGuid():N}.json");
-            Assert.Equal(0, await BenchCommand.RunAsync(["--endpoint", $"http://127.0.0.1:{port}", "--access-key", "a", "--secret-key", "b",
+            Assert.Equal(0, await Xos.Server.Cli.XosCommandLine.RunAsync(["bench", "--endpoint", $"http://127.0.0.1:{port}", "--access-key", "a", "--secret-key", "b",
                 "--workloads", "get-4k", "--ops", "50", "--concurrency", "2", "--json", json, "--no-progress"]));
             var workload = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.GetProperty("workloads")[0];
             File.Delete(json);

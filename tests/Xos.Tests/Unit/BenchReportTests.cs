@@ -112,7 +112,7 @@ public sealed class BenchReportTests
             Assert.Matches(@"(?m)^put-4k\s+500\.0\s+10\.00\s+200\.0\s+30\.00\s+0\.40\s*$", BenchCompare.Format(runs));
 
             var html = Path.Combine(dir, "report.html");
-            Assert.Equal(0, await BenchCommand.RunAsync(["--html", html, fresh, old]));
+            Assert.Equal(0, await Xos.Server.Cli.XosCommandLine.RunAsync(["bench", "report", html, fresh, old]));
             var page = Parse(await File.ReadAllTextAsync(html));
             Assert.Equal(["xos"], RunsDrawn(Figures(page, "put-4k", "throughput").Single()));
             Assert.Contains("no per-second samples", Figures(page, "get-4k", "throughput").Single().Value);
@@ -129,7 +129,7 @@ public sealed class BenchReportTests
     public async Task AReportOfRunsThatCannotBeReadFailsWithoutWritingOne()
     {
         var html = Path.Combine(Path.GetTempPath(), $"xos-bench-{Guid.NewGuid():N}.html");
-        Assert.Equal(1, await BenchCommand.RunAsync(["--html", html, Path.Combine(Path.GetTempPath(), "no-such-run.json")]));
+        Assert.Equal(1, await Xos.Server.Cli.XosCommandLine.RunAsync(["bench", "report", html, Path.Combine(Path.GetTempPath(), "no-such-run.json")]));
         Assert.False(File.Exists(html));
     }
 

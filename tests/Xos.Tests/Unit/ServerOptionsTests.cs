@@ -23,6 +23,6 @@ public sealed class ServerOptionsTests
         var same = Assert.Throws<ArgumentException>(() => Parse(["--address", "127.0.0.1:9000", "--metrics-address", "0.0.0.0:9000"]));
         Assert.Contains("another port", same.Message);
         var malformed = Assert.Throws<ArgumentException>(() => Parse(["--metrics-address", "nine"]));
-        Assert.StartsWith("--metrics-address must be HOST:PORT", malformed.Message);
+        Assert.StartsWith("xos server: --metrics-address: must be HOST:PORT", malformed.Message);
     }
 }

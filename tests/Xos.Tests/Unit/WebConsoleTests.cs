@@ -84,13 +84,22 @@ public sealed partial class WebConsoleTests
     [InlineData(null, null, 1800, 43200)]
     [InlineData("2", null, 2, 43200)]
     [InlineData("600", "60", 600, 600)]
-    [InlineData("not a number", "-5", 1800, 43200)]
     public void SessionLifetimesComeFromTheEnvironment(string? idle, string? max, int idleSeconds, int maxSeconds)
     {
         var env = new Dictionary<string, string?> { ["XOS_CONSOLE_IDLE_SECONDS"] = idle, ["XOS_CONSOLE_MAX_SECONDS"] = max };
-        var options = ConsoleOptions.FromEnvironment(name => env.GetValueOrDefault(name));
+        var server = Xos.Server.Hosting.ServerOptions.Parse([], name => env.GetValueOrDefault(name));
+        var options = ConsoleOptions.From(server.ConsoleIdle, server.ConsoleLifetime);
         Assert.Equal((TimeSpan.FromSeconds(idleSeconds), TimeSpan.FromSeconds(maxSeconds)), (options.Idle, options.Lifetime));
         Assert.True(options.TouchInterval <= TimeSpan.FromMinutes(1) && options.TouchInterval <= options.Idle / 10);
+    }
+
+    [Theory]
+    [InlineData("XOS_CONSOLE_IDLE_SECONDS", "not a number")]
+    [InlineData("XOS_CONSOLE_MAX_SECONDS", "-5")]
+    public void SessionLifetimesThatDoNotReadAreRefusedNotIgnored(string name, string value)
+    {
+        var e = Assert.Throws<ArgumentException>(() => Xos.Server.Hosting.ServerOptions.Parse([], n => n == name ? value : null));
+        Assert.StartsWith($"{name}: must be a positive number of seconds", e.Message);
     }
 
     [Fact]

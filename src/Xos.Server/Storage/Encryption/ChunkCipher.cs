@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace Xos.Server.Storage.Encryption;
 
 /// <summary>
-/// Authenticated encryption of object data in fixed 64 KiB chunks: AES-256-GCM (platform) or SM4-GCM (libgcrypt, else BouncyCastle: see <see cref="Sm4Gcm"/>).
+/// Authenticated encryption of object data in fixed 64 KiB chunks: AES-256-GCM (platform) or SM4-GCM (GFNI kernels, libgcrypt or BouncyCastle: see <see cref="Sm4Gcm"/>).
 /// Each chunk is sealed on its own, with a nonce made of the stream number (the part number; 0 for a single PUT) and
 /// the chunk index, and with the chunk index and a "last chunk" flag as associated data, so a chunk cannot be
 /// altered, moved, dropped or truncated unnoticed, and a range read decrypts only the chunks it touches.

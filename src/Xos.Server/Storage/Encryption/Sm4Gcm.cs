@@ -13,26 +13,83 @@ internal interface ISm4Gcm : IDisposable
     void Open(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> sealedChunk, Span<byte> plaintext);
 }
 
+/// <summary>The SM4-GCM implementations, fastest first: the order in which start-up tries them.</summary>
+internal enum Sm4Implementation
+{
+    /// <summary>Managed, AVX-512 + GFNI S-boxes, 32 blocks at a time, VPCLMULQDQ GHASH (<see cref="Sm4.GfniSm4Gcm"/>).</summary>
+    Gfni512,
+    /// <summary>Managed, AVX2 + GFNI S-boxes, 16 blocks at a time, PCLMULQDQ GHASH.</summary>
+    Gfni256,
+    /// <summary>Debian's libgcrypt20 (1.9+) through P/Invoke.</summary>
+    Libgcrypt,
+    /// <summary>BouncyCastle's portable managed SM4 and GCM.</summary>
+    BouncyCastle,
+}
+
 /// <summary>
-/// Picks the SM4-GCM implementation: libgcrypt (Debian's libgcrypt20, which uses the CPU's AES-NI/AVX2 for SM4) when
-/// the library is present and at least 1.9, else BouncyCastle's managed one. Both produce the same bytes (a test
-/// checks it), so objects stay readable whichever one wrote them. XOS_SM4=managed forces BouncyCastle.
+/// Picks the SM4-GCM implementation at start-up from what the CPU and the system have: the GFNI kernels on AVX-512, then on
+/// AVX2, then libgcrypt, then BouncyCastle. All produce the same bytes (tests cross-check them), so objects stay readable
+/// whichever one wrote them. XOS_SM4=gfni512|gfni256|libgcrypt|bouncycastle (or the older "managed") asks for one; when
+/// this machine cannot run it, the next one in that order is used and the banner says so.
 /// </summary>
 internal static partial class Sm4Gcm
 {
     public const int TagSize = 16;
 
-    private static readonly Lazy<bool> NativeAvailable = new(() =>
-        Environment.GetEnvironmentVariable("XOS_SM4") != "managed" && Libgcrypt.TryInitialize());
+    private static readonly Lazy<(Sm4Implementation Kind, string Note)> Chosen = new(Choose);
 
     /// <summary>Which implementation seals SM4 data in this process, for the start-up banner.</summary>
-    public static string Implementation => NativeAvailable.Value ? $"libgcrypt {Libgcrypt.Version}" : "BouncyCastle (managed)";
+    public static string Implementation => Describe(Chosen.Value.Kind) + Chosen.Value.Note;
 
-    public static ISm4Gcm Create(byte[] key) => NativeAvailable.Value ? new LibgcryptSm4Gcm(key) : new ManagedSm4Gcm(key);
+    public static ISm4Gcm Create(byte[] key) => Create(Chosen.Value.Kind, key)!;
 
     internal static ISm4Gcm CreateManaged(byte[] key) => new ManagedSm4Gcm(key);
 
-    internal static ISm4Gcm? CreateNative(byte[] key) => Libgcrypt.TryInitialize() ? new LibgcryptSm4Gcm(key) : null;
+    internal static ISm4Gcm? CreateNative(byte[] key) => Create(Sm4Implementation.Libgcrypt, key);
+
+    /// <summary>An instance of one implementation, or null when this machine cannot run it.</summary>
+    internal static ISm4Gcm? Create(Sm4Implementation kind, byte[] key) => !IsAvailable(kind) ? null : kind switch
+    {
+        Sm4Implementation.Gfni512 => new Sm4.GfniSm4Gcm(key, wide: true),
+        Sm4Implementation.Gfni256 => new Sm4.GfniSm4Gcm(key, wide: false),
+        Sm4Implementation.Libgcrypt => new LibgcryptSm4Gcm(key),
+        _ => new ManagedSm4Gcm(key),
+    };
+
+    internal static bool IsAvailable(Sm4Implementation kind) => kind switch
+    {
+        Sm4Implementation.Gfni512 => Sm4.Sm4Ctr512.IsSupported && Sm4.Ghash.IsSupported512 && Sm4.Ghash.IsSupported,
+        Sm4Implementation.Gfni256 => Sm4.Sm4Ctr256.IsSupported && Sm4.Ghash.IsSupported,
+        Sm4Implementation.Libgcrypt => Libgcrypt.TryInitialize(),
+        _ => true,
+    };
+
+    internal static string Describe(Sm4Implementation kind) => kind switch
+    {
+        Sm4Implementation.Gfni512 => "GFNI + AVX-512 (XOS, VPCLMULQDQ GHASH)",
+        Sm4Implementation.Gfni256 => "GFNI + AVX2 (XOS, PCLMULQDQ GHASH)",
+        Sm4Implementation.Libgcrypt => $"libgcrypt {Libgcrypt.Version}",
+        _ => "BouncyCastle (managed)",
+    };
+
+    private static (Sm4Implementation, string) Choose()
+    {
+        var wanted = Environment.GetEnvironmentVariable("XOS_SM4")?.Trim().ToLowerInvariant();
+        Sm4Implementation? forced = wanted switch
+        {
+            "gfni512" => Sm4Implementation.Gfni512,
+            "gfni256" => Sm4Implementation.Gfni256,
+            "libgcrypt" => Sm4Implementation.Libgcrypt,
+            "bouncycastle" or "managed" => Sm4Implementation.BouncyCastle,
+            _ => null,
+        };
+        var note = forced is null && wanted is not (null or "" or "auto") ? $" (XOS_SM4={wanted} is not one of auto, gfni512, gfni256, libgcrypt, bouncycastle)" : "";
+        for (var kind = forced ?? Sm4Implementation.Gfni512; ; kind++)
+        {
+            if (IsAvailable(kind)) return (kind, note);
+            if (kind == forced) note = $" (XOS_SM4={wanted}: not available on this machine)";
+        }
+    }
 
     private sealed class ManagedSm4Gcm(byte[] key) : ISm4Gcm
     {
@@ -54,6 +111,7 @@ internal static partial class Sm4Gcm
 
         public void Open(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> sealedChunk, Span<byte> plaintext)
         {
+            if (sealedChunk.Length < TagSize) throw new CryptographicException("encrypted chunk is truncated");
             var gcm = Init(false, nonce, aad);
             var output = new byte[sealedChunk.Length - TagSize];
             try
@@ -104,8 +162,9 @@ internal static partial class Sm4Gcm
 
         public unsafe void Open(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> sealedChunk, Span<byte> plaintext)
         {
-            Start(nonce, aad);
             var length = sealedChunk.Length - TagSize;
+            if (length < 0) throw new CryptographicException("encrypted chunk is truncated");
+            Start(nonce, aad);
             fixed (byte* input = sealedChunk)
             fixed (byte* output = plaintext)
             {

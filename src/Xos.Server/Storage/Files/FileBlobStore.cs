@@ -19,7 +19,8 @@ public sealed partial class FileBlobStore : IBlobStore
 
     private readonly FreeSpaceGuard? _space;
 
-    public FileBlobStore(string dataDirectory, FreeSpaceGuard? space = null)
+    /// <param name="directWrites">XOS_DIRECT_WRITES: false writes every body through the page cache.</param>
+    public FileBlobStore(string dataDirectory, FreeSpaceGuard? space = null, bool directWrites = true)
     {
         _space = space;
         _blobRoot = Path.Combine(dataDirectory, "blobs");
@@ -28,7 +29,7 @@ public sealed partial class FileBlobStore : IBlobStore
         for (var i = 0; i < 256; i++) Directory.CreateDirectory(Path.Combine(_blobRoot, i.ToString("x2")));
         FsyncDirectory(_blobRoot);
         FsyncDirectory(dataDirectory);
-        WritesDirect = ProbeDirectWrites(_tmpRoot);
+        WritesDirect = directWrites && ProbeDirectWrites(_tmpRoot);
     }
 
     /// <summary>Whether bodies of 8 MiB and more go to the disk with O_DIRECT (the data folder's filesystem takes it).</summary>
@@ -183,7 +184,7 @@ public sealed partial class FileBlobStore : IBlobStore
     /// </summary>
     private static SafeFileHandle? OpenDirect(string path, long preallocation)
     {
-        if (!OperatingSystem.IsLinux() || !DirectWrites) return null;
+        if (!OperatingSystem.IsLinux()) return null;
         var fd = Native.open(path, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC | Native.O_DIRECT_LINUX,
             (int)(UnixFileMode.UserRead | UnixFileMode.UserWrite));
         if (fd < 0)
@@ -201,9 +202,6 @@ public sealed partial class FileBlobStore : IBlobStore
         }
         return handle;
     }
-
-    /// <summary>XOS_DIRECT_WRITES=0 writes every body through the page cache.</summary>
-    private static readonly bool DirectWrites = Environment.GetEnvironmentVariable("XOS_DIRECT_WRITES") is not "0";
 
     private static int Fd(SafeFileHandle handle) => (int)handle.DangerousGetHandle();
 

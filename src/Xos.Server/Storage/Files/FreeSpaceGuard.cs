@@ -33,6 +33,24 @@ public sealed partial class FreeSpaceGuard(string directory, long reserveBytes)
         return t == "0" ? 0 : Bench.BenchOptions.ParseSize(t);
     }
 
+    /// <summary>Checks a reserve's spelling before anything starts (a size, a percentage or 0) and gives it back.</summary>
+    public static string CheckReserve(string text)
+    {
+        var t = text.Trim();
+        if (t.EndsWith('%'))
+            return double.TryParse(t[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 100
+                ? t : throw new ArgumentException($"must be a size such as 512m or a percentage such as 5%, not '{text}'");
+        try
+        {
+            if (t != "0") Bench.BenchOptions.ParseSize(t);
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"must be a size such as 512m, a percentage such as 5%, or 0, not '{text}'");
+        }
+        return t;
+    }
+
     public long ReserveBytes => reserveBytes;
 
     /// <summary>Bytes free for the server's user on the data folder's filesystem.</summary>

@@ -12,7 +12,7 @@ export async function overviewPage(page) {
     const bar = h('div', { class: 'bar', role: 'img', 'aria-label': `${Math.round((used / o.totalBytes) * 100)}% of the disk used` }, h('span', {}));
     bar.firstChild.style.width = `${Math.min(100, (used / o.totalBytes) * 100)}%`;
     fill(cards,
-      card('Version', o.version),
+      card('Version', o.version, h('div', { class: 'muted' }, `commit ${o.commit}`)),
       card('Uptime', duration(o.uptimeSeconds), h('div', { class: 'muted' }, `since ${when(o.startedAt)}`)),
       card('Requests per second', o.requestsPerSecond.toFixed(1), h('div', { class: 'muted' }, `${o.requests.toLocaleString()} since start`)),
       card('Objects', o.objects.toLocaleString(), h('div', { class: 'muted' }, `${o.versions.toLocaleString()} versions stored`)),

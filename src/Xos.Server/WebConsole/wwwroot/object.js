@@ -1,6 +1,7 @@
 // One object: preview (streamed from S3 with Range requests by the browser's own media elements), properties,
 // tags, ACL, versions and share links.
 import { s3, s3xml, consoleApi, objectPath, bucketPath, child, children, text, xml, escapeXml, S3NS } from './api.js';
+import { mediaTab } from './media.js';
 import { h, fill, field, input, select, showError, clearError, confirmAction, copyText, tabStrip, bytes, when, toast } from './ui.js';
 import { breadcrumbs, hrefObject } from './objects.js';
 
@@ -54,6 +55,7 @@ export async function objectPage(page, bucket, key, initialTab) {
     h('p', {}),
     tabStrip([
       ['overview', 'Overview', (p) => overview(p, bucket, key, path, info)],
+      ['media', 'Media', (p) => mediaTab(p, bucket, key, path, info)],
       ['tags', 'Tags', (p) => tags(p, path)],
       ['access', 'Access', (p) => access(p, path)],
       ['versions', 'Versions', (p) => versions(p, bucket, key, () => objectPage(page, bucket, key, 'versions'))],

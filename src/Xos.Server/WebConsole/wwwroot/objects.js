@@ -3,6 +3,7 @@
 import { s3, s3xml, objectPath, bucketPath, children, text, xml, crc32Base64 } from './api.js';
 import { h, fill, input, select, field, showError, clearError, confirmAction, dialog, bytes, when, toast } from './ui.js';
 import { enqueue, droppedFiles } from './upload.js';
+import { tile } from './media.js';
 
 const hrefFolder = (bucket, prefix) => `#/bucket/${encodeURIComponent(bucket)}${prefix ? `?prefix=${encodeURIComponent(prefix)}` : ''}`;
 export const hrefObject = (bucket, key, tab) => `#/object/${encodeURIComponent(bucket)}?key=${encodeURIComponent(key)}${tab ? `&tab=${tab}` : ''}`;
@@ -38,12 +39,15 @@ export async function objectsPage(page, bucket, prefix, search) {
   const refresh = h('button', { type: 'button', class: 'secondary' }, 'Refresh');
   const pageSize = select([['50', '50'], ['100', '100'], ['500', '500'], ['1000', '1000']], '100', { id: 'page-size' });
   const showDeleted = h('input', { type: 'checkbox', id: 'show-deleted' });
+  // List or grid of thumbnails (images, and video posters), remembered across visits.
+  const view = select([['list', 'List'], ['grid', 'Thumbnails']], localStorage.getItem('xos.view') === 'grid' ? 'grid' : 'list', { id: 'view' });
   const drop = h('div', { class: 'dropzone' }, 'Drop files or folders here to upload them to ', h('strong', {}, prefix || bucket));
 
   fill(page,
     breadcrumbs(bucket, prefix),
     h('h1', {}, prefix ? prefix : bucket),
     h('div', { class: 'row' }, searchForm, h('div', { class: 'field' }, h('label', { for: 'page-size' }, 'Per page'), pageSize),
+      h('div', { class: 'field' }, h('label', { for: 'view' }, 'View'), view),
       h('div', { class: 'field' }, h('label', { class: 'inline', for: 'show-deleted' }, showDeleted, 'Show deleted objects'))),
     h('div', { class: 'actions' }, uploadButton, folderButton, newFolder, deleteButton, refresh,
       h('a', { class: 'button secondary', href: `#/bucket/${encodeURIComponent(bucket)}/settings` }, 'Bucket settings'), files, folder),
@@ -65,6 +69,7 @@ export async function objectsPage(page, bucket, prefix, search) {
   refresh.addEventListener('click', () => load(state.token));
   pageSize.addEventListener('change', () => { state.pageSize = Number(pageSize.value); state.tokens = []; load(null); });
   showDeleted.addEventListener('change', () => { state.deleted = showDeleted.checked; state.tokens = []; load(null); });
+  view.addEventListener('change', () => { localStorage.setItem('xos.view', view.value); load(state.token); });
   newFolder.addEventListener('click', async () => {
     const box = input({ name: 'folder' });
     const pending = dialog('New folder', field(`Folder name (in ${prefix || bucket})`, box), [['Create', 'yes'], ['Cancel', null, 'secondary']]);
@@ -149,10 +154,14 @@ export async function objectsPage(page, bucket, prefix, search) {
       h('button', { type: 'button', class: 'secondary', disabled: state.tokens.length === 0, onclick: () => load(state.tokens.pop()) }, 'Previous page'),
       h('button', { type: 'button', class: 'secondary', disabled: !next, onclick: () => { state.tokens.push(state.token); load(next); } }, 'Next page'),
       h('span', { class: 'muted' }, `Page ${state.tokens.length + 1}`));
+    const grid = () => h('div', { class: 'grid', 'aria-label': 'Thumbnails' },
+      folders.map((p) => h('a', { class: 'tile folder', href: hrefFolder(bucket, p), title: p },
+        h('span', { class: 'tile-ext' }, 'FOLDER'), h('span', { class: 'tile-name' }, p.slice(prefix.length)))),
+      objects.filter((o) => !o.deleted).map((o) => tile(bucket, o.key, o.key.slice(prefix.length), hrefObject(bucket, o.key))));
     fill(listing,
       rows.length === 0
         ? h('p', { class: 'muted' }, search ? `Nothing here starts with “${search}”.` : 'This folder is empty: upload files, or drop them here.')
-        : h('div', { class: 'table-wrap' }, h('table', {},
+        : view.value === 'grid' ? grid() : h('div', { class: 'table-wrap' }, h('table', {},
           h('thead', {}, h('tr', {}, h('th', { class: 'check' }, selectAll), h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col', class: 'num' }, 'Size'),
             h('th', { scope: 'col', class: 'hide-narrow' }, 'Last modified'), h('th', { scope: 'col' }, 'Download'))),
           h('tbody', {}, rows))),

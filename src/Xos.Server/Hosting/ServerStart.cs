@@ -1,40 +1,8 @@
 namespace Xos.Server.Hosting;
 
-/// <summary>The <c>xos</c> command line: <c>xos server</c> and <c>xos bench</c>.</summary>
-public static class Cli
+/// <summary>`xos server`: starts the server with its options, prints the banner, and runs until SIGTERM or Ctrl+C.</summary>
+public static class ServerStart
 {
-    private static readonly string Usage = $"""
-        usage:
-          xos server [--data DIR] [--address HOST:PORT] [--domain NAME ...] [--cert FILE.pfx [--cert-password P]] [--region NAME] [--json-logs]
-                     [--metadata postgres://USER:PASSWORD@HOST:PORT/DB] [--min-free SIZE|N%] [--metrics-address HOST:PORT]
-              env: XOS_DATA_DIR, XOS_METADATA_URL, XOS_MIN_FREE, XOS_METRICS_ADDRESS, XOS_ADDRESS, XOS_DOMAINS, XOS_TLS_CERT, XOS_TLS_CERT_PASSWORD, XOS_REGION,
-                   XOS_ROOT_ACCESS_KEY, XOS_ROOT_SECRET_KEY, XOS_LOG_FORMAT=json, XOS_CONSOLE_IDLE_SECONDS, XOS_CONSOLE_MAX_SECONDS
-        {Admin.AdminCommand.Usage}
-          xos bench --endpoint URL [--access-key AK --secret-key SK] [options]   (xos bench --help)
-        """;
-
-    public static async Task<int> RunAsync(string[] args)
-    {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
-        {
-            Console.Error.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
-        }
-        switch (args[0])
-        {
-            case "server":
-                return await RunServerAsync(args[1..]);
-            case "bench":
-                return await Bench.BenchCommand.RunAsync(args[1..]);
-            case "admin":
-                return await Admin.AdminCommand.RunAsync(args[1..]);
-            default:
-                Console.Error.WriteLine($"unknown command '{args[0]}'");
-                Console.Error.WriteLine(Usage);
-                return 2;
-        }
-    }
-
     private static string StartupProblem(Exception e, ServerOptions options) => e switch
     {
         IOException when e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) || e.InnerException is System.Net.Sockets.SocketException
@@ -47,18 +15,8 @@ public static class Cli
         _ => e.Message,
     };
 
-    private static async Task<int> RunServerAsync(string[] args)
+    public static async Task<int> RunAsync(ServerOptions options)
     {
-        ServerOptions options;
-        try
-        {
-            options = ServerOptions.Parse(args, Environment.GetEnvironmentVariable);
-        }
-        catch (ArgumentException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            return 2;
-        }
         options = options with { DataDirectory = Path.GetFullPath(options.DataDirectory) };
         WebApplication app;
         try
@@ -78,9 +36,10 @@ public static class Cli
         var root = app.Services.GetRequiredService<RootCredentials>();
         var scheme = options.CertificatePath is null ? "http" : "https";
         Console.WriteLine($"XOS listening on {scheme}://{options.Address}");
+        Console.WriteLine($"  version     : {Cli.BuildInfo.Describe}");
         var store = app.Services.GetRequiredService<Storage.IMetadataStore>();
         var blobs = app.Services.GetRequiredService<Storage.IBlobStore>() as Storage.Files.FileBlobStore;
-        Console.WriteLine($"  data folder : {options.DataDirectory} (file blobs; bodies of 8 MiB and more {(blobs?.WritesDirect == true ? "written with O_DIRECT" : "written through the page cache: the filesystem refuses O_DIRECT")})");
+        Console.WriteLine($"  data folder : {options.DataDirectory} (file blobs; bodies of 8 MiB and more {(blobs?.WritesDirect == true ? "written with O_DIRECT" : options.DirectWrites ? "written through the page cache: the filesystem refuses O_DIRECT" : "written through the page cache (XOS_DIRECT_WRITES=0)")})");
         Console.WriteLine($"  metadata    : {((Storage.Sql.SqlMetadataStore)store).Description}");
         Console.WriteLine($"  domains     : {string.Join(", ", options.Domains)} (virtual-hosted: <bucket>.{options.Domains[0]}:{options.Address.Port})");
         Console.WriteLine($"  SM4 cipher  : {Storage.Encryption.Sm4Gcm.Implementation}");
