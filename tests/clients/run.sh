@@ -54,6 +54,33 @@ done
 
 check "boto3 (Debian python3-boto3) round trip" /usr/bin/python3 "$here/boto3_roundtrip.py" "$ep"
 
+# IAM with awscli: a user and key that may only read iam-cli/public/*, and a role.
+iam_user_checks() {
+  local ak sk
+  aws s3api create-bucket --bucket iam-cli >/dev/null &&
+  aws s3api put-object --bucket iam-cli --key public/a --body "$work/file.bin" >/dev/null &&
+  aws s3api put-object --bucket iam-cli --key private/b --body "$work/file.bin" >/dev/null &&
+  aws iam create-user --user-name cli-app --path /cli/ | grep '"Arn": "arn:aws:iam::.*:user/cli/cli-app"' >/dev/null &&
+  read -r ak sk < <(aws iam create-access-key --user-name cli-app --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text) &&
+  aws iam put-user-policy --user-name cli-app --policy-name read-public \
+    --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::iam-cli/public/*"}]}' &&
+  AWS_ACCESS_KEY_ID=$ak AWS_SECRET_ACCESS_KEY=$sk aws s3api get-object --bucket iam-cli --key public/a "$work/iam.out" >/dev/null &&
+  ! AWS_ACCESS_KEY_ID=$ak AWS_SECRET_ACCESS_KEY=$sk aws s3api get-object --bucket iam-cli --key private/b "$work/iam.out" 2>/dev/null &&
+  ! AWS_ACCESS_KEY_ID=$ak AWS_SECRET_ACCESS_KEY=$sk aws iam list-users 2>/dev/null &&
+  aws iam attach-user-policy --user-name cli-app --policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess &&
+  AWS_ACCESS_KEY_ID=$ak AWS_SECRET_ACCESS_KEY=$sk aws s3api get-object --bucket iam-cli --key private/b "$work/iam.out" >/dev/null &&
+  aws iam create-role --role-name cli-role \
+    --assume-role-policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}' |
+    grep '"RoleName": "cli-role"' >/dev/null &&
+  aws iam list-roles | grep cli-role >/dev/null &&
+  ! aws iam delete-user --user-name cli-app 2>"$work/iam.err" && grep DeleteConflict "$work/iam.err" >/dev/null
+}
+check "awscli iam: user, key, put-user-policy, attach-user-policy, create-role" iam_user_checks
+check "boto3 (Debian python3-boto3) iam" /usr/bin/python3 "$here/boto3_iam.py" "$ep"
+if /root/.pyenv/shims/python3 -c 'import boto3' 2>/dev/null; then
+  check "boto3 ($(/root/.pyenv/shims/python3 -c 'import boto3; print(boto3.__version__)')) iam" /root/.pyenv/shims/python3 "$here/boto3_iam.py" "$ep"
+fi
+
 echo
 echo "clients: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -31,8 +31,9 @@ public sealed class AdminApi(AdminService admin, RequestAuthenticator authentica
         {
             var req = S3Request.Parse(http, requestId, options.Domains);
             await authenticator.AuthenticateAsync(req, ct);
-            // Temporary credentials never administer, even root's: a role session would otherwise escape its policies.
-            if (req.Identity is not { Session: null } caller || caller.OwnerId != root.UserId)
+            // Temporary credentials never administer, even root's: a role session would otherwise escape its policies;
+            // nor do the IAM users of root's account, which act only as their policies allow.
+            if (req.Identity is not { Session: null, IamUser: null } caller || caller.OwnerId != root.UserId)
                 throw new AdminException("the admin API needs the root credentials", 403);
             var path = http.Request.Path.Value![Prefix.Length..].Trim('/');
             var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();

@@ -50,6 +50,7 @@ public sealed class Authorizer
     {
         var caller = req.Identity ?? throw S3Errors.AccessDenied();
         if (caller.Session is { } session) CheckSession(session, req, action, resource, null);
+        if (caller.IamUser is not null && IdentityDecision(req, action, resource, null) != PolicyDecision.Allow) throw S3Errors.AccessDenied();
         return caller;
     }
 
@@ -72,15 +73,24 @@ public sealed class Authorizer
     {
         CheckExpectedOwner(req, bucket);
         var caller = req.Identity;
-        if (caller?.Session is { } session)
-            CheckSession(session, req, action, ResourceArn(bucket, action, key ?? req.Key), obj);
+        var resource = ResourceArn(bucket, action, key ?? req.Key);
+        if (caller?.Session is { } session) CheckSession(session, req, action, resource, obj);
         var isOwner = caller is not null && caller.OwnerId == bucket.OwnerId;
+        // An IAM user acts by its identity policies: an explicit Deny there wins; inside its account an Allow there (or
+        // in the bucket policy) suffices; on another account's bucket both its policies and the bucket's must allow.
+        var iamUser = caller?.IamUser is not null;
+        var identity = iamUser ? IdentityDecision(req, action, resource, obj) : PolicyDecision.NotApplicable;
+        if (identity == PolicyDecision.Deny) throw S3Errors.AccessDenied();
         var block = PublicAccessBlockConfiguration.Effective(bucket);
         var decision = bucket.Policy is { } policy ? EvaluatePolicy(req, bucket, policy, action, obj, key ?? req.Key) : PolicyDecision.NotApplicable;
         // The owner can always read and replace the policy, so a careless Deny cannot lock them out of their bucket.
-        if (decision == PolicyDecision.Deny && !(isOwner && action.EndsWith("BucketPolicy", StringComparison.Ordinal))) throw S3Errors.AccessDenied();
+        if (decision == PolicyDecision.Deny && !(isOwner && !iamUser && action.EndsWith("BucketPolicy", StringComparison.Ordinal))) throw S3Errors.AccessDenied();
+        // Past here a grant of the bucket's (its policy, its ACLs) lets an IAM user of another account in only with its own Allow.
+        if (iamUser && !isOwner && identity != PolicyDecision.Allow) throw S3Errors.AccessDenied();
         // RestrictPublicBuckets: while the policy is public, it lets in no one from outside the owner's account.
         if (decision == PolicyDecision.Allow && !(block.RestrictPublicBuckets && !isOwner && Parsed(bucket.Policy!, bucket.Name).IsPublic)) return;
+        // The owner's IAM users are the owner only as far as their policies allow.
+        if (iamUser && identity != PolicyDecision.Allow) throw S3Errors.AccessDenied();
         var aclGoverned = AclGrants.TryGetValue(action, out var grant);
         // BucketOwnerEnforced disables ACLs: the owner owns every object and the policy alone lets others in.
         var aclsDisabled = BucketOwnershipControls.AclsDisabled(bucket);
@@ -145,21 +155,27 @@ public sealed class Authorizer
         var caller = req.Identity;
         var context = Context(req, null);
         context["s3:prefix"] = [key];
-        var request = new PolicyRequest(new PolicyCaller(caller is null, caller?.DisplayName, caller?.OwnerId), "s3:ListBucket",
-            ResourceArn(bucket, "s3:ListBucket", null), context);
+        var request = new PolicyRequest(Caller(caller), "s3:ListBucket", ResourceArn(bucket, "s3:ListBucket", null), context);
         return Parsed(policyJson, bucket.Name).Evaluate(request) == PolicyDecision.Allow;
     }
 
-    private readonly ConcurrentDictionary<string, PolicyDocument> _parsedPolicies = new();
+    /// <summary>Parsed policies by kind ("b:" bucket policies of that bucket, "s:" role and session policies, "i:" IAM policies) and text.</summary>
+    private readonly ConcurrentDictionary<(string Kind, string Json), PolicyDocument> _parsedPolicies = new();
 
-    private PolicyDocument Parsed(string json, string bucket)
+    private PolicyDocument Cached(string kind, string json, Func<string, PolicyDocument> parse)
     {
-        if (_parsedPolicies.TryGetValue(json, out var parsed)) return parsed;
-        parsed = PolicyDocument.Parse(json, bucket);
+        if (_parsedPolicies.TryGetValue((kind, json), out var parsed)) return parsed;
+        parsed = parse(json);
         if (_parsedPolicies.Count > 1024) _parsedPolicies.Clear();
-        _parsedPolicies[json] = parsed;
+        _parsedPolicies[(kind, json)] = parsed;
         return parsed;
     }
+
+    private PolicyDocument Parsed(string json, string bucket) => Cached("b:" + bucket, json, text => PolicyDocument.Parse(text, bucket));
+
+    private PolicyDocument ParsedIdentity(string json) => Cached("s:", json, PolicyDocument.ParseIdentity);
+
+    private PolicyDocument ParsedIam(string json) => Cached("i:", json, PolicyDocument.ParseIam);
 
     /// <summary>Actions on objects name the object's ARN (bucket/key); the others name the bucket's.</summary>
     private static bool IsObjectAction(string action) =>
@@ -174,31 +190,38 @@ public sealed class Authorizer
     /// </summary>
     private void CheckSession(SessionGrant session, S3Request req, string action, string resource, ObjectRecord? obj)
     {
-        var caller = req.Identity!;
-        var request = new PolicyRequest(new PolicyCaller(false, caller.DisplayName, caller.OwnerId), action, resource, Context(req, obj));
+        var request = new PolicyRequest(Caller(req.Identity), action, resource, Context(req, obj));
         foreach (var json in new[] { session.RolePolicy, session.SessionPolicy })
         {
             if (json is null) continue;
             if (ParsedIdentity(json).Evaluate(request) != PolicyDecision.Allow) throw S3Errors.AccessDenied();
         }
+        if (session.RolePolicies is { } policies && EvaluateIdentity(policies, request) != PolicyDecision.Allow) throw S3Errors.AccessDenied();
     }
 
-    private readonly ConcurrentDictionary<string, PolicyDocument> _parsedIdentityPolicies = new();
-
-    private PolicyDocument ParsedIdentity(string json)
+    /// <summary>The caller as a policy's Principal element sees it: an IAM user by its ARN only, an account root by its id, name and ARN.</summary>
+    public static PolicyCaller Caller(Identity? caller) => caller switch
     {
-        if (_parsedIdentityPolicies.TryGetValue(json, out var parsed)) return parsed;
-        parsed = PolicyDocument.ParseIdentity(json);
-        if (_parsedIdentityPolicies.Count > 1024) _parsedIdentityPolicies.Clear();
-        _parsedIdentityPolicies[json] = parsed;
-        return parsed;
-    }
+        null => new PolicyCaller(true, null, null),
+        { IamUser: not null } => new PolicyCaller(false, null, caller.OwnerId, Arn: caller.Arn),
+        { Session.RoleArn: { } roleArn } => new PolicyCaller(false, null, caller.OwnerId, Arn: caller.Arn, RoleArn: roleArn),
+        _ => new PolicyCaller(false, caller.DisplayName, caller.OwnerId, Arn: caller.Arn),
+    };
+
+    private PolicyDecision IdentityDecision(S3Request req, string action, string resource, ObjectRecord? obj) =>
+        EvaluateIdentity(req.Identity!.IamUser!.Policies, new PolicyRequest(Caller(req.Identity), action, resource, Context(req, obj)));
+
+    /// <summary>IAM identity policies (of a user with its groups, or of a role) together: a Deny in any wins, else an Allow in any allows.</summary>
+    public PolicyDecision EvaluateIdentity(IReadOnlyList<string> policies, PolicyRequest request) =>
+        PolicyDocument.EvaluateAll(policies.Select(ParsedIam), request);
+
+
+
+
 
     private PolicyDecision EvaluatePolicy(S3Request req, BucketRecord bucket, string policyJson, string action, ObjectRecord? obj, string? key)
     {
-        var caller = req.Identity;
-        var resource = ResourceArn(bucket, action, key);
-        var request = new PolicyRequest(new PolicyCaller(caller is null, caller?.DisplayName, caller?.OwnerId), action, resource, Context(req, obj));
+        var request = new PolicyRequest(Caller(req.Identity), action, ResourceArn(bucket, action, key), Context(req, obj));
         return Parsed(policyJson, bucket.Name).Evaluate(request);
     }
 
@@ -230,8 +253,10 @@ public sealed class Authorizer
         Add("aws:SourceIp", http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null);
         Add("aws:Referer", req.Header("Referer"));
         Add("aws:UserAgent", req.Header("User-Agent"));
-        Add("aws:username", req.Identity?.DisplayName);
-        Add("aws:userid", req.Identity?.OwnerId);
+        Add("aws:username", req.Identity is { IamUser: { } user } ? user.Name : req.Identity?.DisplayName);
+        Add("aws:userid", req.Identity is { IamUser: { } iamUser } ? iamUser.Id : req.Identity?.OwnerId);
+        Add("aws:PrincipalArn", req.Identity?.Arn);
+        Add("aws:PrincipalAccount", req.Identity?.OwnerId);
         Add("s3:prefix", req.Query("prefix"));
         Add("s3:delimiter", req.Query("delimiter"));
         Add("s3:max-keys", req.Query("max-keys"));

@@ -8,7 +8,7 @@ namespace Xos.Server.Storage;
 /// Every method is one transaction; invariants (a bucket is empty before it is deleted, an upload completes once)
 /// are enforced by the database, never by process-local locks, so several server processes may share one store.
 /// </summary>
-public interface IMetadataStore : IDisposable
+public interface IMetadataStore : IDisposable, Iam.IIamStore
 {
     Task InitializeAsync(CancellationToken ct);
 
@@ -28,7 +28,7 @@ public interface IMetadataStore : IDisposable
     Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKey, CancellationToken ct);
     /// <summary>Stores temporary credentials: their secret, the SHA-256 of their token, the user, role and session policy.</summary>
     Task CreateSessionAsync(string accessKey, string secretKey, string tokenHash, string userId, string roleName, string sessionName,
-        string? sessionPolicy, DateTimeOffset expires, CancellationToken ct);
+        string? sessionPolicy, DateTimeOffset expires, CancellationToken ct, string? iamUserId = null);
     /// <summary>Creates a user with a fresh canonical id; null when the name is taken.</summary>
     Task<UserRecord?> CreateUserAsync(string name, string canonicalId, CancellationToken ct);
     Task<UserRecord?> GetUserByNameAsync(string name, CancellationToken ct);

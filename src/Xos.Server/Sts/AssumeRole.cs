@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Xos.Server.Auth.Policies;
 using Xos.Server.Hosting;
+using Xos.Server.Iam;
 using Xos.Server.Protocol;
 using static Xos.Server.Sts.StsEndpoint;
 
@@ -13,13 +14,16 @@ namespace Xos.Server.Sts;
 /// </summary>
 public static partial class AssumeRole
 {
-    [GeneratedRegex(@"^arn:aws:iam::(\d*:)?role/([A-Za-z0-9+=,.@_-]{1,64})$")]
+    [GeneratedRegex(@"^arn:aws:iam::([0-9a-zA-Z]*:)?role/(?:[\u0021-\u007E]*/)?([A-Za-z0-9+=,.@_-]{1,64})$")]
     private static partial Regex RoleArn();
 
     [GeneratedRegex(@"^[\w+=,.@-]{2,64}$")]
     private static partial Regex SessionName();
 
     public static string AssumedRoleArn(string roleName, string sessionName) => $"arn:aws:sts::assumed-role/{roleName}/{sessionName}";
+
+    /// <summary>The ARN of a session of a role made with the IAM API: in the role's account.</summary>
+    public static string AssumedRoleArn(string account, string roleName, string sessionName) => $"arn:aws:sts::{account}:assumed-role/{roleName}/{sessionName}";
 
     public static string AssumedRoleId(string roleName, string sessionName) => $"{roleName}:{sessionName}";
 
@@ -53,21 +57,39 @@ public static partial class AssumeRole
         }
 
         var roleName = match.Groups[2].Value;
-        var role = await ctx.Store.GetRoleAsync(roleName, ct);
-        var trusted = role is not null && (caller.DisplayName == RootCredentials.DisplayName || role.TrustedUsers.Contains(caller.DisplayName));
-        if (!trusted) throw S3Errors.AccessDenied($"User: {caller.DisplayName} is not authorized to perform: sts:AssumeRole on resource: {arn}");
+        var account = match.Groups[1].Value.TrimEnd(':');
+        var iamRole = account.Length == 0 ? null : await ctx.Store.GetIamRoleAsync(account, roleName, ct);
+        bool trusted;
+        if (iamRole is not null)
+        {
+            trusted = RoleTrust.Allows(ctx.Authorizer, caller, iamRole);
+            roleName = iamRole.Name;
+            if (duration > iamRole.MaxSessionSeconds)
+                throw Validation($"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
+        }
+        else
+        {
+            // XOS's own roles (xos admin role): trusted users by name; the server's root may assume any.
+            var role = await ctx.Store.GetRoleAsync(roleName, ct);
+            trusted = role is not null && caller.IamUser is null
+                      && (caller.DisplayName == RootCredentials.DisplayName || role.TrustedUsers.Contains(caller.DisplayName));
+        }
+        if (!trusted) throw S3Errors.AccessDenied($"User: {caller.Arn} is not authorized to perform: sts:AssumeRole on resource: {arn}");
 
         var (accessKey, secretKey, token, tokenHash) = NewCredentials();
         var expires = DateTimeOffset.UtcNow.AddSeconds(duration);
-        await ctx.Store.CreateSessionAsync(accessKey, secretKey, tokenHash, caller.OwnerId, roleName, sessionName, sessionPolicy, expires, ct);
+        // A session of an account's role acts in the role's account (as AWS's do); one of XOS's own roles as the caller.
+        await ctx.Store.CreateSessionAsync(accessKey, secretKey, tokenHash, iamRole?.AccountId ?? caller.OwnerId, roleName, sessionName, sessionPolicy, expires, ct);
+        var assumedId = iamRole is null ? AssumedRoleId(roleName, sessionName) : AssumedRoleId(iamRole.Id, sessionName);
+        var assumedArn = iamRole is null ? AssumedRoleArn(roleName, sessionName) : AssumedRoleArn(iamRole.AccountId, roleName, sessionName);
 
         await S3Xml.WriteAsync(req.Http, 200, "AssumeRoleResponse", w =>
         {
             w.WriteStartElement("AssumeRoleResult");
             WriteCredentials(w, accessKey, secretKey, token, expires);
             w.WriteStartElement("AssumedRoleUser");
-            w.Element("AssumedRoleId", AssumedRoleId(roleName, sessionName));
-            w.Element("Arn", AssumedRoleArn(roleName, sessionName));
+            w.Element("AssumedRoleId", assumedId);
+            w.Element("Arn", assumedArn);
             w.WriteEndElement();
             w.Element("PackedPolicySize", sessionPolicy is null ? 0 : Math.Min(100, sessionPolicy.Length * 100 / 2048));
             w.WriteEndElement();

@@ -14,10 +14,20 @@ public static class GetCallerIdentity
     {
         var caller = RequireCaller(req);
         string arn, userId;
-        if (caller.Session is { IsRoleSession: true } session)
+        if (caller.Session is { IsRoleSession: true, RoleArn: not null } iamSession)
+        {
+            arn = caller.Arn;
+            userId = AssumeRole.AssumedRoleId(iamSession.RoleId ?? iamSession.RoleName, iamSession.SessionName);
+        }
+        else if (caller.Session is { IsRoleSession: true } session)
         {
             arn = AssumeRole.AssumedRoleArn(session.RoleName, session.SessionName);
             userId = AssumeRole.AssumedRoleId(session.RoleName, session.SessionName);
+        }
+        else if (caller.IamUser is { } user)
+        {
+            arn = caller.Arn;
+            userId = user.Id;
         }
         else
         {

@@ -22,7 +22,7 @@ public static class GetSessionToken
         var (accessKey, secretKey, token, tokenHash) = NewCredentials();
         var expires = DateTimeOffset.UtcNow.AddSeconds(duration);
         await ctx.Store.CreateSessionAsync(accessKey, secretKey, tokenHash, caller.OwnerId, roleName: "", sessionName: caller.DisplayName,
-            sessionPolicy: null, expires, ct);
+            sessionPolicy: null, expires, ct, caller.IamUser?.Id);
 
         await S3Xml.WriteAsync(req.Http, 200, "GetSessionTokenResponse", w =>
         {

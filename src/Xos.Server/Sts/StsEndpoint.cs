@@ -25,6 +25,11 @@ public static class StsEndpoint
         try
         {
             var form = await ReadFormAsync(req, ct);
+            if (Iam.IamEndpoint.Handles(form))
+            {
+                await Iam.IamEndpoint.HandleAsync(req, ctx, form, ct);
+                return;
+            }
             var action = form.GetValueOrDefault("Action");
             switch (action)
             {
@@ -43,17 +48,21 @@ public static class StsEndpoint
         }
         catch (S3Exception e)
         {
-            await S3Xml.WriteAsync(req.Http, e.Status, "ErrorResponse", w =>
-            {
-                w.WriteStartElement("Error");
-                w.Element("Type", e.Status >= 500 ? "Receiver" : "Sender");
-                w.Element("Code", e.Code);
-                w.Element("Message", e.Message);
-                w.WriteEndElement();
-                w.Element("RequestId", req.RequestId);
-            }, Namespace);
+            await WriteErrorAsync(req, e, Namespace);
         }
     }
+
+    /// <summary>The ErrorResponse of the query APIs (STS, IAM) in the API's namespace.</summary>
+    public static Task WriteErrorAsync(S3Request req, S3Exception e, string ns) =>
+        S3Xml.WriteAsync(req.Http, e.Status, "ErrorResponse", w =>
+        {
+            w.WriteStartElement("Error");
+            w.Element("Type", e.Status >= 500 ? "Receiver" : "Sender");
+            w.Element("Code", e.Code);
+            w.Element("Message", e.Message);
+            w.WriteEndElement();
+            w.Element("RequestId", req.RequestId);
+        }, ns);
 
     private static async Task<Dictionary<string, string>> ReadFormAsync(S3Request req, CancellationToken ct)
     {

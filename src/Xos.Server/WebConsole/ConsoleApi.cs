@@ -93,7 +93,7 @@ public sealed class ConsoleApi(ConsoleSessions sessions, SignInThrottle throttle
 
     private SessionInfo Info(ActiveSession s) => new(s.Identity.DisplayName, s.Identity.OwnerId, s.Identity.AccessKey,
         // As the admin API decides: root's own keys, never temporary credentials.
-        Admin: s.Identity.OwnerId == root.UserId && s.Identity.Session is null,
+        Admin: s.Identity.OwnerId == root.UserId && s.Identity is { Session: null, IamUser: null },
         Temporary: s.Identity.Session is not null, Role: s.Identity.Session?.RoleName is { Length: > 0 } role ? role : null,
         s.CsrfToken, s.Expires, (long)sessions.Options.Idle.TotalSeconds);
 

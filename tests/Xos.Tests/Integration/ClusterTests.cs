@@ -163,6 +163,44 @@ public sealed class ClusterTests(GatewayCluster cluster) : IClassFixture<Gateway
     }
 
     [ClusterFact]
+    public async Task AnIamPolicyChangedThroughOneGatewayBindsEveryGateway()
+    {
+        // The identity policies of an IAM user are cached with its key; a policy change must reach every gateway's cache.
+        using var iam = new IamClient(cluster.Gateways[0].Endpoint, XosProcess.AccessKey, XosProcess.SecretKey);
+        var name = "cached-" + Guid.NewGuid().ToString("N")[..8];
+        await iam.CallAsync("CreateUser", ("UserName", name));
+        var key = await iam.CallAsync("CreateAccessKey", ("UserName", name));
+        var bucket = XosFixture.NewBucketName("iam");
+        using (var root = cluster.Client(cluster.Gateways[0].Endpoint)) await root.PutBucketAsync(bucket);
+        await iam.CallAsync("PutUserPolicy", ("UserName", name), ("PolicyName", "list"),
+            ("PolicyDocument", $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::{{bucket}}"}]}"""));
+        var clients = cluster.Gateways.Select(g => g.CreateClient(key.V("AccessKey", "AccessKeyId"), key.V("AccessKey", "SecretAccessKey"))).ToArray();
+        foreach (var s3 in clients) await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket });
+
+        using (var other = new IamClient(cluster.Gateways[1].Endpoint, XosProcess.AccessKey, XosProcess.SecretKey))
+            await other.CallAsync("DeleteUserPolicy", ("UserName", name), ("PolicyName", "list"));
+        foreach (var s3 in clients)
+        {
+            var watch = Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket });
+                    Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), "a removed policy still applied on a gateway 5 s later");
+                    await Task.Delay(20);
+                }
+                catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden)
+                {
+                    break;
+                }
+            }
+            s3.Dispose();
+        }
+        foreach (var g in cluster.Gateways) cluster.AssertNoFailures(g);
+    }
+
+    [ClusterFact]
     public async Task ABucketChangedOrDeletedAnywhereReachesEveryGateway()
     {
         // Gateways keep found buckets (and the settings authorization reads) in memory, told of changes as keys are.

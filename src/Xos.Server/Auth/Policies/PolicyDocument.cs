@@ -9,7 +9,9 @@ public enum PolicyDecision { NotApplicable, Allow, Deny }
 /// Who is asking, as a policy's Principal element sees it: a user, the anonymous public, or (with <paramref name="Service"/>)
 /// one of XOS's own services acting as the AWS service principal of that name (logging.s3.amazonaws.com).
 /// </summary>
-public sealed record PolicyCaller(bool Anonymous, string? UserName, string? CanonicalId, string? Service = null);
+/// <remarks><paramref name="Arn"/> is the caller's IAM ARN (an IAM user's, or an account's :root), matched by ARN principals.</remarks>
+/// <paramref name="RoleArn"/> is, for a session of a role, the role's ARN, which names its sessions.
+public sealed record PolicyCaller(bool Anonymous, string? UserName, string? CanonicalId, string? Service = null, string? Arn = null, string? RoleArn = null);
 
 /// <summary>One request to evaluate: the caller, the IAM action, the resource ARN and the condition context.</summary>
 public sealed record PolicyRequest(PolicyCaller Caller, string Action, string Resource, IReadOnlyDictionary<string, string[]> Context);
@@ -46,7 +48,18 @@ public sealed class PolicyDocument
     /// <summary>Parses an identity policy (a role's or an STS session's): no Principal, resources in any bucket.</summary>
     public static PolicyDocument ParseIdentity(string json) => ParseFor(json, null);
 
-    private static PolicyDocument ParseFor(string json, string? bucket)
+    /// <summary>What kind of document is parsed: which elements it must have and which actions and resources it may name.</summary>
+    private enum Kind { Bucket, S3Identity, IamIdentity, Trust }
+
+    /// <summary>An IAM identity policy (of an IAM user, group or role, or a managed policy): actions of any service, resources of any ARN.</summary>
+    public static PolicyDocument ParseIam(string json) => ParseFor(json, null, Kind.IamIdentity);
+
+    /// <summary>A role's trust policy: principals, sts: actions, no resources.</summary>
+    public static PolicyDocument ParseTrust(string json) => ParseFor(json, null, Kind.Trust);
+
+    private static PolicyDocument ParseFor(string json, string? bucket) => ParseFor(json, bucket, bucket is null ? Kind.S3Identity : Kind.Bucket);
+
+    private static PolicyDocument ParseFor(string json, string? bucket, Kind kind)
     {
         if (System.Text.Encoding.UTF8.GetByteCount(json) > MaxBytes) throw Malformed("Policies must be less than 20 KB");
         JsonDocument doc;
@@ -67,8 +80,8 @@ public sealed class PolicyDocument
             if (!root.TryGetProperty("Statement", out var statement)) throw Malformed("Missing required field Statement");
             var list = statement.ValueKind switch
             {
-                JsonValueKind.Array => statement.EnumerateArray().Select(s => ParseStatement(s, bucket)).ToList(),
-                JsonValueKind.Object => [ParseStatement(statement, bucket)],
+                JsonValueKind.Array => statement.EnumerateArray().Select(s => ParseStatement(s, bucket, kind)).ToList(),
+                JsonValueKind.Object => [ParseStatement(statement, bucket, kind)],
                 _ => throw Malformed("Statement must be an object or an array"),
             };
             if (list.Count == 0) throw Malformed("Could not parse the policy: Statement is empty!");
@@ -86,7 +99,7 @@ public sealed class PolicyDocument
         };
     }
 
-    private static PolicyStatement ParseStatement(JsonElement s, string? bucket)
+    private static PolicyStatement ParseStatement(JsonElement s, string? bucket, Kind kind)
     {
         if (s.ValueKind != JsonValueKind.Object) throw Malformed("Statement must be an object");
         string? sid = s.TryGetProperty("Sid", out var sidElement) ? sidElement.GetString() : null;
@@ -95,7 +108,7 @@ public sealed class PolicyDocument
 
         IReadOnlyList<string>? principals = null;
         var notPrincipal = false;
-        if (bucket is null)
+        if (kind is Kind.S3Identity or Kind.IamIdentity)
         {
             if (s.TryGetProperty("Principal", out _) || s.TryGetProperty("NotPrincipal", out _)) throw Malformed("Policy document should not specify a principal.");
         }
@@ -111,14 +124,18 @@ public sealed class PolicyDocument
 
         var (actions, notAction) = s.TryGetProperty("Action", out var a) ? (Strings(a, "Action"), false)
             : s.TryGetProperty("NotAction", out var na) ? (Strings(na, "NotAction"), true) : throw Malformed("Missing required field Action");
+        var anyService = kind is Kind.IamIdentity or Kind.Trust;
         foreach (var action in actions)
-            if (action != "*" && !action.StartsWith("s3:", StringComparison.OrdinalIgnoreCase)) throw Malformed("Policy has invalid action");
+            if (action != "*" && !(anyService ? IsServiceAction(action) : action.StartsWith("s3:", StringComparison.OrdinalIgnoreCase)))
+                throw Malformed("Policy has invalid action");
 
         var (resources, notResource) = s.TryGetProperty("Resource", out var r) ? (Strings(r, "Resource"), false)
-            : s.TryGetProperty("NotResource", out var nr) ? (Strings(nr, "NotResource"), true) : throw Malformed("Missing required field Resource");
+            : s.TryGetProperty("NotResource", out var nr) ? (Strings(nr, "NotResource"), true)
+            : kind == Kind.Trust ? (["*"], false) : throw Malformed("Missing required field Resource");
         resources = resources.Select(NormalizeResource).ToList();
         foreach (var resource in resources)
-            if (!RefersTo(resource, bucket)) throw Malformed("Policy has invalid resource");
+            if (!(anyService ? resource == "*" || resource.StartsWith("arn:", StringComparison.Ordinal) : RefersTo(resource, bucket)))
+                throw Malformed("Policy has invalid resource");
 
         var conditions = new List<PolicyCondition>();
         if (s.TryGetProperty("Condition", out var c))
@@ -156,6 +173,13 @@ public sealed class PolicyDocument
             list.AddRange(Strings(kind.Value, "Principal").Select(v => prefix + v));
         }
         return list;
+    }
+
+    /// <summary>"service:Action" with a service prefix of letters, digits and '-', the action possibly a wildcard.</summary>
+    private static bool IsServiceAction(string action)
+    {
+        var colon = action.IndexOf(':');
+        return colon > 0 && colon < action.Length - 1 && action[..colon].All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
     }
 
     /// <summary>"arn:aws:s3:::bucket//*" (as the SDK guide writes it) means "arn:aws:s3:::bucket/*".</summary>
@@ -196,6 +220,22 @@ public sealed class PolicyDocument
         && !s.Conditions.Any(c => c.Operator != "Null" && !c.Operator.Contains("Not", StringComparison.Ordinal)
                                   && RestrictingKeys.Contains(c.Key, StringComparer.OrdinalIgnoreCase)));
 
+    /// <summary>Several identity policies together: a Deny in any wins, else an Allow in any allows.</summary>
+    public static PolicyDecision EvaluateAll(IEnumerable<PolicyDocument> documents, PolicyRequest request)
+    {
+        var decision = PolicyDecision.NotApplicable;
+        foreach (var document in documents)
+            switch (document.Evaluate(request))
+            {
+                case PolicyDecision.Deny:
+                    return PolicyDecision.Deny;
+                case PolicyDecision.Allow:
+                    decision = PolicyDecision.Allow;
+                    break;
+            }
+        return decision;
+    }
+
     public PolicyDecision Evaluate(PolicyRequest request)
     {
         var allowed = false;
@@ -227,9 +267,13 @@ public sealed class PolicyDocument
         if (caller.Anonymous || principal.StartsWith("service:", StringComparison.Ordinal)) return false;
         if (principal.StartsWith("canonical:", StringComparison.Ordinal)) return principal["canonical:".Length..] == caller.CanonicalId;
         if (principal == caller.CanonicalId) return true;
-        // arn:aws:iam::user/NAME, arn:aws:iam:::user/NAME, arn:aws:iam::ACCOUNT:user/NAME; NAME may be "*".
+        // The account (arn:aws:iam::ACCOUNT:root) stands for its root and its IAM users; an IAM user's own ARN for that user.
+        if (caller.CanonicalId is not null && principal == $"arn:aws:iam::{caller.CanonicalId}:root") return true;
+        if (caller.Arn is not null && principal.Contains(":user/", StringComparison.Ordinal) && Wildcard.Match(principal, caller.Arn, ignoreCase: false)) return true;
+        if (principal == caller.RoleArn || (caller.RoleArn is not null && principal == caller.Arn)) return true;
+        // XOS accounts by name: arn:aws:iam::user/NAME, arn:aws:iam:::user/NAME, arn:aws:iam::ACCOUNT:user/NAME; NAME may be "*".
         var at = principal.IndexOf(":user/", StringComparison.Ordinal);
-        if (!principal.StartsWith("arn:aws:iam:", StringComparison.Ordinal) || at < 0) return false;
+        if (!principal.StartsWith("arn:aws:iam:", StringComparison.Ordinal) || at < 0 || caller.UserName is null) return false;
         var name = principal[(at + ":user/".Length)..];
         return name == "*" || name == caller.UserName;
     }

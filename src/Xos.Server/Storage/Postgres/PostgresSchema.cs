@@ -8,7 +8,7 @@ namespace Xos.Server.Storage.Postgres;
 /// </summary>
 internal static class PostgresSchema
 {
-    public const int Version = 6;
+    public const int Version = 7;
 
     public static SqlSchema Current => new(Version, Create, Migrations);
 
@@ -19,7 +19,30 @@ internal static class PostgresSchema
     private static readonly (int Version, string Sql)[] Migrations =
     [
         (4, "ALTER TABLE objects ADD COLUMN IF NOT EXISTS inline_data BYTEA;"),
+        (7, IamUsersTable + """
+            ALTER TABLE access_keys ADD COLUMN IF NOT EXISTS iam_user_id TEXT COLLATE "C" REFERENCES iam_users(id) ON DELETE CASCADE;
+            ALTER TABLE access_keys ADD COLUMN IF NOT EXISTS status TEXT NOT NULL DEFAULT 'Active';
+            ALTER TABLE sessions ADD COLUMN IF NOT EXISTS iam_user_id TEXT COLLATE "C" REFERENCES iam_users(id) ON DELETE CASCADE;
+            ALTER TABLE roles ADD COLUMN IF NOT EXISTS account_id TEXT COLLATE "C" REFERENCES users(id) ON DELETE CASCADE;
+            ALTER TABLE roles ADD COLUMN IF NOT EXISTS role_id TEXT;
+            ALTER TABLE roles ADD COLUMN IF NOT EXISTS path TEXT COLLATE "C" NOT NULL DEFAULT '/';
+            ALTER TABLE roles ADD COLUMN IF NOT EXISTS description TEXT;
+            ALTER TABLE roles ADD COLUMN IF NOT EXISTS max_session BIGINT NOT NULL DEFAULT 3600;
+            ALTER TABLE roles ADD COLUMN IF NOT EXISTS trust_policy TEXT;
+            """),
     ];
+
+    /// <summary>IAM users (schema 7), also created by migration 7 before columns that refer to it.</summary>
+    private const string IamUsersTable = """
+        CREATE TABLE IF NOT EXISTS iam_users (
+            id TEXT COLLATE "C" PRIMARY KEY,
+            account_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            name_key TEXT COLLATE "C" NOT NULL,
+            path TEXT COLLATE "C" NOT NULL,
+            created BIGINT NOT NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS iam_users_name ON iam_users(account_id, name_key);
+        """;
 
     private const string Create = """
         CREATE TABLE IF NOT EXISTS users (
@@ -28,11 +51,86 @@ internal static class PostgresSchema
             created BIGINT NOT NULL);
         CREATE UNIQUE INDEX IF NOT EXISTS users_name ON users(display_name);
 
+        """ + IamUsersTable + """
+        CREATE TABLE IF NOT EXISTS iam_groups (
+            id TEXT COLLATE "C" PRIMARY KEY,
+            account_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            name_key TEXT COLLATE "C" NOT NULL,
+            path TEXT COLLATE "C" NOT NULL,
+            created BIGINT NOT NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS iam_groups_name ON iam_groups(account_id, name_key);
+
+        CREATE TABLE IF NOT EXISTS iam_group_members (
+            group_id TEXT COLLATE "C" NOT NULL REFERENCES iam_groups(id) ON DELETE CASCADE,
+            user_id TEXT COLLATE "C" NOT NULL REFERENCES iam_users(id) ON DELETE CASCADE,
+            PRIMARY KEY (group_id, user_id));
+        CREATE INDEX IF NOT EXISTS iam_group_members_user ON iam_group_members(user_id);
+
+        CREATE TABLE IF NOT EXISTS iam_inline_policies (
+            account_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            owner_kind TEXT COLLATE "C" NOT NULL,
+            owner_id TEXT COLLATE "C" NOT NULL,
+            name TEXT COLLATE "C" NOT NULL,
+            document TEXT NOT NULL,
+            PRIMARY KEY (owner_kind, owner_id, name));
+
+        CREATE TABLE IF NOT EXISTS iam_policies (
+            arn TEXT COLLATE "C" PRIMARY KEY,
+            id TEXT NOT NULL,
+            account_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT COLLATE "C" NOT NULL,
+            path TEXT COLLATE "C" NOT NULL,
+            description TEXT,
+            default_version BIGINT NOT NULL,
+            next_version BIGINT NOT NULL,
+            created BIGINT NOT NULL,
+            updated BIGINT NOT NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS iam_policies_name ON iam_policies(account_id, name);
+
+        CREATE TABLE IF NOT EXISTS iam_policy_versions (
+            arn TEXT COLLATE "C" NOT NULL REFERENCES iam_policies(arn) ON DELETE CASCADE,
+            version BIGINT NOT NULL,
+            document TEXT NOT NULL,
+            created BIGINT NOT NULL,
+            PRIMARY KEY (arn, version));
+
+        CREATE TABLE IF NOT EXISTS iam_attachments (
+            account_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            owner_kind TEXT COLLATE "C" NOT NULL,
+            owner_id TEXT COLLATE "C" NOT NULL,
+            policy_arn TEXT COLLATE "C" NOT NULL,
+            PRIMARY KEY (owner_kind, owner_id, policy_arn));
+        CREATE INDEX IF NOT EXISTS iam_attachments_policy ON iam_attachments(policy_arn);
+
+        CREATE TABLE IF NOT EXISTS iam_oidc_providers (
+            arn TEXT COLLATE "C" PRIMARY KEY,
+            account_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            client_ids TEXT NOT NULL,
+            thumbprints TEXT NOT NULL,
+            created BIGINT NOT NULL);
+
+        CREATE TABLE IF NOT EXISTS iam_tags (
+            account_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            owner_kind TEXT COLLATE "C" NOT NULL,
+            owner_id TEXT COLLATE "C" NOT NULL,
+            key TEXT COLLATE "C" NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (owner_kind, owner_id, key));
+
         CREATE TABLE IF NOT EXISTS roles (
             name TEXT COLLATE "C" PRIMARY KEY,
             policy TEXT NOT NULL,
             trusted_users TEXT NOT NULL,
-            created BIGINT NOT NULL);
+            created BIGINT NOT NULL,
+            account_id TEXT COLLATE "C" REFERENCES users(id) ON DELETE CASCADE,
+            role_id TEXT,
+            path TEXT COLLATE "C" NOT NULL DEFAULT '/',
+            description TEXT,
+            max_session BIGINT NOT NULL DEFAULT 3600,
+            trust_policy TEXT);
+        CREATE UNIQUE INDEX IF NOT EXISTS roles_name_key ON roles(lower(name));
 
         CREATE TABLE IF NOT EXISTS sessions (
             access_key TEXT COLLATE "C" PRIMARY KEY,
@@ -42,14 +140,18 @@ internal static class PostgresSchema
             role_name TEXT COLLATE "C" NOT NULL,
             session_name TEXT NOT NULL,
             session_policy TEXT,
-            expires BIGINT NOT NULL);
+            expires BIGINT NOT NULL,
+            iam_user_id TEXT COLLATE "C" REFERENCES iam_users(id) ON DELETE CASCADE);
 
         CREATE TABLE IF NOT EXISTS access_keys (
             access_key TEXT COLLATE "C" PRIMARY KEY,
             secret_key TEXT NOT NULL,
             user_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-            created BIGINT NOT NULL);
+            created BIGINT NOT NULL,
+            iam_user_id TEXT COLLATE "C" REFERENCES iam_users(id) ON DELETE CASCADE,
+            status TEXT NOT NULL DEFAULT 'Active');
         CREATE INDEX IF NOT EXISTS access_keys_user ON access_keys(user_id);
+        CREATE INDEX IF NOT EXISTS access_keys_iam_user ON access_keys(iam_user_id);
 
         CREATE TABLE IF NOT EXISTS buckets (
             id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,

@@ -55,33 +55,63 @@ public sealed partial class SqlMetadataStore
     private async Task<AccessKeyRecord?> ReadAccessKeyAsync(string accessKey, CancellationToken ct)
     {
         await using var db = await OpenAsync(ct, "FindAccessKeyAsync");
-        await using var cmd = Command(db, null,
-            "SELECT k.access_key, k.secret_key, k.user_id, u.display_name FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = @ak",
-            ("@ak", accessKey));
+        AccessKeyRecord? found = null;
+        (string Id, string Name, string Path)? iamUser = null;
+        await using (var cmd = Command(db, null,
+                         "SELECT k.access_key, k.secret_key, k.user_id, u.display_name, iu.id, iu.name, iu.path FROM access_keys k " +
+                         "JOIN users u ON u.id = k.user_id LEFT JOIN iam_users iu ON iu.id = k.iam_user_id WHERE k.access_key = @ak AND k.status = 'Active'",
+                         ("@ak", accessKey)))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
-            if (await r.ReadAsync(ct)) return new AccessKeyRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3));
+            if (await r.ReadAsync(ct))
+            {
+                found = new AccessKeyRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3));
+                iamUser = ReadIamUser(r, 4);
+            }
+        found ??= await ReadSessionKeyAsync(db, accessKey, ct, user => iamUser = user);
+        if (found is null) return null;
+        // Read after the key's reader is closed: a PostgreSQL connection runs one command at a time.
+        if (found.Temporary is { Grant: { RolePolicy: null, RoleName.Length: > 0 } grant } temporary)
+            found = found with { Temporary = temporary with { Grant = grant with { RolePolicies = await IdentityPoliciesAsync(db, Iam.IamKind.Role, grant.RoleName, ct) } } };
+        if (iamUser is { } user)
+            found = found with { IamUser = new IamPrincipal(user.Id, user.Name, user.Path, await IdentityPoliciesAsync(db, Iam.IamKind.User, user.Id, ct)) };
+        return found;
+    }
+
+    private static (string Id, string Name, string Path)? ReadIamUser(DbDataReader r, int at) =>
+        r.IsDBNull(at) ? null : (r.GetString(at), r.GetString(at + 1), r.GetString(at + 2));
+
+    /// <summary>A temporary key: its session, and for a role made with the IAM API no single role policy (its policies are read after).</summary>
+    private static async Task<AccessKeyRecord?> ReadSessionKeyAsync(DbConnection db, string accessKey, CancellationToken ct,
+        Action<(string, string, string)?> iamUser)
+    {
         await using var session = Command(db, null,
-            "SELECT s.access_key, s.secret_key, s.user_id, u.display_name, s.token_hash, s.role_name, s.session_name, s.session_policy, s.expires, r.policy " +
-            "FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN roles r ON r.name = s.role_name WHERE s.access_key = @ak", ("@ak", accessKey));
+            "SELECT s.access_key, s.secret_key, s.user_id, u.display_name, s.token_hash, s.role_name, s.session_name, s.session_policy, s.expires, r.policy, " +
+            "r.name, r.account_id, iu.id, iu.name, iu.path, r.path, r.role_id " +
+            "FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN roles r ON r.name = s.role_name LEFT JOIN iam_users iu ON iu.id = s.iam_user_id " +
+            "WHERE s.access_key = @ak", ("@ak", accessKey));
         await using var sr = await session.ExecuteReaderAsync(ct);
         if (!await sr.ReadAsync(ct)) return null;
         // A role removed after the session began grants nothing: its policy is then the empty policy.
         // Sessions without a role (GetSessionToken) have no policy of their own.
         var roleName = sr.GetString(5);
-        var rolePolicy = roleName.Length == 0 ? null
-            : NullableString(sr, 9) ?? """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}""";
-        var grant = new SessionGrant(roleName, sr.GetString(6), rolePolicy, NullableString(sr, 7), FromMillis(sr.GetInt64(8)));
+        var iamRole = !sr.IsDBNull(11);
+        var rolePolicy = roleName.Length == 0 || iamRole ? null
+            : (sr.IsDBNull(10) ? null : NullableString(sr, 9)) ?? """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}""";
+        iamUser(ReadIamUser(sr, 12));
+        var roleArn = iamRole ? $"arn:aws:iam::{sr.GetString(11)}:role{sr.GetString(15)}{roleName}" : null;
+        var grant = new SessionGrant(roleName, sr.GetString(6), rolePolicy, NullableString(sr, 7), FromMillis(sr.GetInt64(8)), null, roleArn,
+            iamRole ? NullableString(sr, 16) : null);
         return new AccessKeyRecord(sr.GetString(0), sr.GetString(1), sr.GetString(2), sr.GetString(3), new TemporaryKey(sr.GetString(4), grant));
     }
 
     public Task CreateSessionAsync(string accessKey, string secretKey, string tokenHash, string userId, string roleName, string sessionName,
-        string? sessionPolicy, DateTimeOffset expires, CancellationToken ct) => WriteAsync(async (db, tx) =>
+        string? sessionPolicy, DateTimeOffset expires, CancellationToken ct, string? iamUserId = null) => WriteAsync(async (db, tx) =>
     {
         await ExecAsync(db, tx,
-            "INSERT INTO sessions(access_key, secret_key, token_hash, user_id, role_name, session_name, session_policy, expires) " +
-            "VALUES (@ak, @sk, @th, @user, @role, @name, @policy, @expires)", ct,
+            "INSERT INTO sessions(access_key, secret_key, token_hash, user_id, role_name, session_name, session_policy, expires, iam_user_id) " +
+            "VALUES (@ak, @sk, @th, @user, @role, @name, @policy, @expires, @iam)", ct,
             ("@ak", accessKey), ("@sk", secretKey), ("@th", tokenHash), ("@user", userId), ("@role", roleName), ("@name", sessionName),
-            ("@policy", sessionPolicy), ("@expires", Millis(expires)));
+            ("@policy", sessionPolicy), ("@expires", Millis(expires)), ("@iam", iamUserId));
     }, ct);
 
     public Task<UserRecord?> CreateUserAsync(string name, string canonicalId, CancellationToken ct) => WriteAsync<UserRecord?>(async (db, tx) =>
@@ -139,7 +169,7 @@ public sealed partial class SqlMetadataStore
         await using var db = await OpenAsync(ct);
         await using var cmd = Command(db, null,
             "SELECT k.access_key, k.secret_key, k.user_id, u.display_name FROM access_keys k JOIN users u ON u.id = k.user_id " +
-            "WHERE k.user_id = @user ORDER BY k.created, k.access_key", ("@user", userId));
+            "WHERE k.user_id = @user AND k.iam_user_id IS NULL ORDER BY k.created, k.access_key", ("@user", userId));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var keys = new List<AccessKeyRecord>();
         while (await r.ReadAsync(ct)) keys.Add(new AccessKeyRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3)));

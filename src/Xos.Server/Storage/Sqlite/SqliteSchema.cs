@@ -9,9 +9,21 @@ namespace Xos.Server.Storage.Sqlite;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int Version = 6;
+    public const int Version = 7;
 
     public static SqlSchema Current => new(Version, Create, Migrations);
+
+    /// <summary>IAM users (schema 7), also created by migration 7 before columns that refer to it.</summary>
+    private const string IamUsersTable = """
+        CREATE TABLE IF NOT EXISTS iam_users (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            name_key TEXT NOT NULL,
+            path TEXT NOT NULL,
+            created INTEGER NOT NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS iam_users_name ON iam_users(account_id, name_key);
+        """;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -23,11 +35,86 @@ internal static class SqliteSchema
 
         CREATE UNIQUE INDEX IF NOT EXISTS users_name ON users(display_name);
 
+        """ + IamUsersTable + """
+        CREATE TABLE IF NOT EXISTS iam_groups (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            name_key TEXT NOT NULL,
+            path TEXT NOT NULL,
+            created INTEGER NOT NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS iam_groups_name ON iam_groups(account_id, name_key);
+
+        CREATE TABLE IF NOT EXISTS iam_group_members (
+            group_id TEXT NOT NULL REFERENCES iam_groups(id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL REFERENCES iam_users(id) ON DELETE CASCADE,
+            PRIMARY KEY (group_id, user_id));
+        CREATE INDEX IF NOT EXISTS iam_group_members_user ON iam_group_members(user_id);
+
+        CREATE TABLE IF NOT EXISTS iam_inline_policies (
+            account_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            owner_kind TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            document TEXT NOT NULL,
+            PRIMARY KEY (owner_kind, owner_id, name));
+
+        CREATE TABLE IF NOT EXISTS iam_policies (
+            arn TEXT PRIMARY KEY,
+            id TEXT NOT NULL,
+            account_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            path TEXT NOT NULL,
+            description TEXT,
+            default_version INTEGER NOT NULL,
+            next_version INTEGER NOT NULL,
+            created INTEGER NOT NULL,
+            updated INTEGER NOT NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS iam_policies_name ON iam_policies(account_id, name);
+
+        CREATE TABLE IF NOT EXISTS iam_policy_versions (
+            arn TEXT NOT NULL REFERENCES iam_policies(arn) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            document TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            PRIMARY KEY (arn, version));
+
+        CREATE TABLE IF NOT EXISTS iam_attachments (
+            account_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            owner_kind TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            policy_arn TEXT NOT NULL,
+            PRIMARY KEY (owner_kind, owner_id, policy_arn));
+        CREATE INDEX IF NOT EXISTS iam_attachments_policy ON iam_attachments(policy_arn);
+
+        CREATE TABLE IF NOT EXISTS iam_oidc_providers (
+            arn TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            client_ids TEXT NOT NULL,
+            thumbprints TEXT NOT NULL,
+            created INTEGER NOT NULL);
+
+        CREATE TABLE IF NOT EXISTS iam_tags (
+            account_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            owner_kind TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (owner_kind, owner_id, key));
+
         CREATE TABLE IF NOT EXISTS roles (
             name TEXT PRIMARY KEY,
             policy TEXT NOT NULL,
             trusted_users TEXT NOT NULL,
-            created INTEGER NOT NULL);
+            created INTEGER NOT NULL,
+            account_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+            role_id TEXT,
+            path TEXT NOT NULL DEFAULT '/',
+            description TEXT,
+            max_session INTEGER NOT NULL DEFAULT 3600,
+            trust_policy TEXT);
+        CREATE UNIQUE INDEX IF NOT EXISTS roles_name_key ON roles(lower(name));
 
         CREATE TABLE IF NOT EXISTS sessions (
             access_key TEXT PRIMARY KEY,
@@ -37,14 +124,18 @@ internal static class SqliteSchema
             role_name TEXT NOT NULL,
             session_name TEXT NOT NULL,
             session_policy TEXT,
-            expires INTEGER NOT NULL);
+            expires INTEGER NOT NULL,
+            iam_user_id TEXT REFERENCES iam_users(id) ON DELETE CASCADE);
 
         CREATE TABLE IF NOT EXISTS access_keys (
             access_key TEXT PRIMARY KEY,
             secret_key TEXT NOT NULL,
             user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-            created INTEGER NOT NULL);
+            created INTEGER NOT NULL,
+            iam_user_id TEXT REFERENCES iam_users(id) ON DELETE CASCADE,
+            status TEXT NOT NULL DEFAULT 'Active');
         CREATE INDEX IF NOT EXISTS access_keys_user ON access_keys(user_id);
+        CREATE INDEX IF NOT EXISTS access_keys_iam_user ON access_keys(iam_user_id);
 
         CREATE TABLE IF NOT EXISTS buckets (
             id INTEGER PRIMARY KEY,
@@ -219,6 +310,17 @@ internal static class SqliteSchema
             """),
         (4, """
             ALTER TABLE objects ADD COLUMN inline_data BLOB;
+            """),
+        (7, IamUsersTable + """
+            ALTER TABLE access_keys ADD COLUMN iam_user_id TEXT REFERENCES iam_users(id) ON DELETE CASCADE;
+            ALTER TABLE access_keys ADD COLUMN status TEXT NOT NULL DEFAULT 'Active';
+            ALTER TABLE sessions ADD COLUMN iam_user_id TEXT REFERENCES iam_users(id) ON DELETE CASCADE;
+            ALTER TABLE roles ADD COLUMN account_id TEXT REFERENCES users(id) ON DELETE CASCADE;
+            ALTER TABLE roles ADD COLUMN role_id TEXT;
+            ALTER TABLE roles ADD COLUMN path TEXT NOT NULL DEFAULT '/';
+            ALTER TABLE roles ADD COLUMN description TEXT;
+            ALTER TABLE roles ADD COLUMN max_session INTEGER NOT NULL DEFAULT 3600;
+            ALTER TABLE roles ADD COLUMN trust_policy TEXT;
             """),
     ];
 }
