@@ -46,6 +46,8 @@ public static class BenchCommand
                 {
                     "put" => await RunPutAsync(client, options, bucket, workload, payload, created, ct),
                     "get" => await RunGetAsync(client, options, bucket, workload, payload, created, ct),
+                    "media" => await BenchMedia.RunAsync(client, options, bucket, workload, created,
+                        (w, bytes, operation) => MeasureAsync(options, w, bytes, operation, ct), ct),
                     _ => await RunListAsync(client, options, bucket, workload, payload, created, ct),
                 };
                 report.Workloads.Add(result);

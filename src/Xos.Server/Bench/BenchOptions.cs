@@ -8,10 +8,11 @@ public sealed record Workload(string Name, string Kind, long ObjectSize)
     public static Workload Parse(string name)
     {
         if (name == "list") return new Workload(name, "list", 0);
+        if (BenchMedia.Workloads.Contains(name)) return new Workload(name, "media", 0);
         var dash = name.IndexOf('-');
-        if (dash < 0) throw new ArgumentException($"unknown workload '{name}' (use put-SIZE, get-SIZE or list)");
+        if (dash < 0) throw new ArgumentException($"unknown workload '{name}' (use put-SIZE, get-SIZE, notify-SIZE, list, thumbnail, thumbnail-cached or snapshot)");
         var kind = name[..dash];
-        if (kind is not ("put" or "get" or "notify")) throw new ArgumentException($"unknown workload '{name}' (use put-SIZE, get-SIZE, notify-SIZE or list)");
+        if (kind is not ("put" or "get" or "notify")) throw new ArgumentException($"unknown workload '{name}' (use put-SIZE, get-SIZE, notify-SIZE, list, thumbnail, thumbnail-cached or snapshot)");
         return new Workload(name, kind, BenchOptions.ParseSize(name[(dash + 1)..]));
     }
 }
@@ -30,6 +31,8 @@ public sealed record BenchOptions
     public int ListKeys { get; init; } = 10000;
     public string? JsonPath { get; init; }
     public string? HtmlPath { get; init; }
+    /// <summary>Where the media workloads keep (and find) their source photo and video; null for a folder in the temp folder.</summary>
+    public string? MediaFiles { get; init; }
     public bool Progress { get; init; } = true;
     /// <summary>
     /// How every object the run writes is encrypted, to measure encrypted I/O: AES256, SM4 or aws:kms (x-amz-server-side-encryption),

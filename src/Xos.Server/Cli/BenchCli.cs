@@ -15,7 +15,7 @@ public static class BenchCli
 {
     private sealed record RunOptions(Option<string> Endpoint, Option<string> AccessKey, Option<string> SecretKey, Option<string> Region,
         Option<string> Bucket, Option<int> Concurrency, Option<double> Duration, Option<long> Ops, Option<string> Workloads, Option<int> ListKeys,
-        Option<string> Json, Option<string> Html, Option<string> Sse, Option<bool> NoProgress);
+        Option<string> Json, Option<string> Html, Option<string> Sse, Option<bool> NoProgress, Option<string> MediaFiles);
 
     public const string DefaultWorkloads = "put-4k,get-4k,put-1m,get-1m,put-64m,get-64m,list";
 
@@ -112,7 +112,7 @@ public static class BenchCli
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")) r.AddError($"must be an http:// or https:// URL, not '{text}'");
         });
-        var workloads = new Option<string>("--workloads") { HelpName = "LIST", Description = $"put-SIZE, get-SIZE, list, and notify-SIZE (PUTs without, then with event notifications to a webhook inside the bench; root's keys, server on this host), comma separated [default: {DefaultWorkloads}]" };
+        var workloads = new Option<string>("--workloads") { HelpName = "LIST", Description = $"put-SIZE, get-SIZE, list; notify-SIZE (PUTs without, then with event notifications to a webhook inside the bench; root's keys, server on this host); thumbnail, thumbnail-cached (a 12-megapixel JPEG to 256 pixels, new pipelines each time or the cached one), snapshot (a frame of a 720p video); comma separated [default: {DefaultWorkloads}]" };
         workloads.Validators.Add(r =>
         {
             try { ParseWorkloads(r.GetValueOrDefault<string>()); }
@@ -138,9 +138,10 @@ public static class BenchCli
             new Option<string>("--json") { HelpName = "FILE", Description = "also write the results as JSON (per-second throughput and a latency histogram)" },
             new Option<string>("--html") { HelpName = "FILE", Description = "also write the results as an HTML report with charts" },
             sse,
-            new Option<bool>("--no-progress") { Description = "no progress line on stderr (there is none anyway when stdout or stderr is not a terminal)" });
+            new Option<bool>("--no-progress") { Description = "no progress line on stderr (there is none anyway when stdout or stderr is not a terminal)" },
+            new Option<string>("--media-files") { HelpName = "DIR", Description = $"where the media workloads keep their sources ({BenchMedia.Photo}, {BenchMedia.Video}; made when missing) [default: a folder in the temp folder]" });
         foreach (var o in new Option[] { options.Endpoint, options.AccessKey, options.SecretKey, options.Region, options.Bucket, options.Concurrency, options.Duration,
-                     options.Ops, options.Workloads, options.ListKeys, options.Json, options.Html, options.Sse, options.NoProgress })
+                     options.Ops, options.Workloads, options.ListKeys, options.Json, options.Html, options.Sse, options.NoProgress, options.MediaFiles })
             bench.Add(o);
         return options;
     }
@@ -169,6 +170,7 @@ public static class BenchCli
             JsonPath = r.GetValue(o.Json),
             HtmlPath = r.GetValue(o.Html),
             Progress = !r.GetValue(o.NoProgress),
+            MediaFiles = r.GetValue(o.MediaFiles),
             ServerSideEncryption = sse is null ? null
                 : sse.Equals("SSE-C", StringComparison.OrdinalIgnoreCase) ? "SSE-C"
                 : sse.Equals("aws:kms", StringComparison.OrdinalIgnoreCase) ? "aws:kms" : sse.ToUpperInvariant(),

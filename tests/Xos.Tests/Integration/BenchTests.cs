@@ -7,6 +7,33 @@ namespace Xos.Tests.Integration;
 /// <summary>`xos bench` against a real server, in each of its encryption modes: every request must succeed.</summary>
 public sealed class BenchTests
 {
+    /// <summary>
+    /// The media workloads: thumbnails of a 12-megapixel JPEG made anew each time and from the cache, and video snapshots;
+    /// every request succeeds, the sources are kept in the folder for vipsthumbnail, and a thumbnail is a few KiB.
+    /// </summary>
+    [Fact]
+    public async Task MediaWorkloadsRunWithoutErrors()
+    {
+        await using var server = await XosProcess.StartAsync();
+        var files = Path.Combine(server.DataDirectory, "bench-media");
+        var json = Path.Combine(server.DataDirectory, "media.json");
+        var code = await Xos.Server.Cli.XosCommandLine.RunAsync(["bench", "--endpoint", server.Endpoint, "--access-key", XosProcess.AccessKey,
+            "--secret-key", XosProcess.SecretKey, "--workloads", "thumbnail,thumbnail-cached,snapshot", "--ops", "6", "--concurrency", "2",
+            "--json", json, "--no-progress", "--media-files", files]);
+        Assert.Equal(0, code);
+        var workloads = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.GetProperty("workloads").EnumerateArray()
+            .ToDictionary(w => w.GetProperty("name").GetString()!);
+        Assert.Equal(["thumbnail", "thumbnail-cached", "snapshot"], workloads.Keys);
+        foreach (var (name, w) in workloads)
+        {
+            Assert.True(w.GetProperty("errors").GetInt64() == 0, $"{name}: {w.GetProperty("firstError")}");
+            Assert.Equal(6, w.GetProperty("ops").GetInt64());
+        }
+        Assert.InRange(workloads["thumbnail-cached"].GetProperty("objectSize").GetInt64(), 1_000, 100_000);
+        Assert.True(new FileInfo(Path.Combine(files, BenchMedia.Photo)).Length > 1_000_000);
+        Assert.True(File.Exists(Path.Combine(files, BenchMedia.Video)));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("SM4")]

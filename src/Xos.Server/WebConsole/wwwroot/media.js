@@ -68,15 +68,15 @@ function describeInfo(kind, info) {
       add(name, v && typeof v === 'object' ? ('value' in v ? v.value : JSON.stringify(v)) : v);
     }
   } else {
-    const format = info.format || info.Format || {};
-    add('Duration', format.duration !== undefined ? `${Number(format.duration).toFixed(2)} s` : info.duration);
-    add('Container', format.format_long_name || format.format_name || info.container);
-    add('Bit rate', format.bit_rate ? `${Math.round(Number(format.bit_rate) / 1000)} kbit/s` : null);
-    for (const [i, s] of (info.streams || info.Streams || []).entries()) {
-      const what = s.codec_type === 'video' || s.width
-        ? `${s.codec_name || s.codec || ''} ${s.width}×${s.height}${s.avg_frame_rate || s.frame_rate ? `, ${s.avg_frame_rate || s.frame_rate} fps` : ''}`
-        : `${s.codec_name || s.codec || ''}${s.sample_rate ? `, ${s.sample_rate} Hz` : ''}${s.channels ? `, ${s.channels} channels` : ''}`;
-      add(`Stream ${i} (${s.codec_type || s.type || '?'})`, what.trim());
+    // video/info: {"Duration": seconds, "Container", "Size", "Bitrate", "Streams": [{"CodecType", "CodecName", "Width", ...}]}
+    add('Duration', info.Duration !== undefined && info.Duration !== null ? `${Number(info.Duration).toFixed(2)} s` : null);
+    add('Container', info.Container);
+    add('Bit rate', info.Bitrate ? `${Math.round(Number(info.Bitrate) / 1000)} kbit/s` : null);
+    for (const [i, s] of (info.Streams || []).entries()) {
+      const what = s.CodecType === 'video'
+        ? `${s.CodecName || ''} ${s.Width}×${s.Height}${s.FrameRate ? `, ${Number(s.FrameRate).toFixed(2)} fps` : ''}`
+        : `${s.CodecName || ''}${s.SampleRate ? `, ${s.SampleRate} Hz` : ''}${s.Channels ? `, ${s.Channels} channels` : ''}`;
+      add(`Stream ${i} (${s.CodecType || '?'})`, what.trim());
     }
   }
   return h('dl', { class: 'props', 'data-media-info': kind }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
