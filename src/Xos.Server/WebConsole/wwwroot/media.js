@@ -14,11 +14,14 @@ export function mediaKind(key, type) {
   return imageTypes.includes(ext) ? 'image' : videoTypes.includes(ext) ? 'video' : null;
 }
 
-/** The pipeline that makes a square tile of SIZE pixels: the image cropped to fill, or the video's frame at one second. */
+/**
+ * The pipeline that makes a square tile of SIZE pixels: the image cropped to fill (limit_0: small or narrow images are
+ * enlarged too, where Aliyun's default would give them back unchanged), or the video's frame at one second.
+ */
 export function thumbnailPipeline(kind, size) {
   return kind === 'video'
     ? `video/snapshot,t_1000,f_jpg,w_${size},h_${size},m_fast,ar_auto`
-    : `image/auto-orient,1/resize,m_fill,w_${size},h_${size}/format,webp/quality,q_80`;
+    : `image/auto-orient,1/resize,m_fill,w_${size},h_${size},limit_0/format,webp/quality,q_80`;
 }
 
 export const processed = (path, pipeline) => `${path}${path.includes('?') ? '&' : '?'}x-xos-process=${encodeURIComponent(pipeline)}`;
