@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the .NET SDK and Node: the Node suite's npm packages (from its lock file),
-# and from Debian's packages the clients, PostgreSQL (the tests run their own server, never the system service) and haproxy.
+# and from Debian's packages the clients, PostgreSQL (the tests run their own server, never the system service), haproxy
+# and Ceph (a one-node cluster the RADOS tests start in a temporary folder; radosgw only for scripts/bench-rados.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v dotnet >/dev/null || { echo "the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
@@ -21,6 +22,8 @@ command -v curl >/dev/null || need+=(curl)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v systemd-analyze >/dev/null || need+=(systemd)   # tests/install checks deploy/xos.service with it
+# A one-node Ceph cluster for the RADOS blob store's tests (tests/ceph/start-cluster.sh) and its client library.
+for p in ceph-mon ceph-mgr ceph-osd ceph-common librados2; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
