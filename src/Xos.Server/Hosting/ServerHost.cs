@@ -63,6 +63,7 @@ public static class ServerHost
         IBlobStore blobs = Storage.Rados.RadosBlobsUrl.IsRados(options.BlobsUrl)
             ? Storage.Rados.RadosBlobStore.Open(Storage.Rados.RadosBlobsUrl.Parse(options.BlobsUrl!), space)
             : new FileBlobStore(options.DataDirectory, space, options.DirectWrites);
+        (blobs as Storage.Rados.RadosBlobStore)?.ClaimFor(root.UserId);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IMetadataStore>(store);

@@ -44,6 +44,27 @@ public static class TestCeph
 
         public Task StartOsdAsync() => RunAsync("ceph-osd", "-c", ConfPath, "-i", "0");
 
+        /// <summary>
+        /// Copies every object of a data folder's namespace into files of <paramref name="into"/> (named as the objects),
+        /// for tests that look at the bytes at rest, as they look at the data folder's blobs.
+        /// </summary>
+        public async Task<List<string>> DownloadAsync(string dataDirectory, string into)
+        {
+            var ns = NamespaceFor(dataDirectory);
+            System.IO.Directory.CreateDirectory(into);
+            var files = new List<string>();
+            foreach (var name in (await RadosAsync(ns, "ls")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var file = Path.Combine(into, name);
+                await RadosAsync(ns, "get", name, file);
+                files.Add(file);
+            }
+            return files;
+        }
+
+        /// <summary>Writes a file downloaded by <see cref="DownloadAsync"/> back over its object.</summary>
+        public Task UploadAsync(string dataDirectory, string file) => RadosAsync(NamespaceFor(dataDirectory), "put", Path.GetFileName(file), file);
+
         /// <summary>The `rados` tool on the test pool and a namespace, e.g. ("ls") or ("stat", NAME).</summary>
         public Task<string> RadosAsync(string ns, params string[] args) =>
             RunAsync("rados", ["-c", ConfPath, "-p", Pool, "-N", ns, .. args]);

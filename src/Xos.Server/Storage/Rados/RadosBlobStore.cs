@@ -66,6 +66,48 @@ public sealed class RadosBlobStore : IBlobStore, IDisposable
         }
     }
 
+    /// <summary>The object naming the metadata store whose blobs the pool (namespace) holds; its '.' keeps it out of the sweep.</summary>
+    public const string OwnerObject = "xos.owner";
+
+    /// <summary>
+    /// Marks the pool (namespace) as holding the blobs of the metadata store whose root account is <paramref name="owner"/>,
+    /// or refuses when it already holds another's: the orphan sweep removes every blob its own store does not name, so
+    /// two metadata stores on one pool namespace would delete each other's objects.
+    /// </summary>
+    public void ClaimFor(string owner)
+    {
+        try
+        {
+            var claimed = ReadOwner();
+            if (claimed is null)
+            {
+                _pool.WriteFull(OwnerObject, Encoding.ASCII.GetBytes(owner));
+                claimed = ReadOwner();
+            }
+            if (claimed != owner)
+                throw new IOException($"{Url} holds the blobs of another metadata database (root account {claimed?[..Math.Min(12, claimed.Length)]}...); " +
+                                      "give every metadata database a pool or namespace of its own (namespace=NAME)");
+        }
+        catch (RadosException e)
+        {
+            throw new IOException($"{Url} cannot be used: {e.Message}", e);
+        }
+    }
+
+    private string? ReadOwner()
+    {
+        var buffer = new byte[256];
+        try
+        {
+            var n = _pool.Read(OwnerObject, buffer, 0);
+            return Encoding.ASCII.GetString(buffer, 0, n);
+        }
+        catch (RadosException e) when (e.Errno == RadosException.ENOENT)
+        {
+            return null;
+        }
+    }
+
     internal static string StripeName(string id, long stripe) => stripe == 0 ? id : $"{id}.{stripe}";
 
     private static string NewId() => Guid.NewGuid().ToString("N");
