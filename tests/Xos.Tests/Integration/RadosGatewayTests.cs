@@ -13,18 +13,12 @@ namespace Xos.Tests.Integration;
 /// </summary>
 public sealed class RadosGatewayTests
 {
-    private static string Sha(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
+    private static string Sha(byte[] data) => ClusterTests.Sha(data);
 
-    private static async Task<byte[]> ReadAsync(IAmazonS3 s3, string bucket, string key)
-    {
-        using var got = await s3.GetObjectAsync(bucket, key);
-        using var buffer = new MemoryStream();
-        await got.ResponseStream.CopyToAsync(buffer);
-        return buffer.ToArray();
-    }
+    private static Task<byte[]> ReadAsync(IAmazonS3 s3, string bucket, string key) => ClusterTests.ReadAsync(s3, bucket, key);
 
     /// <summary>The settings of gateways that share a database and a namespace of the pool, each with its own data folder.</summary>
-    private static async Task<Dictionary<string, string>> SharedSettingsAsync(int timeoutSeconds = 30)
+    internal static async Task<Dictionary<string, string>> SharedSettingsAsync(int timeoutSeconds = 30)
     {
         var ceph = await TestCeph.StartAsync();
         var id = Guid.NewGuid().ToString("N")[..10];
