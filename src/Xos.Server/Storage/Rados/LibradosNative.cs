@@ -26,6 +26,9 @@ internal static unsafe partial class LibradosNative
     [LibraryImport(Lib)]
     public static partial void rados_shutdown(nint cluster);
 
+    [LibraryImport(Lib)]
+    public static partial int rados_wait_for_latest_osdmap(nint cluster);
+
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int rados_ioctx_create(nint cluster, string poolName, out nint ioctx);
 

@@ -147,7 +147,7 @@ public sealed class RadosBlobStore : IBlobStore, IDisposable
         catch (Exception e)
         {
             await RemoveStripesAsync(id, writer.HighestStripe);
-            if (Translate(e) is var answer && answer != e) throw answer;
+            if (Answer(e) is var answer && answer != e) throw answer;
             throw;
         }
     }
@@ -158,7 +158,7 @@ public sealed class RadosBlobStore : IBlobStore, IDisposable
     public Stream OpenRead(string blobId)
     {
         var layout = ReadLayout(blobId) ?? throw new FileNotFoundException($"blob {blobId} was never committed", blobId);
-        return new RadosBlobStream(_pool, blobId, layout.Size, layout.Stripe, Translate);
+        return new RadosBlobStream(_pool, blobId, layout.Size, layout.Stripe, Answer);
     }
 
     /// <summary>The committed body's size and stripe size; null when the head has no layout (an unfinished write).</summary>
@@ -176,7 +176,7 @@ public sealed class RadosBlobStore : IBlobStore, IDisposable
         }
         catch (RadosException e)
         {
-            throw Translate(e);
+            throw Answer(e);
         }
         if (n is not { } length) return null;
         var text = Encoding.ASCII.GetString(value[..length]);
@@ -259,6 +259,26 @@ public sealed class RadosBlobStore : IBlobStore, IDisposable
 
     /// <summary>Nothing to do: there are no temporary names; unfinished writes are heads without a layout, swept by <see cref="EnumerateBlobs"/>.</summary>
     public void CleanTemporaryFiles(DateTimeOffset olderThan) { }
+
+    private int _refreshing;
+
+    /// <summary>
+    /// <see cref="Translate"/>, and after a time-out a refresh of the OSD map in the background (one at a time): librados
+    /// alone does not find an OSD that was restarted at a new address while its operations were timing out.
+    /// </summary>
+    private Exception Answer(Exception e)
+    {
+        if (e is RadosException { IsTransient: true } && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0)
+        {
+            _ = Task.Run(() =>
+            {
+                try { _cluster.WaitForLatestOsdMap(); }
+                catch (Exception) { }
+                finally { Volatile.Write(ref _refreshing, 0); }
+            });
+        }
+        return Translate(e);
+    }
 
     /// <summary>
     /// What a client is told: an OSD or monitor out of reach (the time-out passed) is <c>503 SlowDown</c>, which SDKs

@@ -41,6 +41,18 @@ public sealed class RadosCluster : SafeHandle
     }
 
     /// <summary>
+    /// Fetches the monitors' newest OSD map and waits for it (bounded by the monitor time-out). A client whose operations
+    /// timed out on an OSD that was restarted can keep the old map and time out forever; this is how it learns the new address.
+    /// </summary>
+    public void WaitForLatestOsdMap()
+    {
+        var added = false;
+        DangerousAddRef(ref added);
+        try { RadosException.Check(rados_wait_for_latest_osdmap(handle), "rados_wait_for_latest_osdmap"); }
+        finally { if (added) DangerousRelease(); }
+    }
+
+    /// <summary>
     /// An I/O context on <paramref name="pool"/>, limited to objects of <paramref name="ns"/> (null: the default namespace);
     /// throws <see cref="RadosException"/> ENOENT when there is no such pool.
     /// </summary>
