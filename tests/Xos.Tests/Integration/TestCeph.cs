@@ -115,11 +115,16 @@ public static class TestCeph
     }
 }
 
-/// <summary>A test that needs the Ceph cluster: skipped, saying why, only where Ceph's packages are not installed.</summary>
+/// <summary>
+/// A test that needs the Ceph cluster: skipped, saying why, where Ceph's packages are not installed. These tests bring
+/// their own PostgreSQL databases, so like the cluster tests they run in the SQLite pass (and the RADOS pass), not again
+/// in the PostgreSQL pass.
+/// </summary>
 public sealed class CephFactAttribute : FactAttribute
 {
     public CephFactAttribute()
     {
         if (TestCeph.Missing is { } why) Skip = why;
+        else if (TestPostgres.IsSelected && !TestCeph.IsSelected) Skip = "the Ceph tests run PostgreSQL themselves, in the SQLite pass";
     }
 }
