@@ -4,10 +4,10 @@
 # its own in RADOS), in alternating rounds of `xos bench` (put/get 4 KiB, 1 MiB, 64 MiB, list); then XOS on RADOS
 # against XOS on the local data folder, to show what the network store costs. The cluster is tests/ceph/start-cluster.sh's.
 # Results in DIR (default /tmp/xos-bench-rados): a JSON file per run and `xos bench compare` tables.
-# Usage: scripts/bench-rados.sh [DIR] [--duration SECONDS] [--concurrency N] [--rounds N] [--workloads LIST]
+# Usage: scripts/bench-rados.sh [DIR] [--duration SECONDS] [--concurrency N] [--rounds N] [--workloads LIST] [--list-keys N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=/tmp/xos-bench-rados; duration=8; concurrency=16; rounds=2
+out=/tmp/xos-bench-rados; duration=8; concurrency=16; rounds=2; list_keys=2000
 workloads=put-4k,get-4k,put-1m,get-1m,put-64m,get-64m,list
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -15,6 +15,7 @@ while [ $# -gt 0 ]; do
     --concurrency) concurrency=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --workloads) workloads=$2; shift 2 ;;
+    --list-keys) list_keys=$2; shift 2 ;;
     *) out=$1; shift ;;
   esac
 done
@@ -73,7 +74,7 @@ start_xos xos-local "$xos_local_port"
 bench() { # NAME PORT
   echo "== $1"
   $xos bench --endpoint "http://127.0.0.1:$2" --duration "$duration" --concurrency "$concurrency" --no-progress \
-    --workloads "$workloads" --json "$out/$1.json"
+    --workloads "$workloads" --list-keys "$list_keys" --json "$out/$1.json"
 }
 for r in $(seq "$rounds"); do
   # Alternating, so that neither always runs on a warmer (or more fragmented) cluster.

@@ -3,7 +3,7 @@
 # loopback ports, with authentication off, and creates the pools named after DIR (size 1, 8 placement groups).
 # Writes DIR/ceph.conf for clients (`rados -c DIR/ceph.conf`, `xos --blobs rados://POOL?conf=DIR/ceph.conf`).
 # For tests and benchmarks only. Stop it with tests/ceph/stop-cluster.sh DIR (by the daemons' pid files).
-#   usage: start-cluster.sh DIR [POOL...]
+#   usage: [XOS_CEPH_OWNER_PID=PID] start-cluster.sh DIR [POOL...]
 set -euo pipefail
 dir=$(realpath -m "${1:?usage: start-cluster.sh DIR [POOL...]}")
 shift
@@ -54,6 +54,11 @@ ms_bind_ipv6 = false
 debug_ms = 0
 CONF
 
+# XOS_CEPH_OWNER_PID: a process (the test run) whose end stops the cluster, however it ends.
+if [ -n "${XOS_CEPH_OWNER_PID:-}" ]; then
+  stop="$(dirname "$(realpath "$0")")/stop-cluster.sh"
+  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; "$2" "$3" --now' watch "$XOS_CEPH_OWNER_PID" "$stop" "$dir" </dev/null >/dev/null 2>&1 &
+fi
 monmaptool --create --addv a "[v2:127.0.0.1:$p2,v1:127.0.0.1:$p1]" --fsid "$fsid" "$dir/monmap" >/dev/null
 ceph-authtool --create-keyring "$dir/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
 ceph-mon -c "$conf" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/mon.keyring"

@@ -81,6 +81,8 @@ public static class TestCeph
         var dir = Path.Combine(Path.GetTempPath(), "xos-ceph-" + Guid.NewGuid().ToString("N")[..10]);
         var cluster = new Cluster(dir);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(cluster);
+        // The script's watcher stops the cluster when this process ends, also when the test host is killed without ProcessExit.
+        Environment.SetEnvironmentVariable("XOS_CEPH_OWNER_PID", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await RunAsync(Path.Combine(Scripts, "start-cluster.sh"), dir, Pool);
         return cluster;
     }
