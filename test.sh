@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: xunit unit and integration tests (real xos processes driven by AWSSDK.S3), once on the embedded
-# SQLite store and once more on PostgreSQL (a real server from Debian's package, started by the tests),
+# SQLite store, once more on PostgreSQL (a real server from Debian's package, started by the tests), and the object-data classes on
+# Ceph RADOS with PostgreSQL (a one-node cluster the tests start),
 # then the Node suite (the SDK guide's examples through aws-sdk v2), then awscli, s3cmd and boto3, and the ceph/s3-tests
 # that tests/conformance/must-pass.txt lists (when the suite is beside the project, as in CI).
 # The ceph/s3-tests run against a server of their own while the other phases run, since each phase mostly waits on
@@ -50,6 +51,13 @@ postgres_log=$(mktemp)
 timed "xunit-postgres" env XOS_TEST_METADATA=postgres dotnet test tests/Xos.Tests -c Release --no-build -nologo --filter 'FullyQualifiedName~Integration' 2>&1 | tee "$postgres_log"
 postgres_status=${PIPESTATUS[0]}
 
+# The object-data classes again with bodies in Ceph RADOS (a one-node cluster the tests start) and metadata in PostgreSQL:
+# gateways that share no filesystem. The Rados* classes themselves ran in the first pass.
+rados_log=$(mktemp)
+timed "xunit-rados" env XOS_TEST_METADATA=postgres XOS_TEST_BLOBS=rados dotnet test tests/Xos.Tests -c Release --no-build -nologo \
+  --filter 'FullyQualifiedName~Integration.ObjectTests|FullyQualifiedName~Integration.MultipartTests|FullyQualifiedName~Integration.EncryptionTests|FullyQualifiedName~Integration.VersioningTests|FullyQualifiedName~Integration.ChecksumTests|FullyQualifiedName~Integration.CustomerKeyTests|FullyQualifiedName~Integration.ConditionalWriteTests' 2>&1 | tee "$rados_log"
+rados_status=${PIPESTATUS[0]}
+
 node_log=$(mktemp)
 timed node env XOS_DLL="$dll" npm --prefix tests/node test 2>&1 | tee "$node_log"
 node_status=${PIPESTATUS[0]}
@@ -69,15 +77,15 @@ read -r install_status install_seconds <"$install_status_file" || { install_stat
 echo "install ${install_seconds}s" >>"$times_file"
 
 count() { grep -Eo "$1" "$2" | grep -Eo '[0-9]+' | tail -1; }
-passed=$(( $(count 'Passed: +[0-9]+' "$dotnet_log" || echo 0) + $(count 'Passed: +[0-9]+' "$postgres_log" || echo 0) + $(count '^# pass [0-9]+' "$node_log" || echo 0) + $(count 'clients: [0-9]+ passed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed' "$conformance_log" || echo 0) + $(count 'install: [0-9]+ passed' "$install_log" || echo 0) ))
-failed=$(( $(count 'Failed: +[0-9]+' "$dotnet_log" || echo 0) + $(count 'Failed: +[0-9]+' "$postgres_log" || echo 0) + $(count '^# fail [0-9]+' "$node_log" || echo 0) + $(count 'passed, [0-9]+ failed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed, [0-9]+ failed' "$conformance_log" || echo 0) + $(count 'install: [0-9]+ passed, [0-9]+ failed' "$install_log" || echo 0) ))
-failures=$( { grep -E '^\s*Failed [A-Za-z]' "$dotnet_log"; grep -E '^\s*Failed [A-Za-z]' "$postgres_log" | sed 's/$/ (PostgreSQL)/'; grep -E '^not ok' "$node_log"; grep -E '^FAIL|^not ok' "$clients_log"; grep -E '^FAILED' "$conformance_log"; grep -E '^not ok' "$install_log"; } 2>/dev/null | sed 's/^\s*/  /' | head -40)
-rm -f "$dotnet_log" "$postgres_log" "$node_log" "$clients_log" "$conformance_log" "$conformance_status_file" "$install_log" "$install_status_file"
+passed=$(( $(count 'Passed: +[0-9]+' "$dotnet_log" || echo 0) + $(count 'Passed: +[0-9]+' "$postgres_log" || echo 0) + $(count 'Passed: +[0-9]+' "$rados_log" || echo 0) + $(count '^# pass [0-9]+' "$node_log" || echo 0) + $(count 'clients: [0-9]+ passed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed' "$conformance_log" || echo 0) + $(count 'install: [0-9]+ passed' "$install_log" || echo 0) ))
+failed=$(( $(count 'Failed: +[0-9]+' "$dotnet_log" || echo 0) + $(count 'Failed: +[0-9]+' "$postgres_log" || echo 0) + $(count 'Failed: +[0-9]+' "$rados_log" || echo 0) + $(count '^# fail [0-9]+' "$node_log" || echo 0) + $(count 'passed, [0-9]+ failed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed, [0-9]+ failed' "$conformance_log" || echo 0) + $(count 'install: [0-9]+ passed, [0-9]+ failed' "$install_log" || echo 0) ))
+failures=$( { grep -E '^\s*Failed [A-Za-z]' "$dotnet_log"; grep -E '^\s*Failed [A-Za-z]' "$postgres_log" | sed 's/$/ (PostgreSQL)/'; grep -E '^\s*Failed [A-Za-z]' "$rados_log" | sed 's/$/ (RADOS)/'; grep -E '^not ok' "$node_log"; grep -E '^FAIL|^not ok' "$clients_log"; grep -E '^FAILED' "$conformance_log"; grep -E '^not ok' "$install_log"; } 2>/dev/null | sed 's/^\s*/  /' | head -40)
+rm -f "$dotnet_log" "$postgres_log" "$rados_log" "$node_log" "$clients_log" "$conformance_log" "$conformance_status_file" "$install_log" "$install_status_file"
 
 echo
-echo "exit codes: dotnet $dotnet_status, dotnet on PostgreSQL $postgres_status, node $node_status, clients $clients_status, conformance $conformance_status, install $install_status"
+echo "exit codes: dotnet $dotnet_status, dotnet on PostgreSQL $postgres_status, dotnet on RADOS $rados_status, node $node_status, clients $clients_status, conformance $conformance_status, install $install_status"
 echo "times: $(paste -sd, "$times_file" | sed 's/,/, /g'), total ${SECONDS}s"
 echo "$passed passed, $failed failed"
 rm -f "$times_file"
 [ -n "$failures" ] && printf 'failed:\n%s\n' "$failures"
-[ "$dotnet_status" -eq 0 ] && [ "$postgres_status" -eq 0 ] && [ "$node_status" -eq 0 ] && [ "$clients_status" -eq 0 ] && [ "$conformance_status" -eq 0 ] && [ "$install_status" -eq 0 ] && [ "$failed" -eq 0 ]
+[ "$dotnet_status" -eq 0 ] && [ "$postgres_status" -eq 0 ] && [ "$rados_status" -eq 0 ] && [ "$node_status" -eq 0 ] && [ "$clients_status" -eq 0 ] && [ "$conformance_status" -eq 0 ] && [ "$install_status" -eq 0 ] && [ "$failed" -eq 0 ]

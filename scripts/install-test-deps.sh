@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the .NET SDK and Node: the Node suite's npm packages (from its lock file),
 # and from Debian's packages the clients, PostgreSQL (the tests run their own server, never the system service), haproxy,
-# and Redis, NATS and RabbitMQ for the event notification tests (started by the tests, never as system services).
+# Redis, NATS and RabbitMQ for the event notification tests (started by the tests, never as system services), and Ceph
+# (a one-node cluster the RADOS tests start in a temporary folder; radosgw only for scripts/bench-rados.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v dotnet >/dev/null || { echo "the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
@@ -30,6 +31,8 @@ command -v systemd-analyze >/dev/null || need+=(systemd)   # tests/install check
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 command -v rabbitmq-server >/dev/null || [ -x /usr/sbin/rabbitmq-server ] || need+=(rabbitmq-server)
+# A one-node Ceph cluster for the RADOS blob store's tests (tests/ceph/start-cluster.sh) and its client library.
+for p in ceph-mon ceph-mgr ceph-osd ceph-common librados2; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq

@@ -39,6 +39,14 @@ public static class ServerSettings
                 ? v : throw new ArgumentException("must be a postgres:// URL"),
         });
 
+    public static readonly ServerSetting Blobs = new("--blobs", "XOS_BLOBS", "URL", SettingShape.Value, "the data folder's `blobs/`",
+        "`rados://POOL?conf=/etc/ceph/ceph.conf&id=xos` (also `keyring=PATH`, `timeout=SECONDS` (default 30), `namespace=NAME`): object bodies in a Ceph RADOS pool through librados, in RADOS objects of 4 MiB, so gateways share only PostgreSQL and the cluster; see [docs/deployment.md](docs/deployment.md#ceph-rados)",
+        (o, v) =>
+        {
+            Storage.Rados.RadosBlobsUrl.Parse(v); // refuses a wrong URL before anything starts
+            return o with { BlobsUrl = v };
+        });
+
     public static readonly IReadOnlyList<ServerSetting> All =
     [
         Data,
@@ -54,6 +62,7 @@ public static class ServerSettings
         new("--region", "XOS_REGION", "NAME", SettingShape.Value, "`us-east-1`", "the region GetBucketLocation reports for buckets created without a LocationConstraint",
             (o, v) => o with { Region = v.Length > 0 ? v : throw new ArgumentException("must not be empty") }),
         Metadata,
+        Blobs,
         new("--json-logs", "XOS_LOG_FORMAT", null, SettingShape.Switch, "single-line text logs",
             "logs as JSON lines (the variable: `json` or `text`); text logs are one line per request, `METHOD BUCKET KEY STATUS in=BYTES out=BYTES MSms REQUEST-ID`, the bytes really received and sent, ` aborted` when the client went away",
             (o, v) => o with { JsonLogs = v.ToLowerInvariant() switch { "json" or "true" => true, "text" or "false" => false, _ => throw new ArgumentException("must be json or text") } }),

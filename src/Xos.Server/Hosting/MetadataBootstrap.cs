@@ -19,7 +19,7 @@ public static class MetadataBootstrap
         try
         {
             await store.InitializeAsync(ct);
-            await RefuseAnotherFoldersDatabaseAsync(store, identity, options, ct);
+            identity = await MatchDatabaseIdentityAsync(store, identity, options, ct);
             try
             {
                 await store.EnsureUserAsync(identity.UserId, RootCredentials.DisplayName, ct);
@@ -27,8 +27,9 @@ public static class MetadataBootstrap
             catch (System.Data.Common.DbException)
             {
                 // Another folder's server may have created its root at the same moment.
-                await RefuseAnotherFoldersDatabaseAsync(store, identity, options, ct);
-                throw;
+                var matched = await MatchDatabaseIdentityAsync(store, identity, options, ct);
+                if (matched == identity) throw;
+                identity = matched;
             }
         }
         catch
@@ -41,12 +42,21 @@ public static class MetadataBootstrap
 
     /// <summary>
     /// A shared database serves one data folder (its blobs and root identity): a gateway started on another folder
-    /// would answer with objects whose blobs it cannot find, so it is refused, in one line.
+    /// would answer with objects whose blobs it cannot find, so it is refused, in one line. With blobs in RADOS
+    /// (--blobs rados://) the folders hold no blobs and every gateway has its own: a folder new to the database takes
+    /// the database's root identity (kept in its root-credentials.json); the pool's owner mark
+    /// (<see cref="Storage.Rados.RadosBlobStore.ClaimFor"/>) keeps a database from using another's blobs.
     /// </summary>
-    private static async Task RefuseAnotherFoldersDatabaseAsync(IMetadataStore store, RootCredentials.Stored identity, ServerOptions options, CancellationToken ct)
+    private static async Task<RootCredentials.Stored> MatchDatabaseIdentityAsync(IMetadataStore store, RootCredentials.Stored identity, ServerOptions options, CancellationToken ct)
     {
-        if (await store.GetUserByNameAsync(RootCredentials.DisplayName, ct) is { } root && root.Id != identity.UserId)
-            throw new InvalidOperationException(
+        if (await store.GetUserByNameAsync(RootCredentials.DisplayName, ct) is not { } root || root.Id == identity.UserId) return identity;
+        if (store.IsSharedByProcesses && Storage.Rados.RadosBlobsUrl.IsRados(options.BlobsUrl))
+        {
+            var adopted = new RootCredentials.Stored(root.Id, null, null);
+            RootCredentials.SaveIdentity(options, adopted);
+            return adopted;
+        }
+        throw new InvalidOperationException(
                 $"the metadata database {Storage.Postgres.PostgresDatabase.Redact(options.MetadataUrl ?? "")} belongs to another data folder " +
                 $"(its root account is {root.Id[..12]}..., this folder's {RootCredentials.FileName} names {identity.UserId[..12]}...): " +
                 "every gateway of one database must use the same data folder (the shared blob folder, with its master key and root identity)");

@@ -37,6 +37,10 @@ public sealed record RootCredentials(string UserId, string AccessKey, string Sec
         return JsonSerializer.Deserialize(text, RootJson.Default.Stored) ?? throw new InvalidDataException($"{PathIn(options.DataDirectory)} is not valid");
     }
 
+    /// <summary>Replaces the folder's identity (a gateway on RADOS taking its shared database's root account).</summary>
+    public static void SaveIdentity(ServerOptions options, Stored identity) =>
+        DataFolderFiles.Replace(PathIn(options.DataDirectory), JsonSerializer.Serialize(identity, RootJson.Default.Stored));
+
     /// <summary>Keeps a key the server generated (or `xos admin root rotate` made) beside the identity, for the administrator to read.</summary>
     public static void SaveGeneratedKey(ServerOptions options, Stored identity, string accessKey, string secretKey) =>
         DataFolderFiles.Replace(PathIn(options.DataDirectory), JsonSerializer.Serialize(identity with { AccessKey = accessKey, SecretKey = secretKey }, RootJson.Default.Stored));

@@ -60,7 +60,10 @@ public static class ServerHost
         builder.Services.AddSingleton(folderLock);
         var (store, root) = await MetadataBootstrap.OpenForServerAsync(options, CancellationToken.None);
         var space = new FreeSpaceGuard(options.DataDirectory, FreeSpaceGuard.ParseReserve(options.MinFree, options.DataDirectory));
-        var blobs = new FileBlobStore(options.DataDirectory, space, options.DirectWrites);
+        IBlobStore blobs = Storage.Rados.RadosBlobsUrl.IsRados(options.BlobsUrl)
+            ? Storage.Rados.RadosBlobStore.Open(Storage.Rados.RadosBlobsUrl.Parse(options.BlobsUrl!), space)
+            : new FileBlobStore(options.DataDirectory, space, options.DirectWrites);
+        (blobs as Storage.Rados.RadosBlobStore)?.ClaimFor(root.UserId);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IMetadataStore>(store);

@@ -29,6 +29,11 @@ public sealed record ServerOptions
     /// </summary>
     public string? MetadataUrl { get; init; }
     /// <summary>
+    /// --blobs / XOS_BLOBS: rados://POOL?conf=/etc/ceph/ceph.conf&amp;id=xos for object bodies in a Ceph RADOS pool that
+    /// several gateways share; null for the data folder's blobs/.
+    /// </summary>
+    public string? BlobsUrl { get; init; }
+    /// <summary>
     /// --metrics-address / XOS_METRICS_ADDRESS: where GET /metrics (Prometheus) is served, without S3 authentication, so it
     /// belongs on an address only the monitoring system reaches; null serves no metrics.
     /// </summary>

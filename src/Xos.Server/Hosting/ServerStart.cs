@@ -38,8 +38,11 @@ public static class ServerStart
         Console.WriteLine($"XOS listening on {scheme}://{options.Address}");
         Console.WriteLine($"  version     : {Cli.BuildInfo.Describe}");
         var store = app.Services.GetRequiredService<Storage.IMetadataStore>();
-        var blobs = app.Services.GetRequiredService<Storage.IBlobStore>() as Storage.Files.FileBlobStore;
-        Console.WriteLine($"  data folder : {options.DataDirectory} (file blobs; bodies of 8 MiB and more {(blobs?.WritesDirect == true ? "written with O_DIRECT" : options.DirectWrites ? "written through the page cache: the filesystem refuses O_DIRECT" : "written through the page cache (XOS_DIRECT_WRITES=0)")})");
+        var blobs = app.Services.GetRequiredService<Storage.IBlobStore>();
+        if (blobs is Storage.Rados.RadosBlobStore rados)
+            Console.WriteLine($"  data folder : {options.DataDirectory}\n  blobs       : {rados.Url} (RADOS objects of {Storage.Rados.RadosBlobStore.StripeSize >> 20} MiB)");
+        else
+            Console.WriteLine($"  data folder : {options.DataDirectory} (file blobs; bodies of 8 MiB and more {((blobs as Storage.Files.FileBlobStore)?.WritesDirect == true ? "written with O_DIRECT" : options.DirectWrites ? "written through the page cache: the filesystem refuses O_DIRECT" : "written through the page cache (XOS_DIRECT_WRITES=0)")})");
         Console.WriteLine($"  metadata    : {((Storage.Sql.SqlMetadataStore)store).Description}");
         Console.WriteLine($"  domains     : {string.Join(", ", options.Domains)} (virtual-hosted: <bucket>.{options.Domains[0]}:{options.Address.Port})");
         Console.WriteLine($"  SM4 cipher  : {Storage.Encryption.Sm4Gcm.Implementation}");

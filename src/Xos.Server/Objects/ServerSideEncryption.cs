@@ -169,7 +169,7 @@ public static class ServerSideEncryption
     }
 
     /// <summary>Plain segments read back to back over a byte range.</summary>
-    private sealed class SegmentRangeStream(IBlobStore blobs, IReadOnlyList<Segment> segments, long offset, long length) : ReadOnlyStream
+    internal sealed class SegmentRangeStream(IBlobStore blobs, IReadOnlyList<Segment> segments, long offset, long length) : ReadOnlyStream
     {
         private int _index = -1;
         private Stream? _current;

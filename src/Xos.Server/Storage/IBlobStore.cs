@@ -46,3 +46,19 @@ public static class BlobStoreSegments
     public static Stream Open(this IBlobStore blobs, Segment segment) =>
         segment.Inline is { } data ? new MemoryStream(data, writable: false) : blobs.OpenRead(segment.BlobId);
 }
+
+public static class StreamFill
+{
+    /// <summary>Fills <paramref name="buffer"/> as far as the source goes: whole buffers, not one write per network read.</summary>
+    public static async Task<int> ReadFullAsync(Stream source, Memory<byte> buffer, CancellationToken ct)
+    {
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var n = await source.ReadAsync(buffer[filled..], ct);
+            if (n == 0) break;
+            filled += n;
+        }
+        return filled;
+    }
+}

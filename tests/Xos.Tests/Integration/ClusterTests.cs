@@ -90,9 +90,9 @@ public sealed class ClusterFactAttribute : FactAttribute
 
 public sealed class ClusterTests(GatewayCluster cluster) : IClassFixture<GatewayCluster>
 {
-    private static string Sha(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
+    internal static string Sha(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
-    private static async Task<byte[]> ReadAsync(IAmazonS3 s3, string bucket, string key)
+    internal static async Task<byte[]> ReadAsync(IAmazonS3 s3, string bucket, string key)
     {
         using var got = await s3.GetObjectAsync(bucket, key);
         using var buffer = new MemoryStream();

@@ -106,6 +106,13 @@ public sealed class EncryptionTests : IAsyncLifetime
             await _s3.PutObjectAsync(new PutObjectRequest
                 { BucketName = Bucket, Key = $"scan-{algorithm}", InputStream = new MemoryStream(MarkedBody(200_000)), ServerSideEncryptionMethod = new ServerSideEncryptionMethod(algorithm) });
         var files = Directory.EnumerateFiles(_server.DataDirectory, "*", SearchOption.AllDirectories).ToList();
+        // On RADOS (XOS_TEST_BLOBS=rados) the bodies at rest are the pool's objects.
+        var ceph = TestCeph.IsSelected ? await TestCeph.StartAsync() : null;
+        var radosCopies = Path.Combine(Path.GetTempPath(), "xos-rados-scan-" + Guid.NewGuid().ToString("N")[..8]);
+        var blobFiles = ceph is null
+            ? Directory.EnumerateFiles(Path.Combine(_server.DataDirectory, "blobs"), "*", SearchOption.AllDirectories).ToList()
+            : await ceph.DownloadAsync(_server.DataDirectory, radosCopies);
+        if (ceph is not null) files.AddRange(blobFiles);
         foreach (var file in files)
         {
             // server.lock is empty and held locked by the running server.
@@ -115,14 +122,18 @@ public sealed class EncryptionTests : IAsyncLifetime
         }
 
         var sealedSize = ChunkCipher.CiphertextLength(200_000);
-        var blob = Directory.EnumerateFiles(Path.Combine(_server.DataDirectory, "blobs"), "*", SearchOption.AllDirectories)
-            .First(f => new FileInfo(f).Length == sealedSize);
+        var blob = blobFiles.First(f => new FileInfo(f).Length == sealedSize);
         await using (var f = new FileStream(blob, FileMode.Open, FileAccess.ReadWrite))
         {
             f.Seek(100, SeekOrigin.Begin);
             var b = f.ReadByte();
             f.Seek(100, SeekOrigin.Begin);
             f.WriteByte((byte)(b ^ 0xFF));
+        }
+        if (ceph is not null)
+        {
+            await ceph.UploadAsync(_server.DataDirectory, blob);
+            Directory.Delete(radosCopies, recursive: true);
         }
         var failures = 0;
         foreach (var algorithm in new[] { "AES256", "SM4" })

@@ -69,6 +69,8 @@ public sealed partial class XosProcess : IAsyncDisposable
             foreach (var (k, v) in environment) psi.Environment[k] = v;
         if (TestPostgres.IsSelected && !psi.Environment.ContainsKey("XOS_METADATA_URL"))
             psi.Environment["XOS_METADATA_URL"] = await TestPostgres.UrlForDataFolderAsync(dataDirectory);
+        if (TestCeph.IsSelected && !psi.Environment.ContainsKey("XOS_BLOBS"))
+            psi.Environment["XOS_BLOBS"] = await TestCeph.UrlForDataFolderAsync(dataDirectory);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start xos");
         var server = new XosProcess(process, p, dataDirectory, ownsData) { MetadataUrl = psi.Environment.TryGetValue("XOS_METADATA_URL", out var url) ? url : null };
         await server.WaitReadyAsync(scheme);

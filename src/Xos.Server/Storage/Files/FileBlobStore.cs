@@ -86,7 +86,7 @@ public sealed partial class FileBlobStore : IBlobStore
             while (true)
             {
                 var buffer = await writer.NextBufferAsync();
-                var n = await ReadFullAsync(source, buffer, ct);
+                var n = await StreamFill.ReadFullAsync(source, buffer, ct);
                 if (n == 0) break;
                 total += n;
                 if (total > maxSize) throw S3Errors.EntityTooLarge(maxSize);
@@ -243,19 +243,6 @@ public sealed partial class FileBlobStore : IBlobStore
         if (fd < 0) return;
         try { Native.fsync(fd); }
         finally { Native.close(fd); }
-    }
-
-    /// <summary>Fills <paramref name="buffer"/> as far as the source goes: 1 MiB writes, not one per network read.</summary>
-    private static async Task<int> ReadFullAsync(Stream source, Memory<byte> buffer, CancellationToken ct)
-    {
-        var filled = 0;
-        while (filled < buffer.Length)
-        {
-            var n = await source.ReadAsync(buffer[filled..], ct);
-            if (n == 0) break;
-            filled += n;
-        }
-        return filled;
     }
 
     /// <summary>

@@ -1,0 +1,301 @@
+using System.Security.Cryptography;
+using System.Text;
+using Xos.Server.Protocol;
+using Xos.Server.Storage.Files;
+
+namespace Xos.Server.Storage.Rados;
+
+/// <summary>
+/// Blobs as objects in a Ceph RADOS pool (<c>--blobs rados://POOL</c>), through librados. A body is cut into stripes of
+/// <see cref="StripeSize"/> (4 MiB): stripe 0 is the object named by the blob id, stripe N the object <c>ID.N</c>. Every
+/// blob id is fresh, so nothing is overwritten; a body counts only once its layout attribute is on the head (see
+/// <see cref="RadosStripeWriter"/>) and is visible to clients only once the metadata naming it commits, as on the folder
+/// store. Stripes of failed writes are removed at once; after a crash the orphan sweep finds their heads by listing the pool.
+/// </summary>
+public sealed class RadosBlobStore : IBlobStore, IDisposable
+{
+    /// <summary>The size of each RADOS object a body is cut into (the last one is shorter).</summary>
+    public const int StripeSize = 4 << 20;
+    internal const string LayoutAttribute = "xos.layout";
+    /// <summary>A head without its layout is a write in flight (or abandoned by a crash); it is swept only this much later than committed orphans.</summary>
+    public static readonly TimeSpan UnfinishedGrace = TimeSpan.FromDays(1);
+    private readonly RadosCluster _cluster;
+    private readonly RadosPool _pool;
+    private readonly FreeSpaceGuard? _space;
+
+    private RadosBlobStore(RadosCluster cluster, RadosPool pool, RadosBlobsUrl url, FreeSpaceGuard? space)
+    {
+        _cluster = cluster;
+        _pool = pool;
+        _space = space;
+        Url = url;
+    }
+
+    public RadosBlobsUrl Url { get; }
+
+    /// <summary>
+    /// Connects to the cluster and opens the pool; an <see cref="IOException"/> with one line saying what is wrong when it
+    /// cannot (librados missing, the cluster unreachable within the time-out, no such pool, no permission).
+    /// </summary>
+    /// <param name="space">The data folder's reserve, for what still goes there (the SQLite database, inline objects).</param>
+    public static RadosBlobStore Open(RadosBlobsUrl url, FreeSpaceGuard? space)
+    {
+        RadosCluster cluster;
+        try
+        {
+            cluster = RadosCluster.Connect(url.Conf, url.Id, url.ClientSettings());
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            throw new IOException("librados.so.2 cannot be loaded (install Debian's librados2 package): " + e.Message, e);
+        }
+        catch (RadosException e)
+        {
+            throw new IOException($"the Ceph cluster of {url} cannot be reached within {url.Timeout.TotalSeconds:0} s: {e.Message}", e);
+        }
+        try
+        {
+            return new RadosBlobStore(cluster, cluster.OpenPool(url.Pool, url.Namespace), url, space);
+        }
+        catch (RadosException e)
+        {
+            cluster.Dispose();
+            throw new IOException(e.Errno == RadosException.ENOENT
+                ? $"the Ceph cluster has no pool '{url.Pool}' (create it with: ceph osd pool create {url.Pool})"
+                : $"the pool of {url} cannot be opened: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The object naming the metadata store whose blobs the pool (namespace) holds; its '.' keeps it out of the sweep.</summary>
+    public const string OwnerObject = "xos.owner";
+
+    /// <summary>
+    /// Marks the pool (namespace) as holding the blobs of the metadata store whose root account is <paramref name="owner"/>,
+    /// or refuses when it already holds another's: the orphan sweep removes every blob its own store does not name, so
+    /// two metadata stores on one pool namespace would delete each other's objects.
+    /// </summary>
+    public void ClaimFor(string owner)
+    {
+        try
+        {
+            var claimed = ReadOwner();
+            if (claimed is null)
+            {
+                _pool.WriteFull(OwnerObject, Encoding.ASCII.GetBytes(owner));
+                claimed = ReadOwner();
+            }
+            if (claimed != owner)
+                throw new IOException($"{Url} holds the blobs of another metadata database (root account {claimed?[..Math.Min(12, claimed.Length)]}...); " +
+                                      "give every metadata database a pool or namespace of its own (namespace=NAME)");
+        }
+        catch (RadosException e)
+        {
+            throw new IOException($"{Url} cannot be used: {e.Message}", e);
+        }
+    }
+
+    private string? ReadOwner()
+    {
+        var buffer = new byte[256];
+        try
+        {
+            var n = _pool.Read(OwnerObject, buffer, 0);
+            return Encoding.ASCII.GetString(buffer, 0, n);
+        }
+        catch (RadosException e) when (e.Errno == RadosException.ENOENT)
+        {
+            return null;
+        }
+    }
+
+    internal static string StripeName(string id, long stripe) => stripe == 0 ? id : $"{id}.{stripe}";
+
+    private static string NewId() => Guid.NewGuid().ToString("N");
+
+    public async Task<BlobWriteResult> WriteAsync(Stream source, long? expectedSize, long maxSize, bool computeSha256, CancellationToken ct)
+    {
+        if (expectedSize > maxSize) throw S3Errors.EntityTooLarge(maxSize);
+        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        using var sha = computeSha256 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        var id = NewId();
+        var writer = new RadosStripeWriter(_pool, id);
+        try
+        {
+            long total = 0;
+            await using (writer)
+            {
+                while (true)
+                {
+                    var buffer = await writer.NextBufferAsync();
+                    var n = await StreamFill.ReadFullAsync(source, buffer, ct);
+                    total += n;
+                    if (total > maxSize) throw S3Errors.EntityTooLarge(maxSize);
+                    if (expectedSize is { } expected && total > expected) throw S3Errors.InvalidRequest("The request body is longer than its Content-Length.");
+                    md5.AppendData(buffer.Span[..n]);
+                    sha?.AppendData(buffer.Span[..n]);
+                    if (n < buffer.Length)
+                    {
+                        if (expectedSize is { } exp && total != exp) throw S3Errors.IncompleteBody();
+                        await writer.FinishAsync(n, total);
+                        break;
+                    }
+                    await writer.WriteAsync(n);
+                }
+            }
+            return new BlobWriteResult(id, total, md5.GetHashAndReset(), sha?.GetHashAndReset());
+        }
+        catch (Exception e)
+        {
+            await RemoveStripesAsync(id, writer.HighestStripe);
+            if (Answer(e) is var answer && answer != e) throw answer;
+            throw;
+        }
+    }
+
+    public Task<BlobWriteResult> CopyAsync(IReadOnlyList<Segment> source, long offset, long length, CancellationToken ct) =>
+        WriteAsync(new Objects.ServerSideEncryption.SegmentRangeStream(this, source, offset, length), length, long.MaxValue, computeSha256: false, ct);
+
+    public Stream OpenRead(string blobId)
+    {
+        var layout = ReadLayout(blobId) ?? throw new FileNotFoundException($"blob {blobId} was never committed", blobId);
+        return new RadosBlobStream(_pool, blobId, layout.Size, layout.Stripe, Answer);
+    }
+
+    /// <summary>The committed body's size and stripe size; null when the head has no layout (an unfinished write).</summary>
+    private (long Size, int Stripe)? ReadLayout(string blobId)
+    {
+        Span<byte> value = stackalloc byte[64];
+        int? n;
+        try
+        {
+            n = _pool.GetXattr(blobId, LayoutAttribute, value);
+        }
+        catch (RadosException e) when (e.Errno == RadosException.ENOENT)
+        {
+            throw new FileNotFoundException($"blob {blobId} is not in pool {_pool.Name}", blobId);
+        }
+        catch (RadosException e)
+        {
+            throw Answer(e);
+        }
+        if (n is not { } length) return null;
+        var text = Encoding.ASCII.GetString(value[..length]);
+        var space = text.IndexOf(' ');
+        if (space < 0 || !long.TryParse(text[..space], out var size) || !int.TryParse(text[(space + 1)..], out var stripe) || stripe <= 0)
+            throw new InvalidDataException($"blob {blobId} has a damaged layout attribute '{text}'");
+        return (size, stripe);
+    }
+
+    public void EnsureRoom(long bytes) => _space?.EnsureRoom(bytes);
+
+    public string? LocalPath(string blobId) => null;
+
+    /// <summary>
+    /// Removes a blob's stripes, the head last, so that a removal cut short leaves a head the orphan sweep finds again.
+    /// Like the folder store's, failures are not the caller's problem: the sweep retries.
+    /// </summary>
+    public void Delete(string blobId)
+    {
+        try
+        {
+            var layout = ReadLayout(blobId);
+            var last = layout is { } l ? Math.Max(0, (l.Size - 1) / l.Stripe) : -1;
+            RemoveStripesAsync(blobId, last).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is FileNotFoundException or IOException or S3Exception) { }
+    }
+
+    /// <summary>
+    /// Removes stripes 1..<paramref name="lastStripe"/> (or, when unknown (-1), every stripe there is, probing until a
+    /// few in a row are missing), then the head. Errors are swallowed: what is left keeps its head for the sweep.
+    /// </summary>
+    private async Task RemoveStripesAsync(string id, long lastStripe)
+    {
+        try
+        {
+            if (lastStripe >= 0)
+            {
+                for (long from = 1; from <= lastStripe; from += 16)
+                {
+                    var batch = new List<Task<bool>>();
+                    for (var s = from; s <= Math.Min(lastStripe, from + 15); s++) batch.Add(_pool.RemoveAsync(StripeName(id, s)));
+                    await Task.WhenAll(batch);
+                }
+            }
+            else
+            {
+                // Unknown length: chunks in flight span at most two stripes, so three missing in a row end the body.
+                var missing = 0;
+                for (long s = 1; missing < 3; s++) missing = await _pool.RemoveAsync(StripeName(id, s)) ? 0 : missing + 1;
+            }
+            await _pool.RemoveAsync(id);
+        }
+        catch (RadosException) { }
+    }
+
+    /// <summary>
+    /// Heads (objects without a '.' in their name) last changed before <paramref name="olderThan"/>, or for unfinished
+    /// writes (no layout) a further <see cref="UnfinishedGrace"/> before, so an upload in flight is never swept.
+    /// </summary>
+    public IEnumerable<string> EnumerateBlobs(DateTimeOffset olderThan)
+    {
+        foreach (var name in _pool.ListObjects())
+        {
+            if (name.Contains('.')) continue;
+            DateTimeOffset modified;
+            bool committed;
+            try
+            {
+                modified = _pool.Stat(name).Modified;
+                committed = ReadLayout(name) is not null;
+            }
+            catch (FileNotFoundException)
+            {
+                continue;
+            }
+            if (modified < (committed ? olderThan : olderThan - UnfinishedGrace)) yield return name;
+        }
+    }
+
+    /// <summary>Nothing to do: there are no temporary names; unfinished writes are heads without a layout, swept by <see cref="EnumerateBlobs"/>.</summary>
+    public void CleanTemporaryFiles(DateTimeOffset olderThan) { }
+
+    private int _refreshing;
+
+    /// <summary>
+    /// <see cref="Translate"/>, and after a time-out a refresh of the OSD map in the background (one at a time): librados
+    /// alone does not find an OSD that was restarted at a new address while its operations were timing out.
+    /// </summary>
+    private Exception Answer(Exception e)
+    {
+        if (e is RadosException { IsTransient: true } && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0)
+        {
+            _ = Task.Run(() =>
+            {
+                try { _cluster.WaitForLatestOsdMap(); }
+                catch (Exception) { }
+                finally { Volatile.Write(ref _refreshing, 0); }
+            });
+        }
+        return Translate(e);
+    }
+
+    /// <summary>
+    /// What a client is told: an OSD or monitor out of reach (the time-out passed) is <c>503 SlowDown</c>, which SDKs
+    /// retry; a full pool is <c>507 InsufficientStorage</c>; anything else stays an error of the server.
+    /// </summary>
+    internal static Exception Translate(Exception e) => e switch
+    {
+        RadosException { IsTransient: true } => SlowDown(),
+        RadosException { IsFull: true } => FreeSpaceGuard.InsufficientStorage(),
+        _ => e,
+    };
+
+    public static S3Exception SlowDown() => new("SlowDown", 503, "Please reduce your request rate.");
+
+    public void Dispose()
+    {
+        _pool.Dispose();
+        _cluster.Dispose();
+    }
+}

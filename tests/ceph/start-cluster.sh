@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Starts a one-node Ceph cluster (one monitor, one manager, one BlueStore OSD on a sparse file) in DIR, on free
+# loopback ports, with authentication off, and creates the pools named after DIR (size 1, 8 placement groups).
+# Writes DIR/ceph.conf for clients (`rados -c DIR/ceph.conf`, `xos --blobs rados://POOL?conf=DIR/ceph.conf`).
+# For tests and benchmarks only. Stop it with tests/ceph/stop-cluster.sh DIR (by the daemons' pid files).
+#   usage: [XOS_CEPH_OWNER_PID=PID] start-cluster.sh DIR [POOL...]
+set -euo pipefail
+dir=$(realpath -m "${1:?usage: start-cluster.sh DIR [POOL...]}")
+shift
+for tool in ceph-mon ceph-mgr ceph-osd ceph monmaptool ceph-authtool; do
+  command -v "$tool" >/dev/null || { echo "start-cluster.sh: $tool not found (Debian's ceph-mon ceph-mgr ceph-osd ceph-common; scripts/install-test-deps.sh installs them)" >&2; exit 3; }
+done
+mkdir -p "$dir"/{mon,mgr,osd,run,log}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+p2=$(free_port); p1=$(free_port)
+while [ "$p1" = "$p2" ]; do p1=$(free_port); done
+fsid=$(uuidgen)
+conf="$dir/ceph.conf"
+cat > "$conf" <<CONF
+[global]
+fsid = $fsid
+mon_initial_members = a
+mon_host = [v2:127.0.0.1:$p2,v1:127.0.0.1:$p1]
+public_network = 127.0.0.1/32
+auth_cluster_required = none
+auth_service_required = none
+auth_client_required = none
+osd_pool_default_size = 1
+osd_pool_default_min_size = 1
+osd_crush_chooseleaf_type = 0
+mon_allow_pool_size_one = true
+mon_allow_pool_delete = true
+mon_warn_on_pool_no_redundancy = false
+osd_pool_default_pg_autoscale_mode = off
+osd_pool_default_pg_num = 8
+osd_pool_default_pgp_num = 8
+run_dir = $dir/run
+log_file = $dir/log/\$name.log
+admin_socket = $dir/run/\$name.asok
+pid_file = $dir/run/\$name.pid
+mon_data = $dir/mon/\$cluster-\$id
+mgr_data = $dir/mgr/\$cluster-\$id
+osd_data = $dir/osd/\$cluster-\$id
+osd_objectstore = bluestore
+bluestore_block_create = true
+bluestore_block_size = 21474836480
+bluestore_block_path = $dir/osd/\$cluster-\$id.block
+osd_memory_target = 1073741824
+bluestore_cache_autotune = true
+osd_op_num_shards = 2
+osd_op_num_threads_per_shard = 1
+ms_bind_ipv4 = true
+ms_bind_ipv6 = false
+debug_ms = 0
+CONF
+
+# XOS_CEPH_OWNER_PID: a process (the test run) whose end stops the cluster, however it ends.
+if [ -n "${XOS_CEPH_OWNER_PID:-}" ]; then
+  stop="$(dirname "$(realpath "$0")")/stop-cluster.sh"
+  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; "$2" "$3" --now' watch "$XOS_CEPH_OWNER_PID" "$stop" "$dir" </dev/null >/dev/null 2>&1 &
+fi
+monmaptool --create --addv a "[v2:127.0.0.1:$p2,v1:127.0.0.1:$p1]" --fsid "$fsid" "$dir/monmap" >/dev/null
+ceph-authtool --create-keyring "$dir/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
+ceph-mon -c "$conf" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/mon.keyring"
+ceph-mon -c "$conf" -i a
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+  local limit=$1 what=$2; shift 2
+  local until=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $until ]; then echo "start-cluster.sh: $what did not happen within ${limit}s (logs in $dir/log)" >&2; exit 1; fi
+    sleep 1
+  done
+}
+wait_for 60 "the monitor answering" timeout 10 ceph -c "$conf" -s
+ceph-mgr -c "$conf" -i a
+osd_uuid=$(uuidgen)
+id=$(ceph -c "$conf" osd new "$osd_uuid")
+mkdir -p "$dir/osd/ceph-$id"
+ceph-osd -c "$conf" -i "$id" --mkfs --osd-uuid "$osd_uuid" >/dev/null 2>&1 || { echo "start-cluster.sh: ceph-osd --mkfs failed (log in $dir/log)" >&2; exit 1; }
+ceph-osd -c "$conf" -i "$id" 2>>"$dir/log/osd-start.err"
+osd_up() { ceph -c "$conf" osd stat 2>/dev/null | grep -q ' 1 up'; }
+wait_for 120 "the OSD coming up" osd_up
+for pool in "$@"; do
+  ceph -c "$conf" osd pool create "$pool" 8 >/dev/null 2>&1
+  ceph -c "$conf" osd pool set "$pool" size 1 --yes-i-really-mean-it >/dev/null 2>&1
+  ceph -c "$conf" osd pool application enable "$pool" xos >/dev/null 2>&1 || true
+done
+pools_clean() { ceph -c "$conf" pg stat 2>/dev/null | grep -Eq '^[0-9]+ pgs: [0-9]+ active\+clean;' ; }
+[ $# -eq 0 ] || wait_for 120 "the pools' placement groups becoming active+clean" pools_clean
+echo "$conf"
