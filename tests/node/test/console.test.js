@@ -10,9 +10,9 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const zlib = require('node:zlib');
 const { startServer, bucketName, request, ACCESS_KEY, SECRET_KEY } = require('../lib/server');
 const { launchBrowser } = require('../lib/browser');
+const { png } = require('../lib/png');
 
 const BIG = 20 * 1024 * 1024;
 const LARGE = 200 * 1024 * 1024;
@@ -27,30 +27,6 @@ let base;
 let files;
 let bucket;
 let attacker;
-
-/** A valid PNG of width x height (an RGB gradient), built here so no image file is needed. */
-function png(width, height) {
-  const chunk = (type, data) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const rows = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3);
-    for (let x = 0; x < width; x++) row.set([(x * 255) / width, (y * 255) / height, 160], 1 + x * 3);
-    rows.push(row);
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 async function shot(p, name) {
   fs.mkdirSync(screenshots, { recursive: true });

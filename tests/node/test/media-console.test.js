@@ -7,9 +7,12 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const zlib = require('node:zlib');
 const { startServer, bucketName, ACCESS_KEY, SECRET_KEY } = require('../lib/server');
 const { launchBrowser } = require('../lib/browser');
+const { png: makePng } = require('../lib/png');
+
+/** A width x height PNG: red on the left half, blue on the right. */
+const png = (width, height) => makePng(width, height, (x) => (x < width / 2 ? [255, 0, 0] : [0, 0, 255]));
 
 const screenshots = process.env.XOS_CONSOLE_SCREENSHOTS || path.join(os.tmpdir(), 'xos-console-screenshots');
 let server;
@@ -17,30 +20,6 @@ let browser;
 let page;
 let base;
 let bucket;
-
-/** A width x height RGB PNG: red on the left half, blue on the right. */
-function png(width, height) {
-  const chunk = (type, data) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const rows = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3);
-    for (let x = 0; x < width; x++) row.set(x < width / 2 ? [255, 0, 0] : [0, 0, 255], 1 + x * 3);
-    rows.push(row);
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 before(async () => {
   [server, browser] = await Promise.all([startServer(), launchBrowser()]);
