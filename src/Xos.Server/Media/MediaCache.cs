@@ -55,17 +55,19 @@ public sealed class MediaCache
         FileStream? file = null;
         try
         {
-            file = new FileStream(PathOf(name), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.Asynchronous);
+            // Synchronous reads: a cached result is small and in the page cache, where the thread pool's asynchronous
+            // file I/O only adds a hand-off per read.
+            file = new FileStream(PathOf(name), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
             // An entry another gateway on the same data folder wrote is used, and from now on counted, here too.
             var entry = _entries.GetOrAdd(name, _ =>
             {
                 Interlocked.Add(ref _bytes, file.Length);
                 return new Entry(file.Length, 0);
             });
-            var head = new byte[4096];
+            Span<byte> head = stackalloc byte[4096];
             var n = file.Read(head);
             // Line 1: content type; line 2: the result's length; line 3: the sealing key's JSON, or nothing.
-            var text = Encoding.ASCII.GetString(head, 0, n);
+            var text = Encoding.ASCII.GetString(head[..n]);
             var lines = text.Split('\n', 4);
             if (lines.Length < 4 || !long.TryParse(lines[1], System.Globalization.CultureInfo.InvariantCulture, out var length)) throw new IOException("damaged cache entry");
             var offset = lines[0].Length + lines[1].Length + lines[2].Length + 3;
