@@ -65,7 +65,8 @@ public sealed class CircleStep(MediaAction a) : IImageStep
 {
     private readonly int _r = Check(a);
 
-    private static int Check(MediaAction a)
+    /// <summary>The required radius r of circle and rounded-corners, in [1, 4096], and no other parameter.</summary>
+    internal static int Check(MediaAction a)
     {
         a.OnlyKeys("r");
         return a.Get("r") is null ? throw a.Invalid("r", null, "the radius r is required") : a.Int("r", 1, 4096, 1);
@@ -87,13 +88,8 @@ public sealed class CircleStep(MediaAction a) : IImageStep
 /// <summary>rounded-corners,r_: corners rounded with radius r (at most half the shorter side), transparent outside.</summary>
 public sealed class RoundedCornersStep(MediaAction a) : IImageStep
 {
-    private readonly int _r = Check(a);
+    private readonly int _r = CircleStep.Check(a);
 
-    private static int Check(MediaAction a)
-    {
-        a.OnlyKeys("r");
-        return a.Get("r") is null ? throw a.Invalid("r", null, "the radius r is required") : a.Int("r", 1, 4096, 1);
-    }
 
     public Image Apply(Image image, ImageJob job)
     {
