@@ -25,11 +25,10 @@ public sealed partial class FreeSpaceGuard(string directory, long reserveBytes)
         var total = new DriveInfo(Path.GetFullPath(directory)).TotalSize;
         // Default: 256 MiB, but never more than 5% of a small filesystem.
         if (string.IsNullOrWhiteSpace(text)) return Math.Min(256L << 20, total / 20);
-        var t = text.Trim();
+        // The spelling is CheckReserve's (the command line checked it already); here it becomes bytes.
+        var t = CheckReserve(text);
         if (t.EndsWith('%'))
-            return double.TryParse(t[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 100
-                ? (long)(total * p / 100)
-                : throw new ArgumentException("--min-free must be a size such as 512m or a percentage such as 5%");
+            return (long)(total * double.Parse(t[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture) / 100);
         return t == "0" ? 0 : Bench.BenchOptions.ParseSize(t);
     }
 
