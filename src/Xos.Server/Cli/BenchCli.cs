@@ -41,14 +41,14 @@ public static class BenchCli
             HelpName = "HOST:PORT", Description = "where to listen (an IP address and a port)", Required = true,
             CustomParser = a => IPEndPoint.TryParse(a.Tokens[0].Value, out var e) && e.Port != 0 ? e : Fail<IPEndPoint>(a, $"must be IP:PORT, not '{a.Tokens[0].Value}'"),
         };
-        var ceilingSize = SizeOption("--size", "the body of every GET (at most 64m)", "4k", 1, 64L << 20);
+        var ceilingSize = SizeOption("--size", "the body of every GET (at most 64m) [default: 4k]", 1, 64L << 20);
         var ceiling = new Command("ceiling", "The least an ASP.NET Core server can do per request: Kestrel answering every GET with SIZE bytes from memory") { listen, ceilingSize };
-        ceiling.SetAction(r => BenchCeiling.RunAsync(r.GetValue(listen)!, r.GetValue(ceilingSize)));
+        ceiling.SetAction(r => BenchCeiling.RunAsync(r.GetValue(listen)!, SizeOf(r, ceilingSize, "4k")));
         bench.Add(ceiling);
 
-        var cipherSize = SizeOption("--size", "how much to seal and open (64k to 4g)", "256m", Storage.Encryption.ChunkCipher.ChunkSize, 4L << 30);
+        var cipherSize = SizeOption("--size", "how much to seal and open (64k to 4g) [default: 256m]", Storage.Encryption.ChunkCipher.ChunkSize, 4L << 30);
         var cipher = new Command("cipher", "How fast this machine seals and opens objects with AES256 and SM4, in XOS's chunk format, on one thread") { cipherSize };
-        cipher.SetAction(r => BenchCipher.Run(r.GetValue(cipherSize)));
+        cipher.SetAction(r => BenchCipher.Run(SizeOf(r, cipherSize, "256m")));
         bench.Add(cipher);
         return bench;
     }
@@ -76,11 +76,14 @@ public static class BenchCli
         return default!;
     }
 
-    private static Option<long> SizeOption(string name, string description, string fallback, long min, long max) => new(name)
+    /// <summary>
+    /// A size option. Its default is applied by <see cref="SizeOf"/>, not by a default-value factory, so that help shows it
+    /// once and as written (`4k`) rather than a second time in bytes.
+    /// </summary>
+    private static Option<long> SizeOption(string name, string description, long min, long max) => new(name)
     {
         HelpName = "SIZE",
-        Description = $"{description} [default: {fallback}]",
-        DefaultValueFactory = _ => BenchOptions.ParseSize(fallback),
+        Description = description,
         CustomParser = a =>
         {
             try
@@ -95,10 +98,14 @@ public static class BenchCli
         },
     };
 
+    private static long SizeOf(ParseResult result, Option<long> option, string fallback) =>
+        result.GetResult(option) is null ? BenchOptions.ParseSize(fallback) : result.GetValue(option);
+
+    /// <summary>A positive number; help shows its default from the default-value factory.</summary>
     private static Option<T> Positive<T>(string name, string valueName, string description, T fallback) where T : INumber<T>, IParsable<T> => new(name)
     {
         HelpName = valueName,
-        Description = $"{description} [default: {fallback}]",
+        Description = description,
         DefaultValueFactory = _ => fallback,
         CustomParser = a => T.TryParse(a.Tokens[0].Value, CultureInfo.InvariantCulture, out var v) && v > T.Zero ? v
             : Fail<T>(a, $"must be a positive number, not '{a.Tokens[0].Value}'"),

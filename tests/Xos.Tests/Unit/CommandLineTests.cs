@@ -84,6 +84,8 @@ public sealed class CommandLineTests
             Assert.Equal(0, code);
             Assert.Contains("Usage:", output.ToString());
             Assert.Contains(command.Description!.Split(':')[0], output.ToString());
+            // Each option states its default once: a line with two would be a description repeating the parser's own.
+            Assert.DoesNotContain(output.ToString().Split('\n'), line => line.Split("[default:").Length > 2);
         }
     }
 
