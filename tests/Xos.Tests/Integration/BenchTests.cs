@@ -18,7 +18,7 @@ public sealed class BenchTests
         var files = Path.Combine(server.DataDirectory, "bench-media");
         var json = Path.Combine(server.DataDirectory, "media.json");
         var code = await Xos.Server.Cli.XosCommandLine.RunAsync(["bench", "--endpoint", server.Endpoint, "--access-key", XosProcess.AccessKey,
-            "--secret-key", XosProcess.SecretKey, "--workloads", "thumbnail,thumbnail-cached,snapshot", "--ops", "6", "--concurrency", "2",
+            "--secret-key", XosProcess.SecretKey, "--workloads", "thumbnail,thumbnail-cached,snapshot", "--ops", "6", "--duration", "600", "--concurrency", "2",
             "--json", json, "--no-progress", "--media-files", files]);
         Assert.Equal(0, code);
         var workloads = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.GetProperty("workloads").EnumerateArray()
@@ -46,7 +46,7 @@ public sealed class BenchTests
         string[] args =
         [
             "--endpoint", server.Endpoint, "--access-key", XosProcess.AccessKey, "--secret-key", XosProcess.SecretKey,
-            "--workloads", "put-4k,get-64k", "--ops", "20", "--concurrency", "2", "--json", json, "--no-progress",
+            "--workloads", "put-4k,get-64k", "--ops", "20", "--duration", "600", "--concurrency", "2", "--json", json, "--no-progress",
             .. sse is null ? Array.Empty<string>() : ["--sse", sse],
         ];
         Assert.Equal(0, await Xos.Server.Cli.XosCommandLine.RunAsync(["bench", .. args]));
@@ -147,7 +147,7 @@ public sealed class BenchTests
 
             var json = Path.Combine(Path.GetTempPath(), $"xos-ceiling-{Guid.NewGuid():N}.json");
             Assert.Equal(0, await Xos.Server.Cli.XosCommandLine.RunAsync(["bench", "--endpoint", $"http://127.0.0.1:{port}", "--access-key", "a", "--secret-key", "b",
-                "--workloads", "get-4k", "--ops", "50", "--concurrency", "2", "--json", json, "--no-progress"]));
+                "--workloads", "get-4k", "--ops", "50", "--duration", "600", "--concurrency", "2", "--json", json, "--no-progress"]));
             var workload = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.GetProperty("workloads")[0];
             File.Delete(json);
             Assert.Equal((50L, 0L), (workload.GetProperty("ops").GetInt64(), workload.GetProperty("errors").GetInt64()));
