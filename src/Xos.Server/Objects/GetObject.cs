@@ -106,28 +106,26 @@ public static class GetObject
     }
 
     /// <summary>
-    /// Reads the blob at its offsets straight into a pooled buffer and writes that: Kestrel has no kernel sendfile, and its
-    /// fallback copies through an asynchronous FileStream, which costs more than the whole request for small objects.
-    /// Reads of a blob file come from the page cache or the disk the same way either way.
+    /// Reads the blob at its offsets straight into the response pipe's own memory: Kestrel has no kernel sendfile, and
+    /// both its fallback (an asynchronous FileStream) and a write through the response stream copy every byte once more
+    /// (a 64 MiB GET spent an eighth of the server's CPU in that memmove). Reads of a blob file come from the page cache
+    /// or the disk the same way either way.
     /// </summary>
     private static async Task SendFileRangeAsync(string path, long offset, long count, HttpResponse response, CancellationToken ct)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(count, CopyBufferSize));
-        try
+        await response.StartAsync(ct);
+        var writer = response.BodyWriter;
+        while (count > 0)
         {
-            while (count > 0)
-            {
-                var n = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, count)), offset);
-                if (n == 0) throw new IOException("blob ended before its recorded size");
-                await response.Body.WriteAsync(buffer.AsMemory(0, n), ct);
-                offset += n;
-                count -= n;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            var memory = writer.GetMemory((int)Math.Min(count, CopyBufferSize));
+            var n = RandomAccess.Read(handle, memory.Span[..(int)Math.Min(memory.Length, count)], offset);
+            if (n == 0) throw new IOException("blob ended before its recorded size");
+            writer.Advance(n);
+            var flushed = await writer.FlushAsync(ct);
+            if (flushed.IsCanceled || flushed.IsCompleted) return;
+            offset += n;
+            count -= n;
         }
     }
 

@@ -60,13 +60,32 @@ public sealed class ByteCounters
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
     }
 
+    private sealed class CountingPipeWriter(PipeWriter inner, ByteCounters counters) : PipeWriter
+    {
+        public override void Advance(int bytes)
+        {
+            inner.Advance(bytes);
+            counters.Sent += bytes;
+        }
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken ct = default) => inner.FlushAsync(ct);
+        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+        public override long UnflushedBytes => inner.UnflushedBytes;
+    }
+
     private sealed class CountingResponseBody(IHttpResponseBodyFeature inner, ByteCounters counters) : IHttpResponseBodyFeature
     {
         private Stream? _stream;
         private PipeWriter? _writer;
 
         public Stream Stream => _stream ??= new CountingWriteStream(inner.Stream, counters);
-        public PipeWriter Writer => _writer ??= PipeWriter.Create(Stream, new StreamPipeWriterOptions(leaveOpen: true));
+        /// <summary>Kestrel's own writer, counted: bytes written into its memory go out without a copy through a stream.</summary>
+        public PipeWriter Writer => _writer ??= new CountingPipeWriter(inner.Writer, counters);
         public void DisableBuffering() => inner.DisableBuffering();
         public Task StartAsync(CancellationToken ct = default) => inner.StartAsync(ct);
 
