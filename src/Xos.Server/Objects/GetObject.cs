@@ -1,4 +1,3 @@
-using System.Buffers;
 using Xos.Server.Buckets;
 using Xos.Server.Hosting;
 using Xos.Server.Protocol;
@@ -129,24 +128,30 @@ public static class GetObject
         }
     }
 
-    /// <summary>Sends <paramref name="count"/> bytes of a seekable stream from <paramref name="from"/> on (also cached media results).</summary>
+    /// <summary>
+    /// Sends <paramref name="count"/> bytes of a seekable stream from <paramref name="from"/> on (segments of multipart
+    /// objects, RADOS bodies, cached media results), read straight into the response pipe's memory as above.
+    /// </summary>
     internal static async Task CopyRangeAsync(Stream file, long from, long count, HttpResponse response, CancellationToken ct, bool dispose = true)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
         {
             file.Seek(from, SeekOrigin.Begin);
+            await response.StartAsync(ct);
+            var writer = response.BodyWriter;
             while (count > 0)
             {
-                var n = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), ct);
+                var memory = writer.GetMemory((int)Math.Min(count, CopyBufferSize));
+                var n = await file.ReadAsync(memory[..(int)Math.Min(memory.Length, count)], ct);
                 if (n == 0) throw new IOException("blob ended before its recorded size");
-                await response.Body.WriteAsync(buffer.AsMemory(0, n), ct);
+                writer.Advance(n);
+                var flushed = await writer.FlushAsync(ct);
+                if (flushed.IsCanceled || flushed.IsCompleted) return;
                 count -= n;
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             if (dispose) await file.DisposeAsync();
         }
     }
