@@ -1,0 +1,248 @@
+'use strict';
+// The console's Access pages in headless Chromium against a real xos: an account's root manages its IAM users, keys,
+// groups, roles and policies there, and what the pages did is then checked with aws-sdk v2 signing as the new key;
+// the policy editor shows the server's own validation; an IAM user without iam rights neither sees nor can use them.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startServer, bucketName, agent, AWS, ACCESS_KEY, SECRET_KEY } = require('../lib/server');
+const { launchBrowser } = require('../lib/browser');
+
+const STEP_TIMEOUT = 90000;
+const screenshots = process.env.XOS_CONSOLE_SCREENSHOTS || path.join(os.tmpdir(), 'xos-console-screenshots');
+const ACME_KEY = 'XOSNODEACMEROOTKEY01';
+const ACME_SECRET = 'node-test-acme-secret-00000000000000000000';
+let server;
+let browser;
+let page;
+let base;
+let bucket;
+let acme;
+const user = `reader-${process.pid}`;
+let created;
+
+async function shot(name) {
+  fs.mkdirSync(screenshots, { recursive: true });
+  await page.evaluate(() => { for (const t of document.querySelectorAll('.toast')) t.remove(); });
+  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+}
+
+async function signIn(accessKey, secretKey) {
+  await page.goto(`${base}/_xos/console/`);
+  await page.waitForSelector('input[name=accessKey]');
+  await page.type('input[name=accessKey]', accessKey);
+  await page.type('input[name=secretKey]', secretKey);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('header.top:not([hidden])');
+  await page.waitForSelector('main > [data-ready]');
+}
+
+async function signOut() {
+  await clickText('button', 'Sign out');
+  await page.waitForSelector('input[name=accessKey]');
+}
+
+/** Opens a console page by its address (the part after '#') and waits until it has loaded. */
+async function open(hash, selector) {
+  await page.evaluate((h) => new Promise((resolve) => {
+    const was = location.hash;
+    window.addEventListener('hashchange', () => resolve(), { once: true });
+    location.hash = h;
+    if (location.hash === was) resolve();
+  }), hash);
+  await page.waitForSelector('main > [data-ready]');
+  if (selector) await page.waitForSelector(selector);
+}
+
+async function clickText(selector, text) {
+  const handle = await page.waitForFunction((s, t) => Array.from(document.querySelectorAll(s)).find((e) => e.textContent.trim() === t && !e.disabled), {}, selector, text);
+  await handle.asElement().click();
+}
+
+async function confirmDialog(typed) {
+  await page.waitForSelector('dialog[open] button.danger');
+  if (typed) await page.type('dialog[open] input', typed);
+  await page.click('dialog[open] button.danger');
+  await page.waitForFunction(() => !document.querySelector('dialog[open]'));
+}
+
+/** Replaces a textarea's text as a person would (select all, type), so its input events fire. */
+async function setText(selector, text) {
+  await page.$eval(selector, (t, v) => { t.value = v; t.dispatchEvent(new Event('input', { bubbles: true })); }, text);
+}
+
+const alertText = async (selector) => (await page.waitForSelector(selector)).evaluate((e) => e.textContent);
+
+function s3As(accessKeyId, secretAccessKey) {
+  return server.client({ credentials: { accessKeyId, secretAccessKey } });
+}
+
+before(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  base = `http://127.0.0.1:${server.port}`;
+  // An account of its own (not the server's root): its root is who manages its IAM.
+  server.admin('user', 'add', 'acme', '--access-key', ACME_KEY, '--secret-key', ACME_SECRET);
+  acme = s3As(ACME_KEY, ACME_SECRET);
+  bucket = bucketName('iam-console');
+  await acme.createBucket({ Bucket: bucket }).promise();
+  await acme.putObject({ Bucket: bucket, Key: 'shared/a.txt', Body: 'shared text' }).promise();
+  await acme.putObject({ Bucket: bucket, Key: 'private/b.txt', Body: 'private text' }).promise();
+  page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 860 });
+  page.setDefaultTimeout(20000);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("an account's root creates an IAM user and a key whose secret is shown once", { timeout: STEP_TIMEOUT }, async () => {
+  await signIn(ACME_KEY, ACME_SECRET);
+  assert.equal(await page.$eval('[data-iam]', (e) => e.hidden), false, 'the Access area is offered');
+  assert.equal(await page.$eval('[data-admin]', (e) => e.hidden), true, 'not the server administration');
+  await clickText('a', 'Access');
+  await page.waitForSelector('input[name=new-user]');
+  await page.type('input[name=new-user]', user);
+  await clickText('button', 'Create user');
+  await page.waitForSelector(`tr[data-user="${user}"]`);
+  await open(`#/access/user/${user}`, 'section[aria-labelledby=keys-title] p.muted');
+  await clickText('button', 'Create access key');
+  await page.waitForSelector('#new-secret-key');
+  created = { accessKeyId: await page.$eval('#new-access-key', (e) => e.value), secretAccessKey: await page.$eval('#new-secret-key', (e) => e.value) };
+  assert.match(created.accessKeyId, /^[A-Z0-9]{16,}$/);
+  assert.ok(created.secretAccessKey.length >= 30);
+  assert.equal(await page.$$eval('dialog[open] .secret-box button', (b) => b.filter((x) => x.textContent === 'Copy').length), 2, 'copy buttons');
+  await shot('iam-new-key');
+  await clickText('dialog[open] button', 'Done');
+  await page.waitForSelector(`tr[data-key="${created.accessKeyId}"]`);
+  assert.equal(await page.$eval(`tr[data-key="${created.accessKeyId}"] .badge`, (e) => e.textContent), 'Active');
+
+  // Gone for good: neither the page nor a reload of it shows the secret again.
+  assert.equal((await page.content()).includes(created.secretAccessKey), false);
+  await page.reload();
+  await page.waitForSelector(`tr[data-key="${created.accessKeyId}"]`);
+  assert.equal(await page.$('#new-secret-key'), null);
+  assert.equal((await page.content()).includes(created.secretAccessKey), false);
+  // The key has no rights yet.
+  await assert.rejects(s3As(created.accessKeyId, created.secretAccessKey).getObject({ Bucket: bucket, Key: 'shared/a.txt' }).promise(), (e) => e.code === 'AccessDenied');
+});
+
+test("a malformed policy shows the server's own message at the field, as the IAM API answers it", { timeout: STEP_TIMEOUT }, async () => {
+  const bad = '{"Version": "2012-10-17", "Statement": "not a statement"}';
+  const iamClient = new AWS.IAM({ accessKeyId: ACME_KEY, secretAccessKey: ACME_SECRET, endpoint: server.endpoint, region: 'us-east-1', httpOptions: { agent } });
+  const refusal = await iamClient.createPolicy({ PolicyName: 'bad', PolicyDocument: bad }).promise().then(() => null, (e) => e);
+  assert.equal(refusal?.code, 'MalformedPolicyDocument');
+  await open('#/access/policies', 'tr[data-policy=AmazonS3ReadOnlyAccess]');
+  assert.match(await page.$eval('tr[data-policy=AmazonS3FullAccess]', (e) => e.textContent), /AWS managed/);
+  await page.$eval('details.panel', (d) => { d.open = true; });
+  await page.type('input[name=new-policy]', 'bad');
+  await setText('textarea[name=policy-document]', bad);
+  await clickText('button', 'Create policy');
+  const shown = await alertText('.field-error:not([hidden]) [role=alert]');
+  assert.equal(shown, `MalformedPolicyDocument${refusal.message}`);
+  assert.equal(await page.$eval('textarea[name=policy-document]', (t) => t.getAttribute('aria-invalid')), 'true');
+  assert.equal(await page.$eval('textarea[name=policy-document]', (t) => document.getElementById(t.getAttribute('aria-describedby')).textContent), shown);
+  await shot('iam-malformed-policy');
+  assert.equal(await page.$('tr[data-policy=bad]'), null);
+});
+
+test('a policy allowing s3:GetObject on one prefix, attached in the console, lets the key read there and nowhere else', { timeout: STEP_TIMEOUT }, async () => {
+  const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/shared/*` }] });
+  await page.$eval('input[name=new-policy]', (i) => { i.value = ''; });
+  await page.type('input[name=new-policy]', 'read-shared');
+  await setText('textarea[name=policy-document]', policy);
+  await clickText('button', 'Create policy');
+  await page.waitForSelector('tr[data-policy=read-shared]');
+  assert.equal(await page.$eval('.field-error', (e) => e.hidden), true, 'the earlier error is gone');
+  const arn = await page.$eval('tr[data-policy=read-shared] .mono', (e) => e.textContent);
+  assert.match(arn, /^arn:aws:iam::[0-9a-f]+:policy\/read-shared$/);
+
+  await open(`#/access/user/${user}`, `select[name=attach-policy] option[value="${arn}"]`);
+  await page.select('select[name=attach-policy]', arn);
+  await clickText('button', 'Attach policy');
+  await page.waitForSelector(`tr[data-attached-policy="${arn}"]`);
+  await shot('iam-user');
+
+  const s3 = s3As(created.accessKeyId, created.secretAccessKey);
+  assert.equal((await s3.getObject({ Bucket: bucket, Key: 'shared/a.txt' }).promise()).Body.toString(), 'shared text');
+  await assert.rejects(s3.getObject({ Bucket: bucket, Key: 'private/b.txt' }).promise(), (e) => e.code === 'AccessDenied');
+  await assert.rejects(s3.putObject({ Bucket: bucket, Key: 'shared/c.txt', Body: 'x' }).promise(), (e) => e.code === 'AccessDenied');
+  await assert.rejects(s3.listObjectsV2({ Bucket: bucket }).promise(), (e) => e.code === 'AccessDenied');
+
+  // Deactivated in the console, the key signs nothing; activated, it reads again.
+  await clickText(`tr[data-key="${created.accessKeyId}"] button`, 'Deactivate');
+  await page.waitForFunction((k) => document.querySelector(`tr[data-key="${k}"] .badge`)?.textContent === 'Inactive', {}, created.accessKeyId);
+  await assert.rejects(s3.getObject({ Bucket: bucket, Key: 'shared/a.txt' }).promise(), (e) => e.code === 'InvalidAccessKeyId');
+  await clickText(`tr[data-key="${created.accessKeyId}"] button`, 'Activate');
+  await page.waitForFunction((k) => document.querySelector(`tr[data-key="${k}"] .badge`)?.textContent === 'Active', {}, created.accessKeyId);
+  assert.equal((await s3.getObject({ Bucket: bucket, Key: 'shared/a.txt' }).promise()).Body.toString(), 'shared text');
+});
+
+test('deleting a user that still has a key shows the conflict readably, and nothing is deleted', { timeout: STEP_TIMEOUT }, async () => {
+  await open('#/access/users', `tr[data-user="${user}"]`);
+  await clickText(`tr[data-user="${user}"] button`, 'Delete');
+  await confirmDialog(user);
+  const shown = await alertText('[role=alert]');
+  assert.match(shown, new RegExp(`^DeleteConflictThe user ${user} cannot be deleted yet\\. Cannot delete entity, must delete access keys and policies first\\.`));
+  await shot('iam-delete-conflict');
+  await page.reload();
+  await page.waitForSelector(`tr[data-user="${user}"]`);
+});
+
+test('groups get members and inline policies; roles get a trust policy checked by the server', { timeout: STEP_TIMEOUT }, async () => {
+  await open('#/access/groups', 'input[name=new-group]');
+  await page.type('input[name=new-group]', 'readers');
+  await clickText('button', 'Create group');
+  await page.waitForSelector('tr[data-group=readers]');
+  await open('#/access/group/readers', `select[name=add-member] option[value="${user}"]`);
+  await clickText('button', 'Add member');
+  await page.waitForSelector(`tr[data-member="${user}"]`);
+  await page.$eval('section[aria-labelledby=inline-Group] details', (d) => { d.open = true; });
+  await page.type('input[name=inline-name]', 'list-bucket');
+  await setText('textarea[name=inline-document]', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${bucket}` }] }));
+  await clickText('button', 'Save policy');
+  await page.waitForSelector('tr[data-inline-policy=list-bucket]');
+  // The group's policy is the member's: the key now lists the bucket.
+  const listed = await s3As(created.accessKeyId, created.secretAccessKey).listObjectsV2({ Bucket: bucket }).promise();
+  assert.deepEqual(listed.Contents.map((o) => o.Key), ['private/b.txt', 'shared/a.txt']);
+
+  await open('#/access/roles', 'textarea[name=trust]');
+  await page.$eval('details.panel', (d) => { d.open = true; });
+  assert.match(await page.$eval('textarea[name=trust]', (t) => t.value), /"arn:aws:iam::[0-9a-f]+:root"/);
+  await page.type('input[name=new-role]', 'auditor');
+  await setText('textarea[name=trust]', '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}');
+  await clickText('button', 'Create role');
+  assert.match(await alertText('.field-error:not([hidden]) [role=alert]'), /^MalformedPolicyDocument/);
+  await page.$eval('textarea[name=trust]', (t) => { t.value = ''; });
+  await clickText('button', 'Create role');
+  assert.match(await alertText('.field-error:not([hidden]) [role=alert]'), /^ValidationError/);
+  const account = (await page.evaluate(() => fetch('/_xos/console/api/session').then((r) => r.json()))).canonicalId;
+  await setText('textarea[name=trust]', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }] }));
+  await clickText('button', 'Create role');
+  await page.waitForSelector('tr[data-role=auditor]');
+  await open('#/access/role/auditor', 'textarea[name=trust]');
+  assert.match(await page.$eval('textarea[name=trust]', (t) => t.value), /sts:AssumeRole/);
+  await shot('iam-role');
+});
+
+test("an IAM user without iam rights sees no Access pages and is refused by them; another account sees none of this one's", { timeout: STEP_TIMEOUT }, async () => {
+  await signOut();
+  await signIn(created.accessKeyId, created.secretAccessKey);
+  assert.equal(await page.$eval('[data-iam]', (e) => e.hidden), true, 'no Access area offered');
+  await open('#/access/users', '[role=alert]');
+  assert.match(await page.$eval('[role=alert]', (e) => e.textContent), new RegExp(`^AccessDeniedUser: arn:aws:iam::[0-9a-f]+:user/${user} is not authorized to perform: iam:ListUsers`));
+  assert.equal(await page.$('input[name=new-user]'), null);
+  await open('#/access/policies', '[role=alert]');
+  assert.match(await page.$eval('[role=alert]', (e) => e.textContent), /^AccessDenied.*iam:ListPolicies/);
+  await signOut();
+
+  await signIn(ACCESS_KEY, SECRET_KEY);
+  await open('#/access/users', 'input[name=new-user]');
+  assert.equal(await page.$(`tr[data-user="${user}"]`), null, "the server root's account has its own IAM users");
+  await open('#/access/groups', 'input[name=new-group]');
+  assert.equal(await page.$('tr[data-group=readers]'), null);
+  await signOut();
+});
