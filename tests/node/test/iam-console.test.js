@@ -4,14 +4,11 @@
 // the policy editor shows the server's own validation; an IAM user without iam rights neither sees nor can use them.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const { startServer, bucketName, agent, AWS, ACCESS_KEY, SECRET_KEY } = require('../lib/server');
 const { launchBrowser } = require('../lib/browser');
+const consolePage = require('../lib/console-page');
 
 const STEP_TIMEOUT = 90000;
-const screenshots = process.env.XOS_CONSOLE_SCREENSHOTS || path.join(os.tmpdir(), 'xos-console-screenshots');
 const ACME_KEY = 'XOSNODEACMEROOTKEY01';
 const ACME_SECRET = 'node-test-acme-secret-00000000000000000000';
 let server;
@@ -22,20 +19,15 @@ let bucket;
 let acme;
 const user = `reader-${process.pid}`;
 let created;
+let policyArn;
 
-async function shot(name) {
-  fs.mkdirSync(screenshots, { recursive: true });
-  await page.evaluate(() => { for (const t of document.querySelectorAll('.toast')) t.remove(); });
-  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
-}
+const shot = (name) => consolePage.shot(page, name);
+const open = (hash, selector) => consolePage.openPage(page, hash, selector);
+const clickText = (selector, text) => consolePage.clickText(page, selector, text);
+const confirmDialog = (typed) => consolePage.confirmDialog(page, typed);
 
 async function signIn(accessKey, secretKey) {
-  await page.goto(`${base}/_xos/console/`);
-  await page.waitForSelector('input[name=accessKey]');
-  await page.type('input[name=accessKey]', accessKey);
-  await page.type('input[name=secretKey]', secretKey);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('header.top:not([hidden])');
+  await consolePage.signIn(page, base, accessKey, secretKey);
   await page.waitForSelector('main > [data-ready]');
 }
 
@@ -44,31 +36,7 @@ async function signOut() {
   await page.waitForSelector('input[name=accessKey]');
 }
 
-/** Opens a console page by its address (the part after '#') and waits until it has loaded. */
-async function open(hash, selector) {
-  await page.evaluate((h) => new Promise((resolve) => {
-    const was = location.hash;
-    window.addEventListener('hashchange', () => resolve(), { once: true });
-    location.hash = h;
-    if (location.hash === was) resolve();
-  }), hash);
-  await page.waitForSelector('main > [data-ready]');
-  if (selector) await page.waitForSelector(selector);
-}
-
-async function clickText(selector, text) {
-  const handle = await page.waitForFunction((s, t) => Array.from(document.querySelectorAll(s)).find((e) => e.textContent.trim() === t && !e.disabled), {}, selector, text);
-  await handle.asElement().click();
-}
-
-async function confirmDialog(typed) {
-  await page.waitForSelector('dialog[open] button.danger');
-  if (typed) await page.type('dialog[open] input', typed);
-  await page.click('dialog[open] button.danger');
-  await page.waitForFunction(() => !document.querySelector('dialog[open]'));
-}
-
-/** Replaces a textarea's text as a person would (select all, type), so its input events fire. */
+/** Replaces a textarea's text and fires its input event, as typing would. */
 async function setText(selector, text) {
   await page.$eval(selector, (t, v) => { t.value = v; t.dispatchEvent(new Event('input', { bubbles: true })); }, text);
 }
@@ -159,6 +127,7 @@ test('a policy allowing s3:GetObject on one prefix, attached in the console, let
   assert.equal(await page.$eval('.field-error', (e) => e.hidden), true, 'the earlier error is gone');
   const arn = await page.$eval('tr[data-policy=read-shared] .mono', (e) => e.textContent);
   assert.match(arn, /^arn:aws:iam::[0-9a-f]+:policy\/read-shared$/);
+  policyArn = arn;
 
   await open(`#/access/user/${user}`, `select[name=attach-policy] option[value="${arn}"]`);
   await page.select('select[name=attach-policy]', arn);
@@ -228,7 +197,37 @@ test('groups get members and inline policies; roles get a trust policy checked b
   await shot('iam-role');
 });
 
-test("an IAM user without iam rights sees no Access pages and is refused by them; another account sees none of this one's", { timeout: STEP_TIMEOUT }, async () => {
+test('a new policy version from the editor takes effect; the old one is made the default again; an attached policy cannot be deleted', { timeout: STEP_TIMEOUT }, async () => {
+  const s3 = s3As(created.accessKeyId, created.secretAccessKey);
+  await open(`#/access/policy/${encodeURIComponent(policyArn)}`, 'tr[data-version=v1] .badge.on');
+  assert.match(await page.$eval('textarea[name=version-document]', (t) => t.value), /shared\/\*/);
+  await setText('textarea[name=version-document]', '{"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Action": "s3:GetObject", "Resource": "*"}]}');
+  await clickText('button', 'Save as a new version');
+  assert.match(await alertText('.field-error:not([hidden]) [role=alert]'), /^MalformedPolicyDocument/);
+  assert.equal(await page.$('tr[data-version=v2]'), null);
+  await setText('textarea[name=version-document]', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: [`arn:aws:s3:::${bucket}/shared/*`, `arn:aws:s3:::${bucket}/private/*`] }] }));
+  await clickText('button', 'Save as a new version');
+  await page.waitForSelector('tr[data-version=v2] .badge.on');
+  assert.equal(await page.$('.field-error:not([hidden])'), null);
+  assert.match(await page.$eval('pre[data-document]', (e) => e.textContent), /private/);
+  assert.equal((await s3.getObject({ Bucket: bucket, Key: 'private/b.txt' }).promise()).Body.toString(), 'private text');
+  await shot('iam-policy');
+
+  await clickText('tr[data-version=v1] button', 'Make default');
+  await page.waitForSelector('tr[data-version=v1] .badge.on');
+  await assert.rejects(s3.getObject({ Bucket: bucket, Key: 'private/b.txt' }).promise(), (e) => e.code === 'AccessDenied');
+  await clickText('tr[data-version=v2] button', 'Delete');
+  await page.waitForFunction(() => !document.querySelector('tr[data-version=v2]'));
+
+  await open('#/access/policies', 'tr[data-policy=read-shared]');
+  assert.equal(await page.$eval('tr[data-policy=read-shared] td.num', (e) => e.textContent), '1');
+  assert.equal(await page.$('tr[data-policy=AmazonS3ReadOnlyAccess] button'), null, "AWS's policies cannot be deleted");
+  await clickText('tr[data-policy=read-shared] button', 'Delete');
+  await confirmDialog('read-shared');
+  assert.match(await alertText('[role=alert]'), /^DeleteConflictThe policy read-shared cannot be deleted yet\. Cannot delete a policy attached to entities/);
+});
+
+test('an IAM user without iam rights sees no Access pages and is refused by them', { timeout: STEP_TIMEOUT }, async () => {
   await signOut();
   await signIn(created.accessKeyId, created.secretAccessKey);
   assert.equal(await page.$eval('[data-iam]', (e) => e.hidden), true, 'no Access area offered');
@@ -237,6 +236,27 @@ test("an IAM user without iam rights sees no Access pages and is refused by them
   assert.equal(await page.$('input[name=new-user]'), null);
   await open('#/access/policies', '[role=alert]');
   assert.match(await page.$eval('[role=alert]', (e) => e.textContent), /^AccessDenied.*iam:ListPolicies/);
+  await open(`#/access/user/${user}`, '[role=alert]');
+  assert.match(await page.$eval('[role=alert]', (e) => e.textContent), /^AccessDenied.*iam:GetUser/);
+  await signOut();
+});
+
+test("an IAM user given IAMReadOnlyAccess sees the Access pages but may change nothing; another account sees none of this one's", { timeout: STEP_TIMEOUT }, async () => {
+  const readOnly = 'arn:aws:iam::aws:policy/IAMReadOnlyAccess';
+  await signIn(ACME_KEY, ACME_SECRET);
+  await open(`#/access/user/${user}`, `select[name=attach-policy] option[value="${readOnly}"]`);
+  await page.select('select[name=attach-policy]', readOnly);
+  await clickText('button', 'Attach policy');
+  await page.waitForSelector(`tr[data-attached-policy="${readOnly}"]`);
+  await signOut();
+
+  await signIn(created.accessKeyId, created.secretAccessKey);
+  assert.equal(await page.$eval('[data-iam]', (e) => e.hidden), false, 'the Access area is offered');
+  await open('#/access/users', `tr[data-user="${user}"]`);
+  await page.type('input[name=new-user]', 'intruder');
+  await clickText('button', 'Create user');
+  assert.match(await alertText('form[aria-label="Create a user"] [role=alert]'), /^AccessDenied.*iam:CreateUser/);
+  assert.equal(await page.$('tr[data-user=intruder]'), null);
   await signOut();
 
   await signIn(ACCESS_KEY, SECRET_KEY);

@@ -1,6 +1,6 @@
 // What the Access pages share: the policy editor (whose errors are the server's own validation, shown at the field),
 // the inline and attached policies of a user, group or role, entity lists, and IAM's refusals said readably.
-import { iam, iamList, fields, policyText, KINDS } from './iam.js';
+import { iam, iamList, fields, policyText, entityHash, KINDS } from './iam.js';
 import { h, fill, field, input, showError, clearError, confirmAction, toast, errorBox } from './ui.js';
 
 export const SAMPLE_POLICY = JSON.stringify({
@@ -70,6 +70,31 @@ export function policyEditor({ label, value = SAMPLE_POLICY, name = 'policy', sa
   return { form, area, clear };
 }
 
+/**
+ * "Create a role" or "Create a policy": a name, a description and a document in the policy editor, made by
+ * `create(name, description, document)`; `reload()` after.
+ */
+export function createWithDocument({ what, label, editorName, value, create, reload }) {
+  const name = input({ name: `new-${what}`, required: true });
+  const description = input({ name: `${what}-description` });
+  const editor = policyEditor({
+    label,
+    name: editorName,
+    value,
+    saveLabel: `Create ${what}`,
+    save: async (doc) => {
+      const n = name.value.trim();
+      await create(n, description.value.trim() || null, doc);
+      name.value = '';
+      description.value = '';
+      toast(`${what[0].toUpperCase()}${what.slice(1)} ${n} created`);
+      await reload();
+    },
+  });
+  editor.form.prepend(h('div', { class: 'grid2' }, field(`New ${what} name`, name), field('Description', description)));
+  return h('details', { class: 'panel' }, h('summary', {}, `Create a ${what}`), editor.form);
+}
+
 /** A table of rows, or a line saying there are none. */
 export function table(headers, rows, empty) {
   if (rows.length === 0) return h('p', { class: 'muted' }, empty);
@@ -129,47 +154,67 @@ export function inlinePolicies(kind, name) {
   return { el, load };
 }
 
+/**
+ * A section of what is linked to an entity (a user's groups, a group's members, attached policies): each linked item
+ * with its Remove button, and a choice of the others to add. `fetch()` answers { linked: [{ id, label, href, detail }],
+ * candidates: [{ id, label }] }; `add(id)` and `remove(id)` make the change.
+ */
+export function linkedSection({ key, title, choiceName, choiceLabel, addLabel, removeLabel, column, empty, fetch, add, remove }) {
+  const list = h('div', {});
+  const choice = h('select', { name: choiceName });
+  const form = h('form', { 'aria-label': addLabel },
+    h('div', { class: 'row' }, h('div', { class: 'grow' }, field(choiceLabel, choice)),
+      h('div', { class: 'field' }, h('button', { type: 'submit' }, addLabel))));
+  const el = h('section', { class: 'panel', 'aria-labelledby': `${key}-title` }, h('h2', { id: `${key}-title` }, title), list, form);
+  const change = async (action, id) => {
+    clearError(el);
+    try {
+      await action(id);
+      await load();
+    } catch (err) { showError(el, err); }
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    return change(add, choice.value);
+  });
+  async function load() {
+    const { linked, candidates } = await fetch();
+    fill(choice, candidates.map((c) => h('option', { value: c.id }, c.label)));
+    form.hidden = candidates.length === 0;
+    fill(list, table([column, 'Actions'], linked.map((x) => h('tr', { [`data-${key}`]: x.id },
+      h('td', { class: 'name' }, h('a', { href: x.href }, x.label), x.detail ? h('div', { class: 'muted mono' }, x.detail) : null),
+      h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': `${removeLabel} ${x.label}`, onclick: () => change(remove, x.id) }, removeLabel)))),
+    empty));
+  }
+  return { el, load };
+}
+
 /** The managed policies attached to a user, group or role, and a choice of the account's and AWS's to attach. */
 export function attachedPolicies(kind, name) {
   const params = { [KINDS[kind].param]: name };
-  const list = h('div', {});
-  const choice = h('select', { name: 'attach-policy' });
-  const form = h('form', { 'aria-label': 'Attach a policy' },
-    h('div', { class: 'row' }, h('div', { class: 'grow' }, field('Managed policy', choice)),
-      h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Attach policy'))));
-  const el = h('section', { class: 'panel', 'aria-labelledby': `attached-${kind}` },
-    h('h2', { id: `attached-${kind}` }, 'Attached managed policies'), list, form);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clearError(el);
-    try {
-      await iam(`Attach${kind}Policy`, { ...params, PolicyArn: choice.value });
-      toast('Policy attached');
-      await load();
-    } catch (err) { showError(el, err); }
+  return linkedSection({
+    key: 'attached-policy',
+    title: 'Attached managed policies',
+    choiceName: 'attach-policy',
+    choiceLabel: 'Managed policy',
+    addLabel: 'Attach policy',
+    removeLabel: 'Detach',
+    column: 'Policy',
+    empty: 'No managed policies attached.',
+    fetch: async () => {
+      const [attached, all] = await Promise.all([
+        iamList(`ListAttached${kind}Policies`, 'AttachedPolicies', params).then((m) => m.map(fields)),
+        iamList('ListPolicies', 'Policies').then((m) => m.map(fields)),
+      ]);
+      const have = new Set(attached.map((p) => p.PolicyArn));
+      return {
+        linked: attached.map((p) => ({ id: p.PolicyArn, label: p.PolicyName, href: `#/access/policy/${encodeURIComponent(p.PolicyArn)}`, detail: p.PolicyArn })),
+        candidates: all.filter((p) => !have.has(p.Arn)).map((p) => ({ id: p.Arn, label: `${p.PolicyName} (${p.Arn})` })),
+      };
+    },
+    add: (arn) => iam(`Attach${kind}Policy`, { ...params, PolicyArn: arn }),
+    remove: (arn) => iam(`Detach${kind}Policy`, { ...params, PolicyArn: arn }),
   });
-  async function load() {
-    const [attached, all] = await Promise.all([
-      iamList(`ListAttached${kind}Policies`, 'AttachedPolicies', params).then((m) => m.map(fields)),
-      iamList('ListPolicies', 'Policies').then((m) => m.map(fields)),
-    ]);
-    const have = new Set(attached.map((p) => p.PolicyArn));
-    fill(choice, all.filter((p) => !have.has(p.Arn)).map((p) => h('option', { value: p.Arn }, `${p.PolicyName} (${p.Arn})`)));
-    form.hidden = choice.options.length === 0;
-    fill(list, table(['Policy', 'Actions'], attached.map((p) => h('tr', { 'data-attached-policy': p.PolicyArn },
-      h('td', { class: 'name' }, h('a', { href: `#/access/policy/${encodeURIComponent(p.PolicyArn)}` }, p.PolicyName), h('div', { class: 'muted mono' }, p.PolicyArn)),
-      h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': `Detach ${p.PolicyName}`, onclick: () => detach(p) }, 'Detach')))),
-    'No managed policies attached.'));
-  }
-  async function detach(p) {
-    clearError(el);
-    try {
-      await iam(`Detach${kind}Policy`, { ...params, PolicyArn: p.PolicyArn });
-      toast(`${p.PolicyName} detached`);
-      await load();
-    } catch (err) { showError(el, err); }
-  }
-  return { el, load };
 }
 
 /**
@@ -198,7 +243,7 @@ export async function entityListPage(page, { kind, section, title, createForm, e
         } catch (err) { showError(list, readable(err, `The ${label} ${n}`)); }
       });
       return h('tr', { [`data-${label}`]: n },
-        h('td', { class: 'name' }, h('a', { href: `#/access/${label}/${encodeURIComponent(n)}` }, h('strong', {}, n)), h('div', { class: 'muted mono' }, x.Arn)),
+        h('td', { class: 'name' }, h('a', { href: entityHash(kind, n) }, h('strong', {}, n)), h('div', { class: 'muted mono' }, x.Arn)),
         extraColumn ? h('td', {}, extraColumn[1](x)) : null,
         h('td', {}, new Date(x.CreateDate).toLocaleString()),
         h('td', {}, h('div', { class: 'actions' }, remove)));

@@ -1,7 +1,7 @@
 // The account's IAM groups (members, policies) and roles (trust policy, policies), through the IAM API (iam.js).
-import { iam, iamList, fields, members, policyText } from './iam.js';
-import { h, fill, field, input, showError, clearError, confirmAction, toast, when } from './ui.js';
-import { accessCrumbs, accessNav, entityListPage, inlinePolicies, attachedPolicies, table, readable, policyEditor } from './access-common.js';
+import { iam, iamList, fields, members, policyText, entityHash } from './iam.js';
+import { h, fill, showError, clearError, confirmAction, toast, when } from './ui.js';
+import { accessCrumbs, accessNav, entityListPage, inlinePolicies, attachedPolicies, linkedSection, readable, policyEditor, createWithDocument } from './access-common.js';
 
 export function iamGroupsPage(page) {
   return entityListPage(page, { kind: 'Group', section: 'groups', title: 'IAM groups' });
@@ -29,41 +29,30 @@ async function deleteEntity(container, kind, name, back) {
 }
 
 function groupMembers(name) {
-  const list = h('div', {});
-  const choice = h('select', { name: 'add-member' });
-  const form = h('form', { 'aria-label': 'Add a member' },
-    h('div', { class: 'row' }, h('div', { class: 'grow' }, field('User', choice)), h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Add member'))));
-  const el = h('section', { class: 'panel', 'aria-labelledby': 'members-title' }, h('h2', { id: 'members-title' }, 'Members'), list, form);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clearError(el);
-    try {
-      await iam('AddUserToGroup', { GroupName: name, UserName: choice.value });
-      await load();
-    } catch (err) { showError(el, err); }
+  return linkedSection({
+    key: 'member',
+    title: 'Members',
+    choiceName: 'add-member',
+    choiceLabel: 'User',
+    addLabel: 'Add member',
+    removeLabel: 'Remove',
+    column: 'User',
+    empty: 'No members.',
+    fetch: async () => {
+      const [group, users] = await Promise.all([
+        iam('GetGroup', { GroupName: name, MaxItems: '1000' }),
+        iamList('ListUsers', 'Users').then((m) => m.map(fields)),
+      ]);
+      const inGroup = members(group, 'Users').map(fields);
+      const have = new Set(inGroup.map((u) => u.UserName));
+      return {
+        linked: inGroup.map((u) => ({ id: u.UserName, label: u.UserName, href: entityHash('User', u.UserName) })),
+        candidates: users.filter((u) => !have.has(u.UserName)).map((u) => ({ id: u.UserName, label: u.UserName })),
+      };
+    },
+    add: (user) => iam('AddUserToGroup', { GroupName: name, UserName: user }),
+    remove: (user) => iam('RemoveUserFromGroup', { GroupName: name, UserName: user }),
   });
-  async function load() {
-    const [group, users] = await Promise.all([
-      iam('GetGroup', { GroupName: name, MaxItems: '1000' }),
-      iamList('ListUsers', 'Users').then((m) => m.map(fields)),
-    ]);
-    const inGroup = members(group, 'Users').map(fields);
-    const have = new Set(inGroup.map((u) => u.UserName));
-    fill(choice, users.filter((u) => !have.has(u.UserName)).map((u) => h('option', { value: u.UserName }, u.UserName)));
-    form.hidden = choice.options.length === 0;
-    fill(list, table(['User', 'Actions'], inGroup.map((u) => h('tr', { 'data-member': u.UserName },
-      h('td', { class: 'name' }, h('a', { href: `#/access/user/${encodeURIComponent(u.UserName)}` }, u.UserName)),
-      h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': `Remove ${u.UserName} from the group`, onclick: () => leave(u.UserName) }, 'Remove')))),
-    'No members.'));
-  }
-  async function leave(user) {
-    clearError(el);
-    try {
-      await iam('RemoveUserFromGroup', { GroupName: name, UserName: user });
-      await load();
-    } catch (err) { showError(el, err); }
-  }
-  return { el, load };
 }
 
 /** A trust policy letting this account's principals assume the role: what a new role starts from. */
@@ -80,26 +69,14 @@ export function iamRolesPage(page, account) {
     section: 'roles',
     title: 'IAM roles',
     extraColumn: ['Description', (r) => r.Description || ''],
-    createForm: (reload) => {
-      const name = input({ name: 'new-role', required: true });
-      const description = input({ name: 'role-description' });
-      const editor = policyEditor({
-        label: 'Trust policy (JSON): who may assume the role',
-        name: 'trust',
-        value: sampleTrust().replace('ACCOUNT', account),
-        saveLabel: 'Create role',
-        save: async (doc) => {
-          const n = name.value.trim();
-          await iam('CreateRole', { RoleName: n, AssumeRolePolicyDocument: doc, Description: description.value.trim() || null });
-          name.value = '';
-          description.value = '';
-          toast(`Role ${n} created`);
-          await reload();
-        },
-      });
-      editor.form.prepend(h('div', { class: 'grid2' }, field('New role name', name), field('Description', description)));
-      return h('details', { class: 'panel' }, h('summary', {}, 'Create a role'), editor.form);
-    },
+    createForm: (reload) => createWithDocument({
+      what: 'role',
+      label: 'Trust policy (JSON): who may assume the role',
+      editorName: 'trust',
+      value: sampleTrust().replace('ACCOUNT', account),
+      create: (RoleName, Description, AssumeRolePolicyDocument) => iam('CreateRole', { RoleName, Description, AssumeRolePolicyDocument }),
+      reload,
+    }),
   });
 }
 

@@ -1,32 +1,22 @@
 // Managed policies: the account's own and AWS's built-in ones, listed; the account's created, given new versions
 // (the default chosen), and deleted. Documents are checked by the server (MalformedPolicyDocument at the field).
 import { iam, iamList, fields, policyText } from './iam.js';
-import { h, fill, field, input, showError, clearError, confirmAction, toast, when } from './ui.js';
-import { accessCrumbs, accessNav, table, readable, policyEditor } from './access-common.js';
+import { h, fill, showError, clearError, confirmAction, toast, when } from './ui.js';
+import { accessCrumbs, accessNav, table, readable, policyEditor, createWithDocument } from './access-common.js';
 
 const isAws = (arn) => arn.startsWith('arn:aws:iam::aws:');
 
 export async function iamPoliciesPage(page) {
-  const name = input({ name: 'new-policy', required: true });
-  const description = input({ name: 'policy-description' });
   const list = h('div', {});
-  const editor = policyEditor({
+  const create = createWithDocument({
+    what: 'policy',
     label: 'Policy document (JSON)',
-    name: 'policy-document',
-    saveLabel: 'Create policy',
-    save: async (doc) => {
-      const n = name.value.trim();
-      await iam('CreatePolicy', { PolicyName: n, PolicyDocument: doc, Description: description.value.trim() || null });
-      name.value = '';
-      description.value = '';
-      toast(`Policy ${n} created`);
-      await load();
-    },
+    editorName: 'policy-document',
+    create: (PolicyName, Description, PolicyDocument) => iam('CreatePolicy', { PolicyName, Description, PolicyDocument }),
+    reload: () => load(),
   });
-  editor.form.prepend(h('div', { class: 'grid2' }, field('New policy name', name), field('Description', description)));
   await load();
-  fill(page, accessNav('policies'), h('h1', {}, 'Managed policies'),
-    h('details', { class: 'panel' }, h('summary', {}, 'Create a policy'), editor.form), list);
+  fill(page, accessNav('policies'), h('h1', {}, 'Managed policies'), create, list);
   async function load() {
     const policies = (await iamList('ListPolicies', 'Policies')).map(fields);
     fill(list, table(['Policy', 'Owner', 'Attached to', 'Default version', 'Actions'], policies.map((p) => {

@@ -1,8 +1,8 @@
 // The account's IAM users: the list, and a user's page with its access keys (a new key's secret shown once), its
 // groups, and its inline and attached policies. Everything through the IAM API (iam.js).
-import { iam, iamList, fields } from './iam.js';
-import { h, fill, field, input, showError, clearError, confirmAction, dialog, copyText, toast, when } from './ui.js';
-import { accessCrumbs, accessNav, entityListPage, inlinePolicies, attachedPolicies, table, readable } from './access-common.js';
+import { iam, iamList, fields, entityHash } from './iam.js';
+import { h, fill, input, showError, clearError, confirmAction, dialog, copyText, toast, when } from './ui.js';
+import { accessCrumbs, accessNav, entityListPage, inlinePolicies, attachedPolicies, linkedSection, table, readable } from './access-common.js';
 
 export function iamUsersPage(page) {
   return entityListPage(page, { kind: 'User', section: 'users', title: 'IAM users' });
@@ -90,38 +90,27 @@ function accessKeys(name) {
 }
 
 function groupsOf(name) {
-  const list = h('div', {});
-  const choice = h('select', { name: 'add-to-group' });
-  const form = h('form', { 'aria-label': 'Add to a group' },
-    h('div', { class: 'row' }, h('div', { class: 'grow' }, field('Group', choice)), h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Add to group'))));
-  const el = h('section', { class: 'panel', 'aria-labelledby': 'groups-title' }, h('h2', { id: 'groups-title' }, 'Groups'), list, form);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clearError(el);
-    try {
-      await iam('AddUserToGroup', { UserName: name, GroupName: choice.value });
-      await load();
-    } catch (err) { showError(el, err); }
+  return linkedSection({
+    key: 'group',
+    title: 'Groups',
+    choiceName: 'add-to-group',
+    choiceLabel: 'Group',
+    addLabel: 'Add to group',
+    removeLabel: 'Leave',
+    column: 'Group',
+    empty: 'In no group.',
+    fetch: async () => {
+      const [mine, all] = await Promise.all([
+        iamList('ListGroupsForUser', 'Groups', { UserName: name }).then((m) => m.map(fields)),
+        iamList('ListGroups', 'Groups').then((m) => m.map(fields)),
+      ]);
+      const have = new Set(mine.map((g) => g.GroupName));
+      return {
+        linked: mine.map((g) => ({ id: g.GroupName, label: g.GroupName, href: entityHash('Group', g.GroupName) })),
+        candidates: all.filter((g) => !have.has(g.GroupName)).map((g) => ({ id: g.GroupName, label: g.GroupName })),
+      };
+    },
+    add: (group) => iam('AddUserToGroup', { UserName: name, GroupName: group }),
+    remove: (group) => iam('RemoveUserFromGroup', { UserName: name, GroupName: group }),
   });
-  async function load() {
-    const [mine, all] = await Promise.all([
-      iamList('ListGroupsForUser', 'Groups', { UserName: name }).then((m) => m.map(fields)),
-      iamList('ListGroups', 'Groups').then((m) => m.map(fields)),
-    ]);
-    const have = new Set(mine.map((g) => g.GroupName));
-    fill(choice, all.filter((g) => !have.has(g.GroupName)).map((g) => h('option', { value: g.GroupName }, g.GroupName)));
-    form.hidden = choice.options.length === 0;
-    fill(list, table(['Group', 'Actions'], mine.map((g) => h('tr', { 'data-group': g.GroupName },
-      h('td', { class: 'name' }, h('a', { href: `#/access/group/${encodeURIComponent(g.GroupName)}` }, g.GroupName)),
-      h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': `Remove from group ${g.GroupName}`, onclick: () => leave(g.GroupName) }, 'Remove')))),
-    'In no group.'));
-  }
-  async function leave(group) {
-    clearError(el);
-    try {
-      await iam('RemoveUserFromGroup', { UserName: name, GroupName: group });
-      await load();
-    } catch (err) { showError(el, err); }
-  }
-  return { el, load };
 }
