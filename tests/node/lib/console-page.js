@@ -50,4 +50,15 @@ async function confirmDialog(p, typed) {
   await p.waitForFunction(() => !document.querySelector('dialog[open]'));
 }
 
-module.exports = { shot, signIn, openPage, clickText, confirmDialog, screenshots };
+/** What is wrong with the page on screen for a narrow screen or a screen reader: its width, and controls without a label. */
+function layoutProblems(p) {
+  return p.evaluate(() => ({
+    width: document.documentElement.scrollWidth,
+    unlabelled: Array.from(document.querySelectorAll('input, select, textarea, button'))
+      .filter((e) => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby')
+        && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+      .map((e) => e.outerHTML.slice(0, 80)),
+  }));
+}
+
+module.exports = { shot, signIn, openPage, clickText, confirmDialog, layoutProblems, screenshots };

@@ -12,7 +12,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { startServer, bucketName, request, ACCESS_KEY, SECRET_KEY } = require('../lib/server');
 const { launchBrowser } = require('../lib/browser');
-const { shot, signIn, openPage, clickText, confirmDialog } = require('../lib/console-page');
+const { shot, signIn, openPage, clickText, confirmDialog, layoutProblems } = require('../lib/console-page');
 const { png } = require('../lib/png');
 
 const BIG = 20 * 1024 * 1024;
@@ -446,12 +446,8 @@ test('at a phone width, in dark mode, every control is labelled and nothing over
     ['users', '#/admin/users', 'tr[data-user]'], ['roles', '#/admin/roles', 'textarea[name=policy]'],
     ['notify', '#/admin/notify', 'tr[data-target]']]) {
     await open(hash, selector);
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const { width, unlabelled } = await layoutProblems(page);
     assert.ok(width <= 375, `${hash} is ${width}px wide`);
-    const unlabelled = await page.evaluate(() => Array.from(document.querySelectorAll('input, select, textarea, button'))
-      .filter((e) => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby')
-        && !(e.tagName === 'BUTTON' && e.textContent.trim()))
-      .map((e) => e.outerHTML.slice(0, 80)));
     assert.deepEqual(unlabelled, [], `unlabelled controls on ${hash}`);
     await shot(page, `phone-dark-${name}`);
   }

@@ -71,6 +71,16 @@ test("an account's root creates an IAM user and a key whose secret is shown once
   await signIn(ACME_KEY, ACME_SECRET);
   assert.equal(await page.$eval('[data-iam]', (e) => e.hidden), false, 'the Access area is offered');
   assert.equal(await page.$eval('[data-admin]', (e) => e.hidden), true, 'not the server administration');
+  // The pages' IAM requests carry the session's CSRF token; without it the cookie counts for nothing, with a wrong one it is refused.
+  const withoutToken = await page.evaluate(async (headers) => {
+    const answers = [];
+    for (const h of headers) {
+      const res = await fetch('/', { method: 'POST', headers: h, body: new URLSearchParams({ Action: 'CreateUser', Version: '2010-05-08', UserName: 'forged' }) });
+      answers.push([res.status, new DOMParser().parseFromString(await res.text(), 'application/xml').querySelector('Error > Code').textContent]);
+    }
+    return answers;
+  }, [{}, { 'X-XOS-CSRF': 'not-the-token' }]);
+  assert.deepEqual(withoutToken, [[403, 'MissingAuthenticationToken'], [403, 'AccessDenied']]);
   await clickText('a', 'Access');
   await page.waitForSelector('input[name=new-user]');
   await page.type('input[name=new-user]', user);
@@ -265,4 +275,20 @@ test("an IAM user given IAMReadOnlyAccess sees the Access pages but may change n
   await open('#/access/groups', 'input[name=new-group]');
   assert.equal(await page.$('tr[data-group=readers]'), null);
   await signOut();
+});
+
+test('the Access pages fit a phone in dark mode, with every control labelled', { timeout: STEP_TIMEOUT }, async () => {
+  await signIn(ACME_KEY, ACME_SECRET);
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+  await page.setViewport({ width: 375, height: 740 });
+  for (const [name, hash, selector] of [['users', '#/access/users', `tr[data-user="${user}"]`], ['user', `#/access/user/${user}`, 'tr[data-key]'],
+    ['groups', '#/access/groups', 'tr[data-group]'], ['group', '#/access/group/readers', 'tr[data-member]'], ['roles', '#/access/roles', 'tr[data-role]'],
+    ['role', '#/access/role/auditor', 'textarea[name=trust]'], ['policies', '#/access/policies', 'tr[data-policy]'],
+    ['policy', `#/access/policy/${encodeURIComponent(policyArn)}`, 'tr[data-version]']]) {
+    await open(hash, selector);
+    const { width, unlabelled } = await consolePage.layoutProblems(page);
+    assert.ok(width <= 375, `${hash} is ${width}px wide`);
+    assert.deepEqual(unlabelled, [], `unlabelled controls on ${hash}`);
+    await shot(`phone-dark-access-${name}`);
+  }
 });
