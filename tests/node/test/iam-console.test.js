@@ -292,3 +292,67 @@ test('the Access pages fit a phone in dark mode, with every control labelled', {
     await shot(`phone-dark-access-${name}`);
   }
 });
+
+test('what a user depends on is removed in the console, then the user, its group, the role and the policy are deleted', { timeout: STEP_TIMEOUT }, async () => {
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+  await page.setViewport({ width: 1280, height: 860 });
+  await open(`#/access/user/${user}`, 'tr[data-group=readers]');
+  await clickText('tr[data-group=readers] button', 'Leave');
+  await page.waitForFunction(() => !document.querySelector('tr[data-group=readers]'));
+  for (const arn of [policyArn, 'arn:aws:iam::aws:policy/IAMReadOnlyAccess']) {
+    await clickText(`tr[data-attached-policy="${arn}"] button`, 'Detach');
+    await page.waitForFunction((a) => !document.querySelector(`tr[data-attached-policy="${a}"]`), {}, arn);
+  }
+  await clickText(`tr[data-key="${created.accessKeyId}"] button`, 'Delete');
+  await confirmDialog();
+  await page.waitForSelector('section[aria-labelledby=keys-title] p.muted');
+  await page.waitForFunction(() => !document.querySelector('tr[data-key]'));
+  await assert.rejects(s3As(created.accessKeyId, created.secretAccessKey).getObject({ Bucket: bucket, Key: 'shared/a.txt' }).promise(), (e) => e.code === 'InvalidAccessKeyId');
+  await deleteFromItsPage('user', user, '#/access/users', 'input[name=new-user]');
+  assert.equal(await page.$(`tr[data-user="${user}"]`), null);
+
+  await open('#/access/role/auditor', 'textarea[name=trust]');
+  await setText('textarea[name=trust]', '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123:root"}}]}');
+  await clickText('button', 'Save trust policy');
+  assert.match(await alertText('.field-error:not([hidden]) [role=alert]'), /^MalformedPolicyDocument/);
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${(await acmeIdentity()).Account}:user/${user}` }, Action: 'sts:AssumeRole' }] });
+  await setText('textarea[name=trust]', trust);
+  await clickText('button', 'Save trust policy');
+  await page.waitForFunction(() => document.querySelector('.field-error').hidden && document.querySelector('.toast'));
+  await page.reload();
+  await page.waitForSelector('main > [data-ready] textarea[name=trust]');
+  assert.deepEqual(JSON.parse(await page.$eval('textarea[name=trust]', (t) => t.value)), JSON.parse(trust));
+  await deleteFromItsPage('role', 'auditor', '#/access/roles', 'textarea[name=trust]');
+  assert.equal(await page.$('tr[data-role=auditor]'), null);
+
+  await open('#/access/group/readers', 'tr[data-inline-policy=list-bucket]');
+  await clickText('button', 'Delete group');
+  await confirmDialog('readers');
+  assert.match(await alertText('[role=alert]'), /^DeleteConflictThe group readers cannot be deleted yet\. Cannot delete entity, must remove users from group and delete policies first\./);
+  await clickText('tr[data-inline-policy=list-bucket] button', 'Delete');
+  await confirmDialog();
+  await page.waitForFunction(() => !document.querySelector('tr[data-inline-policy]'));
+  await deleteFromItsPage('group', 'readers', '#/access/groups', 'input[name=new-group]');
+  assert.equal(await page.$('tr[data-group=readers]'), null);
+
+  await open('#/access/policies', 'tr[data-policy=read-shared]');
+  assert.equal(await page.$eval('tr[data-policy=read-shared] td.num', (e) => e.textContent), '0');
+  await clickText('tr[data-policy=read-shared] button', 'Delete');
+  await confirmDialog('read-shared');
+  await page.waitForFunction(() => !document.querySelector('tr[data-policy=read-shared]'));
+  const iamClient = new AWS.IAM({ accessKeyId: ACME_KEY, secretAccessKey: ACME_SECRET, endpoint: server.endpoint, region: 'us-east-1', httpOptions: { agent } });
+  const left = await Promise.all([iamClient.listUsers().promise(), iamClient.listGroups().promise(), iamClient.listRoles().promise(), iamClient.listPolicies({ Scope: 'Local' }).promise()]);
+  assert.deepEqual(left.map((r) => (r.Users || r.Groups || r.Roles || r.Policies).length), [0, 0, 0, 0]);
+});
+
+/** Deletes the user, group or role whose page is open (typing its name to confirm) and waits for the list it goes back to. */
+async function deleteFromItsPage(label, name, listHash, listSelector) {
+  await clickText('button', `Delete ${label}`);
+  await confirmDialog(name);
+  await page.waitForFunction((h) => location.hash === h, {}, listHash);
+  await page.waitForSelector(`main > [data-ready] ${listSelector}`);
+}
+
+async function acmeIdentity() {
+  return new AWS.STS({ accessKeyId: ACME_KEY, secretAccessKey: ACME_SECRET, endpoint: server.endpoint, region: 'us-east-1', httpOptions: { agent } }).getCallerIdentity().promise();
+}
