@@ -227,6 +227,7 @@ test('a new policy version from the editor takes effect; the old one is made the
   await page.waitForSelector('tr[data-version=v1] .badge.on');
   await assert.rejects(s3.getObject({ Bucket: bucket, Key: 'private/b.txt' }).promise(), (e) => e.code === 'AccessDenied');
   await clickText('tr[data-version=v2] button', 'Delete');
+  await confirmDialog();
   await page.waitForFunction(() => !document.querySelector('tr[data-version=v2]'));
 
   await open('#/access/policies', 'tr[data-policy=read-shared]');

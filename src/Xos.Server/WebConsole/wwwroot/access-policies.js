@@ -86,6 +86,7 @@ export async function iamPolicyPage(page, arn) {
   }
   editor.area.addEventListener('input', () => { editor.area.dataset.touched = '1'; });
   async function change(action, versionId) {
+    if (action === 'DeletePolicyVersion' && !await confirmAction('Delete version', `Delete version ${versionId} of ${policy.PolicyName}?`)) return;
     clearError(versionsPanel);
     try {
       await iam(action, { PolicyArn: arn, VersionId: versionId });
