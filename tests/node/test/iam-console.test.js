@@ -198,6 +198,12 @@ test('groups get members and inline policies; roles get a trust policy checked b
   await page.$eval('textarea[name=trust]', (t) => { t.value = ''; });
   await clickText('button', 'Create role');
   assert.match(await alertText('.field-error:not([hidden]) [role=alert]'), /^ValidationError/);
+  // A refusal of the name is not the document's: it is shown above the form, and the field is no longer marked.
+  await page.$eval('input[name=new-role]', (i) => { i.value = 'not a name'; });
+  await clickText('button', 'Create role');
+  assert.match(await alertText('form[aria-label^="Trust policy"] > [role=alert]'), /^ValidationError.*roleName/);
+  assert.equal(await page.$eval('.field-error', (e) => e.hidden), true);
+  await page.$eval('input[name=new-role]', (i) => { i.value = 'auditor'; });
   const account = (await page.evaluate(() => fetch('/_xos/console/api/session').then((r) => r.json()))).canonicalId;
   await setText('textarea[name=trust]', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }] }));
   await clickText('button', 'Create role');

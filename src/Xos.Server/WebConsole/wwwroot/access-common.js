@@ -30,9 +30,17 @@ export function readable(err, what) {
   return err;
 }
 
+/** Whether IAM refused the document itself (rather than a name or a limit on versions). */
+function aboutDocument(err) {
+  return err.code === 'MalformedPolicyDocument'
+    || (err.code === 'LimitExceeded' && /policy size/i.test(err.message))
+    || (err.code === 'ValidationError' && /Document'/.test(err.message));
+}
+
 /**
  * A JSON textarea whose Save sends the document to the server; a refusal of the document (MalformedPolicyDocument,
- * LimitExceeded, ValidationError) is shown under the field, described by it, exactly as the server worded it.
+ * its size, its length) is shown under the field, described by it, exactly as the server worded it; other refusals
+ * above the form.
  */
 export function policyEditor({ label, value = SAMPLE_POLICY, name = 'policy', save, saveLabel = 'Save policy', extra = [] }) {
   const area = h('textarea', { rows: 12, name, spellcheck: 'false', class: 'mono' }, value);
@@ -54,7 +62,7 @@ export function policyEditor({ label, value = SAMPLE_POLICY, name = 'policy', sa
     try {
       await save(area.value);
     } catch (err) {
-      if (['MalformedPolicyDocument', 'LimitExceeded', 'ValidationError'].includes(err.code)) {
+      if (aboutDocument(err)) {
         fill(message, errorBox(err));
         message.hidden = false;
         area.setAttribute('aria-invalid', 'true');
