@@ -8,7 +8,8 @@ namespace Xos.Server.WebConsole;
 /// The web console under /_xos/console/ on the server's own port (a path no bucket can have, as bucket names cannot
 /// hold '_'): its embedded pages and its small JSON API. A browser that opens "/" without credentials is sent there;
 /// S3 clients, which do not ask for HTML, get S3's answer as before. Everything the console shows or changes in
-/// buckets and objects it does through S3's own REST API, and the users, keys and roles through the admin API.
+/// buckets and objects it does through S3's own REST API, in an account's IAM through the IAM API, and in the server's
+/// users, keys and roles through the admin API.
 /// </summary>
 public sealed partial class ConsoleEndpoint(ConsoleAssets assets, ConsoleApi api, ServerOptions options, ILogger<ConsoleEndpoint> log)
 {

@@ -18,7 +18,7 @@ public sealed record ActiveSession(string Id, Identity Identity, string CsrfToke
 /// Each request re-reads the access key: a revoked key, a changed secret or expired temporary credentials end the
 /// session too.
 ///
-/// Console requests are ordinary S3 (and admin API) requests sent by the browser: <see cref="RequestAuthenticator"/>
+/// Console requests are ordinary S3 (and IAM and admin API) requests sent by the browser: <see cref="RequestAuthenticator"/>
 /// asks <see cref="AuthenticateAsync"/> for those without a signature, and the router, <see cref="Authorizer"/> and the
 /// operations then treat the session's identity exactly as that of a signed request by the same key. Being the same
 /// pipeline, the console can do nothing the keys cannot.

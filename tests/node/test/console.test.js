@@ -12,13 +12,13 @@ const os = require('node:os');
 const path = require('node:path');
 const { startServer, bucketName, request, ACCESS_KEY, SECRET_KEY } = require('../lib/server');
 const { launchBrowser } = require('../lib/browser');
+const { shot, signIn, openPage, clickText, confirmDialog, layoutProblems } = require('../lib/console-page');
 const { png } = require('../lib/png');
 
 const BIG = 20 * 1024 * 1024;
 const LARGE = 200 * 1024 * 1024;
 // A step that hangs fails with its name instead of holding up the suite.
 const STEP_TIMEOUT = 90000;
-const screenshots = process.env.XOS_CONSOLE_SCREENSHOTS || path.join(os.tmpdir(), 'xos-console-screenshots');
 let server;
 let idleServer;
 let browser;
@@ -28,13 +28,6 @@ let files;
 let bucket;
 let attacker;
 
-async function shot(p, name) {
-  fs.mkdirSync(screenshots, { recursive: true });
-  // Passing notices would hide what the page shows.
-  await p.evaluate(() => { for (const t of document.querySelectorAll('.toast')) t.remove(); });
-  await p.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
-}
-
 async function newPage(b = browser) {
   const p = await b.newPage();
   await p.setViewport({ width: 1280, height: 860 });
@@ -42,40 +35,7 @@ async function newPage(b = browser) {
   return p;
 }
 
-async function signIn(p, origin, accessKey, secretKey) {
-  await p.goto(`${origin}/_xos/console/`);
-  await p.waitForSelector('input[name=accessKey]');
-  await p.type('input[name=accessKey]', accessKey);
-  await p.type('input[name=secretKey]', secretKey);
-  await p.keyboard.press('Enter');
-  await p.waitForSelector('header.top:not([hidden])');
-}
-
-/** Opens a console page by its address (the part after '#') and waits until it has loaded. */
-async function open(hash, selector) {
-  // After hashchange the console has replaced the old page, so the ready mark waited for is the new page's.
-  await page.evaluate((h) => new Promise((resolve) => {
-    const before = location.hash;
-    window.addEventListener('hashchange', () => resolve(), { once: true });
-    location.hash = h;
-    if (location.hash === before) resolve();
-  }), hash);
-  await page.waitForSelector('main > [data-ready]');
-  if (selector) await page.waitForSelector(selector);
-}
-
-async function clickText(p, selector, text) {
-  const handle = await p.waitForFunction((s, t) => Array.from(document.querySelectorAll(s)).find((e) => e.textContent.trim() === t && !e.disabled), {}, selector, text);
-  await handle.asElement().click();
-}
-
-/** Confirms the dialog on screen by its danger button (typing the name first when it asks for it). */
-async function confirmDialog(p, typed) {
-  await p.waitForSelector('dialog[open] button.danger');
-  if (typed) await p.type('dialog[open] input', typed);
-  await p.click('dialog[open] button.danger');
-  await p.waitForFunction(() => !document.querySelector('dialog[open]'));
-}
+const open = (hash, selector) => openPage(page, hash, selector);
 
 /** Whether the server logged a line matching pattern (its log is written in batches, so it is given a moment). */
 async function serverSaw(s, pattern) {
@@ -486,12 +446,8 @@ test('at a phone width, in dark mode, every control is labelled and nothing over
     ['users', '#/admin/users', 'tr[data-user]'], ['roles', '#/admin/roles', 'textarea[name=policy]'],
     ['notify', '#/admin/notify', 'tr[data-target]']]) {
     await open(hash, selector);
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const { width, unlabelled } = await layoutProblems(page);
     assert.ok(width <= 375, `${hash} is ${width}px wide`);
-    const unlabelled = await page.evaluate(() => Array.from(document.querySelectorAll('input, select, textarea, button'))
-      .filter((e) => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby')
-        && !(e.tagName === 'BUTTON' && e.textContent.trim()))
-      .map((e) => e.outerHTML.slice(0, 80)));
     assert.deepEqual(unlabelled, [], `unlabelled controls on ${hash}`);
     await shot(page, `phone-dark-${name}`);
   }

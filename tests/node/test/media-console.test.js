@@ -5,16 +5,15 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { startServer, bucketName, ACCESS_KEY, SECRET_KEY } = require('../lib/server');
 const { launchBrowser } = require('../lib/browser');
+const { signIn, screenshots } = require('../lib/console-page');
 const { png: makePng } = require('../lib/png');
 
 /** A width x height PNG: red on the left half, blue on the right. */
 const png = (width, height) => makePng(width, height, (x) => (x < width / 2 ? [255, 0, 0] : [0, 0, 255]));
 
-const screenshots = process.env.XOS_CONSOLE_SCREENSHOTS || path.join(os.tmpdir(), 'xos-console-screenshots');
 let server;
 let browser;
 let page;
@@ -34,12 +33,7 @@ before(async () => {
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 860 });
   page.setDefaultTimeout(30000);
-  await page.goto(`${base}/_xos/console/`);
-  await page.waitForSelector('input[name=accessKey]');
-  await page.type('input[name=accessKey]', ACCESS_KEY);
-  await page.type('input[name=secretKey]', SECRET_KEY);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('header.top:not([hidden])');
+  await signIn(page, base, ACCESS_KEY, SECRET_KEY);
 });
 
 after(async () => {

@@ -1,6 +1,6 @@
-// Talking to the server: S3's own REST API (path style) and the admin API, both with the session cookie and the
-// session's CSRF token; the console's few JSON operations under /_xos/console/api/. The secret never reaches here
-// except in the sign-in form, which sends it to the server once.
+// Talking to the server: S3's own REST API (path style) and the admin API (the IAM API in iam.js), all with the
+// session cookie and the session's CSRF token; the console's few JSON operations under /_xos/console/api/. The secret
+// never reaches here except in the sign-in form, which sends it to the server once.
 
 let session = null;
 let onSessionEnded = () => {};

@@ -8,6 +8,8 @@ import { objectPage } from './object.js';
 import { settingsPage } from './settings.js';
 import { overviewPage, usersPage, rolesPage } from './admin.js';
 import { notifyTargetsPage } from './notifications.js';
+import { canUseIam } from './iam.js';
+import { accessPage } from './access.js';
 
 const main = document.getElementById('main');
 let endedMessage = null;
@@ -28,6 +30,7 @@ function showShell(session) {
   const top = document.querySelector('header.top');
   top.hidden = !session;
   for (const el of document.querySelectorAll('[data-admin]')) el.hidden = !(session && session.admin);
+  for (const el of document.querySelectorAll('[data-iam]')) el.hidden = !(session && session.iam);
   if (session) {
     const who = session.temporary ? `${session.user} (temporary${session.role ? `, role ${session.role}` : ''})` : session.user;
     fill(document.getElementById('identity'), 'Signed in as ', h('strong', {}, who));
@@ -50,6 +53,11 @@ async function render() {
     signInPage(main, endedMessage, () => { endedMessage = null; go('#/buckets'); render(); });
     return;
   }
+  // Whether the key may use IAM is asked once a session, by the IAM API itself.
+  if (session.iam === undefined) {
+    session.iam = await canUseIam();
+    showShell(session);
+  }
   const page = h('div', {});
   fill(main, page);
   try {
@@ -62,6 +70,10 @@ async function render() {
       case 'object':
         markNav('buckets');
         await objectPage(page, parts[1], query.get('key') || '', query.get('tab'));
+        break;
+      case 'access':
+        markNav('access');
+        await accessPage(page, parts[1], parts[2], session);
         break;
       case 'admin':
         markNav(parts[1]);
