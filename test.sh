@@ -10,6 +10,8 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 SECONDS=0
+cpu_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; } # busy and total jiffies of all cores
+read -r busy_start total_start < <(cpu_ticks)
 times_file=$(mktemp)
 timed() { # timed NAME COMMAND...: runs the command and notes how long it took (also inside a pipeline's subshell)
   local name=$1 start=$SECONDS; shift
@@ -46,6 +48,19 @@ dotnet_log=$(mktemp)
 timed "xunit" dotnet test tests/Xos.Tests -c Release --no-build -nologo 2>&1 | tee "$dotnet_log"
 dotnet_status=${PIPESTATUS[0]}
 
+# The Node suite (the SDK guide's examples, the console in Chromium) and the command-line clients run beside the
+# PostgreSQL and RADOS passes: by then the conformance run is mostly done and each of these mostly waits on its servers.
+node_log=$(mktemp)
+clients_log=$(mktemp)
+clients_status_file=$(mktemp)
+run_clients() {
+  timed node env XOS_DLL="$dll" npm --prefix tests/node test >"$node_log" 2>&1
+  local node=$?
+  timed clients tests/clients/run.sh "$dll" >"$clients_log" 2>&1
+  echo "$node $?" >"$clients_status_file"
+}
+if [ "${XOS_TEST_SERIAL:-}" = 1 ]; then run_clients; else run_clients & clients_pid=$!; fi
+
 # The same classes against PostgreSQL; the unit tests do not start servers and ran above.
 postgres_log=$(mktemp)
 timed "xunit-postgres" env XOS_TEST_METADATA=postgres dotnet test tests/Xos.Tests -c Release --no-build -nologo --filter 'FullyQualifiedName~Integration' 2>&1 | tee "$postgres_log"
@@ -58,13 +73,9 @@ timed "xunit-rados" env XOS_TEST_METADATA=postgres XOS_TEST_BLOBS=rados dotnet t
   --filter 'FullyQualifiedName~Integration.ObjectTests|FullyQualifiedName~Integration.MultipartTests|FullyQualifiedName~Integration.EncryptionTests|FullyQualifiedName~Integration.VersioningTests|FullyQualifiedName~Integration.ChecksumTests|FullyQualifiedName~Integration.CustomerKeyTests|FullyQualifiedName~Integration.ConditionalWriteTests' 2>&1 | tee "$rados_log"
 rados_status=${PIPESTATUS[0]}
 
-node_log=$(mktemp)
-timed node env XOS_DLL="$dll" npm --prefix tests/node test 2>&1 | tee "$node_log"
-node_status=${PIPESTATUS[0]}
-
-clients_log=$(mktemp)
-timed clients tests/clients/run.sh "$dll" 2>&1 | tee "$clients_log"
-clients_status=${PIPESTATUS[0]}
+[ -n "${clients_pid:-}" ] && wait "$clients_pid"
+cat "$node_log" "$clients_log"
+read -r node_status clients_status <"$clients_status_file" || { node_status=1; clients_status=1; }
 
 [ -n "${conformance_pid:-}" ] && wait "$conformance_pid"
 cat "$conformance_log"
@@ -80,11 +91,12 @@ count() { grep -Eo "$1" "$2" | grep -Eo '[0-9]+' | tail -1; }
 passed=$(( $(count 'Passed: +[0-9]+' "$dotnet_log" || echo 0) + $(count 'Passed: +[0-9]+' "$postgres_log" || echo 0) + $(count 'Passed: +[0-9]+' "$rados_log" || echo 0) + $(count '^# pass [0-9]+' "$node_log" || echo 0) + $(count 'clients: [0-9]+ passed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed' "$conformance_log" || echo 0) + $(count 'install: [0-9]+ passed' "$install_log" || echo 0) ))
 failed=$(( $(count 'Failed: +[0-9]+' "$dotnet_log" || echo 0) + $(count 'Failed: +[0-9]+' "$postgres_log" || echo 0) + $(count 'Failed: +[0-9]+' "$rados_log" || echo 0) + $(count '^# fail [0-9]+' "$node_log" || echo 0) + $(count 'passed, [0-9]+ failed' "$clients_log" || echo 0) + $(count 'conformance: [0-9]+ passed, [0-9]+ failed' "$conformance_log" || echo 0) + $(count 'install: [0-9]+ passed, [0-9]+ failed' "$install_log" || echo 0) ))
 failures=$( { grep -E '^\s*Failed [A-Za-z]' "$dotnet_log"; grep -E '^\s*Failed [A-Za-z]' "$postgres_log" | sed 's/$/ (PostgreSQL)/'; grep -E '^\s*Failed [A-Za-z]' "$rados_log" | sed 's/$/ (RADOS)/'; grep -E '^not ok' "$node_log"; grep -E '^FAIL|^not ok' "$clients_log"; grep -E '^FAILED' "$conformance_log"; grep -E '^not ok' "$install_log"; } 2>/dev/null | sed 's/^\s*/  /' | head -40)
-rm -f "$dotnet_log" "$postgres_log" "$rados_log" "$node_log" "$clients_log" "$conformance_log" "$conformance_status_file" "$install_log" "$install_status_file"
+rm -f "$dotnet_log" "$postgres_log" "$rados_log" "$node_log" "$clients_log" "$clients_status_file" "$conformance_log" "$conformance_status_file" "$install_log" "$install_status_file"
 
 echo
 echo "exit codes: dotnet $dotnet_status, dotnet on PostgreSQL $postgres_status, dotnet on RADOS $rados_status, node $node_status, clients $clients_status, conformance $conformance_status, install $install_status"
-echo "times: $(paste -sd, "$times_file" | sed 's/,/, /g'), total ${SECONDS}s"
+read -r busy_end total_end < <(cpu_ticks)
+echo "times: $(paste -sd, "$times_file" | sed 's/,/, /g'), total ${SECONDS}s, CPU busy $(( 100 * (busy_end - busy_start) / (total_end - total_start + 1) ))% of $(nproc) cores"
 echo "$passed passed, $failed failed"
 rm -f "$times_file"
 [ -n "$failures" ] && printf 'failed:\n%s\n' "$failures"
