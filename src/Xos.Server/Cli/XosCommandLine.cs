@@ -31,7 +31,10 @@ public static class XosCommandLine
         }
         try
         {
-            return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // ProcessTerminationTimeout = null: the library would otherwise answer SIGTERM and Ctrl+C itself and end the
+            // process with 143 or 130 two seconds later, cutting `xos server`'s graceful stop (in-flight requests drain for
+            // up to 30 s) short. The server's host handles those signals; the other commands end on them at once.
+            return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (CommandLineException e)
         {
