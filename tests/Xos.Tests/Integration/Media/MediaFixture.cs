@@ -9,6 +9,9 @@ public sealed class MediaFixture : IAsyncLifetime
     {
         ["XOS_ALLOW_INSECURE_SSE_C"] = "true",
         ["XOS_MEDIA_MAX_INPUT"] = "8m",
+        // These tests are about results, not the time limit (MediaSafetyTests breaks that one): a loaded machine may take
+        // longer than the default 30 s to start ffmpeg.
+        ["XOS_MEDIA_TIMEOUT"] = "120s",
     });
 
     public async Task DisposeAsync()
