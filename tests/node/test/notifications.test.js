@@ -1,10 +1,14 @@
 'use strict';
 // Event notifications as a media pipeline writes them with aws-sdk v2 (the example of docs/deployment.md): a webhook
-// receiver gets the event of an uploaded video and stores a poster next to it; the browser's POST upload sends its
-// event too.
+// receiver gets the event of an uploaded video and has the server store a poster next to it (video/snapshot with
+// sys/saveas); the browser's POST upload sends its event too.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 const { startServer, bucketName } = require('../lib/server');
 
 let server;
@@ -35,14 +39,32 @@ function startReceiver(onRecord) {
   });
 }
 
-// What the worker does with an uploaded video: a poster next to it (downloaded and uploaded again until the server's
-// media processing can make one).
+// What the worker does with an uploaded video: asks the server for a frame at 1 s, stored as a poster next to the video
+// (video/snapshot with sys/saveas, a POST to the object with `?x-oss-process`). aws-sdk v2 has no call for it, so the
+// worker builds a signed GetObject request and turns it into that POST before it is signed.
 async function makePoster(record) {
   if (!record.eventName.startsWith('ObjectCreated:')) return;
   const Bucket = record.s3.bucket.name;
   const Key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
-  const video = await s3.getObject({ Bucket, Key }).promise();
-  await s3.putObject({ Bucket, Key: `${Key}.poster.jpg`, Body: video.Body.subarray(0, 4), ContentType: 'image/jpeg' }).promise();
+  const poster = Buffer.from(`${Key}.poster.jpg`).toString('base64url');
+  const request = s3.getObject({ Bucket, Key });
+  request.on('build', () => {
+    request.httpRequest.method = 'POST';
+    request.httpRequest.path += '?x-oss-process';
+    request.httpRequest.headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    request.httpRequest.body = `x-oss-process=video/snapshot,t_1000,f_jpg|sys/saveas,o_${poster}`;
+  });
+  const saved = JSON.parse((await request.promise()).Body.toString());
+  if (saved.status !== 'OK') throw new Error(`no poster: ${JSON.stringify(saved)}`);
+}
+
+// A 2-second 160x120 MPEG-4 clip, red, made by ffmpeg (which the server uses for video/snapshot too).
+function clip() {
+  const file = path.join(os.tmpdir(), `xos-clip-${process.pid}.mp4`);
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=red:s=160x120:r=10:d=2', '-c:v', 'mpeg4', '-y', file]);
+  const bytes = fs.readFileSync(file);
+  fs.unlinkSync(file);
+  return bytes;
 }
 
 const waitFor = async (check, ms = 60000) => {
@@ -82,9 +104,15 @@ test('an uploaded video gets its poster from a webhook pipeline', async () => {
   const config = await s3.getBucketNotificationConfiguration({ Bucket }).promise();
   assert.equal(config.QueueConfigurations[0].QueueArn, 'arn:xos:sqs::pipeline:webhook');
 
-  await s3.upload({ Bucket, Key: 'videos/holiday 2024.mp4', Body: Buffer.from('MP4 video bytes') }).promise();
+  await s3.upload({ Bucket, Key: 'videos/holiday 2024.mp4', Body: clip(), ContentType: 'video/mp4' }).promise();
   const poster = await waitFor(() => s3.getObject({ Bucket, Key: 'videos/holiday 2024.mp4.poster.jpg' }).promise().catch(() => null));
-  assert.equal(poster.Body.toString(), 'MP4 ');
+  assert.equal(poster.ContentType, 'image/jpeg');
+  assert.deepEqual([...poster.Body.subarray(0, 3)], [0xff, 0xd8, 0xff]); // a JPEG
+  // The poster is the video's frame: the server reads its size as the clip's.
+  const info = await s3.getObject({ Bucket, Key: 'videos/holiday 2024.mp4.poster.jpg' })
+    .on('build', function () { this.httpRequest.path += '?x-oss-process=image/info'; }).promise();
+  const { ImageWidth, ImageHeight } = JSON.parse(info.Body.toString());
+  assert.deepEqual([ImageWidth.value, ImageHeight.value], ['160', '120']);
   const record = events.find((e) => e.s3.bucket.name === Bucket);
   assert.equal(record.eventName, 'ObjectCreated:Put');
   assert.equal(record.s3.object.key, 'videos/holiday+2024.mp4');
