@@ -22,7 +22,7 @@ public sealed class ServerOverview(ServerOptions options, IMetadataStore store, 
         var now = time.GetUtcNow();
         var metadata = store is Storage.Sql.SqlMetadataStore sql ? sql.Description : "";
         return new OverviewSummary(Cli.BuildInfo.Version, Cli.BuildInfo.Commit, _started, (long)(now - _started).TotalSeconds, options.DataDirectory, metadata,
-            space.AvailableBytes, new DriveInfo(options.DataDirectory).TotalSize, space.ReserveBytes, users.Count, buckets,
+            space.AvailableBytes, space.TotalBytes, space.ReserveBytes, users.Count, buckets,
             totals.Objects, totals.Bytes, totals.Versions, totals.StoredBytes, Math.Round(rate.PerSecond(), 2), rate.Total);
     }
 }

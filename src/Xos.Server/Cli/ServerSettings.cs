@@ -70,7 +70,7 @@ public static class ServerSettings
             "accept SSE-C keys over plain HTTP (S3 refuses them there, as the key travels in the request); for tests and local use only",
             (o, v) => o with { AllowInsecureSseC = Bool(v) }),
         new("--min-free", "XOS_MIN_FREE", "SIZE|N%", SettingShape.Value, "256 MiB, at most 5% of the filesystem",
-            "writes that would leave less free space on the data folder's filesystem (a size such as `2g`, a share such as `5%`, `0` for none) are refused with `507 InsufficientStorage`, which SDKs do not retry, so the metadata database always has room; reads go on, `/health/ready` says why and the log warns. A disk that fills anyway is answered the same way",
+            "writes that would leave less free space on the data folder's filesystem (with `--blobs rados://`, in the pool: `ceph df`'s MAX AVAIL or what its quota leaves) (a size such as `2g`, a share such as `5%`, `0` for none) are refused with `507 InsufficientStorage`, which SDKs do not retry, so the metadata database always has room; reads go on, `/health/ready` says why and the log warns. A disk that fills anyway is answered the same way",
             (o, v) => o with { MinFree = Storage.Files.FreeSpaceGuard.CheckReserve(v) }),
         new("--metrics-address", "XOS_METRICS_ADDRESS", "HOST:PORT", SettingShape.Value, "none",
             "serve `GET /metrics` in Prometheus' format on a listener of its own, without S3 authentication, so give it an address only the monitoring system reaches; see [docs/deployment.md](docs/deployment.md#metrics)",

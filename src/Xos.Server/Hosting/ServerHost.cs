@@ -59,11 +59,21 @@ public static class ServerHost
         var folderLock = DataFolderLock.Acquire(options.DataDirectory, shared: options.MetadataUrl is not null);
         builder.Services.AddSingleton(folderLock);
         var (store, root) = await MetadataBootstrap.OpenForServerAsync(options, CancellationToken.None);
-        var space = new FreeSpaceGuard(options.DataDirectory, FreeSpaceGuard.ParseReserve(options.MinFree, options.DataDirectory));
-        IBlobStore blobs = Storage.Rados.RadosBlobsUrl.IsRados(options.BlobsUrl)
-            ? Storage.Rados.RadosBlobStore.Open(Storage.Rados.RadosBlobsUrl.Parse(options.BlobsUrl!), space)
-            : new FileBlobStore(options.DataDirectory, space, options.DirectWrites);
-        (blobs as Storage.Rados.RadosBlobStore)?.ClaimFor(root.UserId);
+        // The reserve is kept where bodies go: the data folder's filesystem, or the pool (a full data folder under the
+        // SQLite database is still answered 507, by S3Endpoint).
+        IBlobStore blobs;
+        FreeSpaceGuard space;
+        if (Storage.Rados.RadosBlobsUrl.IsRados(options.BlobsUrl))
+        {
+            var rados = Storage.Rados.RadosBlobStore.Open(Storage.Rados.RadosBlobsUrl.Parse(options.BlobsUrl!), options.MinFree);
+            rados.ClaimFor(root.UserId);
+            (blobs, space) = (rados, rados.Space);
+        }
+        else
+        {
+            space = new FreeSpaceGuard(options.DataDirectory, FreeSpaceGuard.ParseReserve(options.MinFree, options.DataDirectory));
+            blobs = new FileBlobStore(options.DataDirectory, space, options.DirectWrites);
+        }
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IMetadataStore>(store);

@@ -53,7 +53,7 @@ public static class ServerMetrics
         "Unix time of the last pass that ran in this process, by worker.", ["worker"]);
 
     private static readonly Gauge FreeBytes = Factory.CreateGauge("xos_blob_store_free_bytes",
-        "Bytes available to XOS on the data folder's filesystem.");
+        "Bytes available for object bodies: on the data folder's filesystem, or with --blobs rados:// in the pool (ceph df's MAX AVAIL, or the rest of its quota).");
     private static readonly Gauge ReserveBytes = Factory.CreateGauge("xos_blob_store_reserve_bytes",
         "The free-space reserve (--min-free) below which writes are refused with 507.");
     private static readonly Gauge StartTime = Factory.CreateGauge("xos_start_time_seconds", "Unix time at which this server started.");

@@ -61,4 +61,21 @@ public static class StreamFill
         }
         return filled;
     }
+
+    /// <summary>
+    /// Whether <paramref name="source"/> has nothing more to give (reading it to its end, which is where a decoder checks
+    /// a signed or checksummed body's last chunk). A byte it does give is consumed: a body with more is refused anyway.
+    /// </summary>
+    public static async Task<bool> AtEndAsync(Stream source, CancellationToken ct)
+    {
+        var probe = System.Buffers.ArrayPool<byte>.Shared.Rent(1);
+        try
+        {
+            return await source.ReadAsync(probe.AsMemory(0, 1), ct) == 0;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(probe);
+        }
+    }
 }

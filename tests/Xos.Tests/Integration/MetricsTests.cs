@@ -20,7 +20,7 @@ public sealed class MetricsTests
     }
 
     /// <summary>The value of one sample, by metric name and exact label set as Prometheus' text format writes it; null when absent.</summary>
-    private static double? Sample(string text, string series)
+    internal static double? Sample(string text, string series)
     {
         foreach (var line in text.Split('\n'))
             if (line.StartsWith(series + " ", StringComparison.Ordinal))

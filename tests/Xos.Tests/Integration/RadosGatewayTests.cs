@@ -175,19 +175,8 @@ public sealed class RadosGatewayTests
         Directory.CreateDirectory(folder);
         var conf = Path.Combine(folder, "nowhere.conf");
         await File.WriteAllTextAsync(conf, $"[global]\nmon_host = 127.0.0.1:{XosProcess.FreePort()}\nauth_client_required = none\nlog_file = /dev/null\n");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { XosProcess.ServerDll, "server", "--data", Path.Combine(folder, "data"), "--address", $"127.0.0.1:{XosProcess.FreePort()}",
-                     "--blobs", $"rados://xos?conf={conf}&timeout=3" }) psi.ArgumentList.Add(arg);
-        psi.Environment.Remove("XOS_METADATA_URL");
-        psi.Environment.Remove("XOS_BLOBS");
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token);
-        Assert.Equal(1, p.ExitCode);
-        var lines = (await stdout + await stderr).Trim().Split('\n');
-        Assert.Single(lines);
-        Assert.StartsWith($"xos: cannot start: the Ceph cluster of rados://xos as client.xos ({conf}) cannot be reached within 3 s: rados_connect: ", lines[0]);
+        var line = await TestCeph.RefusedStartAsync($"rados://xos?conf={conf}&timeout=3");
+        Assert.StartsWith($"xos: cannot start: the Ceph cluster of rados://xos as client.xos ({conf}) cannot be reached within 3 s: rados_connect: ", line);
         Directory.Delete(folder, recursive: true);
     }
 }

@@ -21,7 +21,7 @@ public sealed class RadosLayerTests : IAsyncLifetime
         var url = RadosBlobsUrl.Parse(_ceph.BlobsUrl(_ns, timeoutSeconds: 20));
         _cluster = RadosCluster.Connect(url.Conf, url.Id, url.ClientSettings());
         _pool = _cluster.OpenPool(TestCeph.Pool, _ns);
-        _store = RadosBlobStore.Open(url, space: null);
+        _store = RadosBlobStore.Open(url);
     }
 
     public Task DisposeAsync()
@@ -90,7 +90,7 @@ public sealed class RadosLayerTests : IAsyncLifetime
         Assert.Equal(RadosException.ENOENT, Assert.Throws<RadosException>(() => _pool.GetXattr("nothing", "k", new byte[8])).Errno);
         // A pool that does not exist, and a cluster nobody answers for.
         Assert.Equal(RadosException.ENOENT, Assert.Throws<RadosException>(() => _cluster.OpenPool("no-such-pool-" + _ns)).Errno);
-        var nowhere = Assert.Throws<IOException>(() => RadosBlobStore.Open(RadosBlobsUrl.Parse($"rados://no-such-pool?conf={_ceph.ConfPath}"), null));
+        var nowhere = Assert.Throws<IOException>(() => RadosBlobStore.Open(RadosBlobsUrl.Parse($"rados://no-such-pool?conf={_ceph.ConfPath}&keyring={_ceph.KeyringPath}")));
         Assert.Contains("has no pool 'no-such-pool'", nowhere.Message);
     }
 

@@ -4,13 +4,31 @@ using Xos.Server.Protocol;
 namespace Xos.Server.Storage.Files;
 
 /// <summary>
-/// Keeps a reserve of free space on the data folder's filesystem: a write that would eat into it is refused with
-/// 507 InsufficientStorage before the disk is actually full, so the metadata database always has room to commit and
-/// clients get an answer they do not retry as a transient error. The free space is read at most once a second, and
-/// again before a write is refused.
+/// Keeps a reserve of free space where bodies go (the data folder's filesystem, or with <c>--blobs rados://</c> the pool):
+/// a write that would eat into it is refused with 507 InsufficientStorage before the disk is actually full, so the
+/// metadata database always has room to commit and clients get an answer they do not retry as a transient error. The
+/// free space is read at most once a second, and again before a write is refused.
 /// </summary>
-public sealed partial class FreeSpaceGuard(string directory, long reserveBytes)
+public sealed partial class FreeSpaceGuard
 {
+    private readonly string _place;
+    private readonly Func<long> _measure;
+    private readonly Func<long> _total;
+    private readonly long _reserveBytes;
+
+    /// <summary>A reserve on the filesystem of <paramref name="directory"/>.</summary>
+    public FreeSpaceGuard(string directory, long reserveBytes)
+        : this(directory, () => new DriveInfo(directory).AvailableFreeSpace, () => new DriveInfo(directory).TotalSize, reserveBytes) { }
+
+    /// <summary>A reserve on storage measured elsewhere (a RADOS pool): <paramref name="place"/> names it in the warning.</summary>
+    public FreeSpaceGuard(string place, Func<long> available, Func<long> total, long reserveBytes)
+    {
+        _place = place;
+        _measure = available;
+        _total = total;
+        _reserveBytes = reserveBytes;
+    }
+
     /// <summary>Where the warning goes when writes start being refused (set once the host's logging exists).</summary>
     public ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
@@ -20,9 +38,11 @@ public sealed partial class FreeSpaceGuard(string directory, long reserveBytes)
     private long _warnedAt = -1_000_000;
 
     /// <summary>The reserve asked for with --min-free / XOS_MIN_FREE: a size (512m, 2g) or a share of the filesystem (5%).</summary>
-    public static long ParseReserve(string? text, string directory)
+    public static long ParseReserve(string? text, string directory) => ParseReserve(text, new DriveInfo(Path.GetFullPath(directory)).TotalSize);
+
+    /// <summary>The reserve of <paramref name="text"/> on storage of <paramref name="total"/> bytes.</summary>
+    public static long ParseReserve(string? text, long total)
     {
-        var total = new DriveInfo(Path.GetFullPath(directory)).TotalSize;
         // Default: 256 MiB, but never more than 5% of a small filesystem.
         if (string.IsNullOrWhiteSpace(text)) return Math.Min(256L << 20, total / 20);
         // The spelling is CheckReserve's (the command line checked it already); here it becomes bytes.
@@ -50,37 +70,40 @@ public sealed partial class FreeSpaceGuard(string directory, long reserveBytes)
         return t;
     }
 
-    public long ReserveBytes => reserveBytes;
+    public long ReserveBytes => _reserveBytes;
 
-    /// <summary>Bytes free for the server's user on the data folder's filesystem.</summary>
+    /// <summary>Bytes free for bodies: for the server's user on the data folder's filesystem, or in the pool.</summary>
     public long AvailableBytes => Available(fresh: false);
+
+    /// <summary>The size of the filesystem or pool.</summary>
+    public long TotalBytes => _total();
 
     private long Available(bool fresh)
     {
         var now = Environment.TickCount64;
         if (fresh || now - Interlocked.Read(ref _checkedAt) > 1000)
         {
-            Interlocked.Exchange(ref _available, new DriveInfo(directory).AvailableFreeSpace);
+            Interlocked.Exchange(ref _available, _measure());
             Interlocked.Exchange(ref _checkedAt, now);
         }
         return Interlocked.Read(ref _available);
     }
 
-    public bool BelowReserve => AvailableBytes < reserveBytes;
+    public bool BelowReserve => AvailableBytes < _reserveBytes;
 
     /// <summary>Refuses a write of <paramref name="bytes"/> (0 when its length is not known yet) that would leave less than the reserve.</summary>
     public void EnsureRoom(long bytes)
     {
         var available = AvailableBytes;
-        if (available - bytes >= reserveBytes) return;
+        if (available - bytes >= _reserveBytes) return;
         // The cached figure may predate deletes that freed room: a refusal is decided on the filesystem's own figure.
         available = Available(fresh: true);
-        if (available - bytes >= reserveBytes) return;
+        if (available - bytes >= _reserveBytes) return;
         var now = Environment.TickCount64;
         if (now - Interlocked.Read(ref _warnedAt) > 60_000)
         {
             Interlocked.Exchange(ref _warnedAt, now);
-            LogBelowReserve(Logger, directory, available, reserveBytes);
+            LogBelowReserve(Logger, _place, available, _reserveBytes);
         }
         throw InsufficientStorage();
     }
@@ -98,6 +121,6 @@ public sealed partial class FreeSpaceGuard(string directory, long reserveBytes)
         _ => e.InnerException is { } inner && IsDiskFull(inner),
     };
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "writes refused: {Directory} has {Available} bytes free, below the reserve of {Reserve} bytes (--min-free)")]
-    private static partial void LogBelowReserve(ILogger log, string directory, long available, long reserve);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "writes refused: {Place} has {Available} bytes free, below the reserve of {Reserve} bytes (--min-free)")]
+    private static partial void LogBelowReserve(ILogger log, string place, long available, long reserve);
 }

@@ -29,6 +29,21 @@ internal static unsafe partial class LibradosNative
     [LibraryImport(Lib)]
     public static partial int rados_wait_for_latest_osdmap(nint cluster);
 
+    // A command to the monitors (JSON in, JSON out), e.g. {"prefix":"df"} for the pools' free space; rados_buffer_free frees what it returns.
+    [LibraryImport(Lib)]
+    public static partial int rados_mon_command(nint cluster, nint* cmd, nuint cmdlen, byte* inbuf, nuint inbuflen,
+        out nint outbuf, out nuint outbuflen, out nint outs, out nuint outslen);
+
+    [LibraryImport(Lib)]
+    public static partial void rados_buffer_free(nint buf);
+
+    // Whether a pool (erasure-coded without allow_ec_overwrites) takes only appends at multiples of its stripe width.
+    [LibraryImport(Lib)]
+    public static partial int rados_ioctx_pool_requires_alignment2(nint ioctx, out int requires);
+
+    [LibraryImport(Lib)]
+    public static partial int rados_ioctx_pool_required_alignment2(nint ioctx, out ulong alignment);
+
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int rados_ioctx_create(nint cluster, string poolName, out nint ioctx);
 
@@ -93,6 +108,9 @@ internal static unsafe partial class LibradosNative
 
     [LibraryImport(Lib)]
     public static partial void rados_write_op_write_full(nint op, byte* buf, nuint len);
+
+    [LibraryImport(Lib)]
+    public static partial void rados_write_op_write(nint op, byte* buf, nuint len, ulong offset);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial void rados_write_op_setxattr(nint op, string name, byte* value, nuint len);

@@ -12,7 +12,7 @@ namespace Xos.Server.Storage.Rados;
 /// <see cref="RadosStripeWriter"/>) and is visible to clients only once the metadata naming it commits, as on the folder
 /// store. Stripes of failed writes are removed at once; after a crash the orphan sweep finds their heads by listing the pool.
 /// </summary>
-public sealed class RadosBlobStore : IBlobStore, IDisposable
+public sealed partial class RadosBlobStore : IBlobStore, IDisposable
 {
     /// <summary>The size of each RADOS object a body is cut into (the last one is shorter).</summary>
     public const int StripeSize = 4 << 20;
@@ -21,92 +21,20 @@ public sealed class RadosBlobStore : IBlobStore, IDisposable
     public static readonly TimeSpan UnfinishedGrace = TimeSpan.FromDays(1);
     private readonly RadosCluster _cluster;
     private readonly RadosPool _pool;
-    private readonly FreeSpaceGuard? _space;
 
-    private RadosBlobStore(RadosCluster cluster, RadosPool pool, RadosBlobsUrl url, FreeSpaceGuard? space)
+    private RadosBlobStore(RadosCluster cluster, RadosPool pool, RadosBlobsUrl url, FreeSpaceGuard space)
     {
         _cluster = cluster;
         _pool = pool;
-        _space = space;
+        Space = space;
         Url = url;
     }
 
     public RadosBlobsUrl Url { get; }
 
-    /// <summary>
-    /// Connects to the cluster and opens the pool; an <see cref="IOException"/> with one line saying what is wrong when it
-    /// cannot (librados missing, the cluster unreachable within the time-out, no such pool, no permission).
-    /// </summary>
-    /// <param name="space">The data folder's reserve, for what still goes there (the SQLite database, inline objects).</param>
-    public static RadosBlobStore Open(RadosBlobsUrl url, FreeSpaceGuard? space)
-    {
-        RadosCluster cluster;
-        try
-        {
-            cluster = RadosCluster.Connect(url.Conf, url.Id, url.ClientSettings());
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            throw new IOException("librados.so.2 cannot be loaded (install Debian's librados2 package): " + e.Message, e);
-        }
-        catch (RadosException e)
-        {
-            throw new IOException($"the Ceph cluster of {url} cannot be reached within {url.Timeout.TotalSeconds:0} s: {e.Message}", e);
-        }
-        try
-        {
-            return new RadosBlobStore(cluster, cluster.OpenPool(url.Pool, url.Namespace), url, space);
-        }
-        catch (RadosException e)
-        {
-            cluster.Dispose();
-            throw new IOException(e.Errno == RadosException.ENOENT
-                ? $"the Ceph cluster has no pool '{url.Pool}' (create it with: ceph osd pool create {url.Pool})"
-                : $"the pool of {url} cannot be opened: {e.Message}", e);
-        }
-    }
+    /// <summary>The --min-free reserve on the pool's free space (<see cref="RadosPoolSpace"/>), for the guard, the metrics and /health/ready.</summary>
+    public FreeSpaceGuard Space { get; }
 
-    /// <summary>The object naming the metadata store whose blobs the pool (namespace) holds; its '.' keeps it out of the sweep.</summary>
-    public const string OwnerObject = "xos.owner";
-
-    /// <summary>
-    /// Marks the pool (namespace) as holding the blobs of the metadata store whose root account is <paramref name="owner"/>,
-    /// or refuses when it already holds another's: the orphan sweep removes every blob its own store does not name, so
-    /// two metadata stores on one pool namespace would delete each other's objects.
-    /// </summary>
-    public void ClaimFor(string owner)
-    {
-        try
-        {
-            var claimed = ReadOwner();
-            if (claimed is null)
-            {
-                _pool.WriteFull(OwnerObject, Encoding.ASCII.GetBytes(owner));
-                claimed = ReadOwner();
-            }
-            if (claimed != owner)
-                throw new IOException($"{Url} holds the blobs of another metadata database (root account {claimed?[..Math.Min(12, claimed.Length)]}...); " +
-                                      "give every metadata database a pool or namespace of its own (namespace=NAME)");
-        }
-        catch (RadosException e)
-        {
-            throw new IOException($"{Url} cannot be used: {e.Message}", e);
-        }
-    }
-
-    private string? ReadOwner()
-    {
-        var buffer = new byte[256];
-        try
-        {
-            var n = _pool.Read(OwnerObject, buffer, 0);
-            return Encoding.ASCII.GetString(buffer, 0, n);
-        }
-        catch (RadosException e) when (e.Errno == RadosException.ENOENT)
-        {
-            return null;
-        }
-    }
 
     internal static string StripeName(string id, long stripe) => stripe == 0 ? id : $"{id}.{stripe}";
 
@@ -115,6 +43,7 @@ public sealed class RadosBlobStore : IBlobStore, IDisposable
     public async Task<BlobWriteResult> WriteAsync(Stream source, long? expectedSize, long maxSize, bool computeSha256, CancellationToken ct)
     {
         if (expectedSize > maxSize) throw S3Errors.EntityTooLarge(maxSize);
+        Space.EnsureRoom(expectedSize ?? 0);
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         using var sha = computeSha256 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         var id = NewId();
@@ -133,6 +62,14 @@ public sealed class RadosBlobStore : IBlobStore, IDisposable
                     if (expectedSize is { } expected && total > expected) throw S3Errors.InvalidRequest("The request body is longer than its Content-Length.");
                     md5.AppendData(buffer.Span[..n]);
                     sha?.AppendData(buffer.Span[..n]);
+                    // A full buffer that reaches the announced length is the last one: it goes out with the layout (one
+                    // round trip for a body of one chunk) rather than before it.
+                    if (n == buffer.Length && total == expectedSize)
+                    {
+                        if (!await StreamFill.AtEndAsync(source, ct)) throw S3Errors.InvalidRequest("The request body is longer than its Content-Length.");
+                        await writer.FinishAsync(n, total);
+                        break;
+                    }
                     if (n < buffer.Length)
                     {
                         if (expectedSize is { } exp && total != exp) throw S3Errors.IncompleteBody();
@@ -186,7 +123,7 @@ public sealed class RadosBlobStore : IBlobStore, IDisposable
         return (size, stripe);
     }
 
-    public void EnsureRoom(long bytes) => _space?.EnsureRoom(bytes);
+    public void EnsureRoom(long bytes) => Space.EnsureRoom(bytes);
 
     public string? LocalPath(string blobId) => null;
 

@@ -53,6 +53,38 @@ public sealed class RadosCluster : SafeHandle
     }
 
     /// <summary>
+    /// Runs a monitor command (<paramref name="json"/>, e.g. <c>{"prefix":"df","format":"json"}</c>) and returns its output;
+    /// needs the user's <c>mon 'allow r'</c> for read-only commands. Waits at most the monitor time-out.
+    /// </summary>
+    public unsafe string MonCommand(string json)
+    {
+        var added = false;
+        DangerousAddRef(ref added);
+        var command = Marshal.StringToCoTaskMemUTF8(json);
+        try
+        {
+            var commands = stackalloc nint[1];
+            commands[0] = command;
+            var r = rados_mon_command(handle, commands, 1, null, 0, out var output, out var outputLength, out var status, out _);
+            try
+            {
+                RadosException.Check(r, "rados_mon_command", json);
+                return output == 0 ? "" : Marshal.PtrToStringUTF8(output, checked((int)outputLength));
+            }
+            finally
+            {
+                if (output != 0) rados_buffer_free(output);
+                if (status != 0) rados_buffer_free(status);
+            }
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(command);
+            if (added) DangerousRelease();
+        }
+    }
+
+    /// <summary>
     /// An I/O context on <paramref name="pool"/>, limited to objects of <paramref name="ns"/> (null: the default namespace);
     /// throws <see cref="RadosException"/> ENOENT when there is no such pool.
     /// </summary>
@@ -123,6 +155,18 @@ public sealed class RadosPool : SafeHandle
         }
     }
 
+    /// <summary>
+    /// The stripe width every write must start at a multiple of, for pools that take only appends (erasure-coded without
+    /// allow_ec_overwrites); null when the pool takes writes anywhere.
+    /// </summary>
+    public long? RequiredAlignment() => Use(io =>
+    {
+        RadosException.Check(rados_ioctx_pool_requires_alignment2(io, out var requires), "rados_ioctx_pool_requires_alignment2", Name);
+        if (requires == 0) return (long?)null;
+        RadosException.Check(rados_ioctx_pool_required_alignment2(io, out var alignment), "rados_ioctx_pool_required_alignment2", Name);
+        return (long)alignment;
+    });
+
     public unsafe void WriteFull(string oid, ReadOnlySpan<byte> data) =>
         WithBytes(data, (io, p, n) => RadosException.Check(rados_write_full(io, oid, (byte*)p, n), "rados_write_full", oid));
 
@@ -188,13 +232,18 @@ public sealed class RadosPool : SafeHandle
 
     /// <summary>Replaces an object's body and sets one attribute, atomically, in one round trip.</summary>
     public Task WriteFullWithXattrAsync(string oid, ReadOnlyMemory<byte> data, string name, ReadOnlyMemory<byte> value) =>
-        WriteOpAsync(oid, data, fullBody: true, name, value);
+        WriteOpAsync(oid, data, offset: -1, name, value);
+
+    /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/> and sets one attribute, atomically, in one round trip.</summary>
+    public Task WriteWithXattrAsync(string oid, ReadOnlyMemory<byte> data, long offset, string name, ReadOnlyMemory<byte> value) =>
+        WriteOpAsync(oid, data, offset, name, value);
 
     /// <summary>Sets one attribute of an object (creating it when missing).</summary>
     public Task SetXattrAsync(string oid, string name, ReadOnlyMemory<byte> value) =>
-        WriteOpAsync(oid, ReadOnlyMemory<byte>.Empty, fullBody: false, name, value);
+        WriteOpAsync(oid, ReadOnlyMemory<byte>.Empty, offset: null, name, value);
 
-    private unsafe Task WriteOpAsync(string oid, ReadOnlyMemory<byte> data, bool fullBody, string name, ReadOnlyMemory<byte> value)
+    /// <summary>One write operation: the body replaced (offset -1), written at an offset, or untouched (null), and an attribute set.</summary>
+    private unsafe Task WriteOpAsync(string oid, ReadOnlyMemory<byte> data, long? offset, string name, ReadOnlyMemory<byte> value)
     {
         return RunAsync("rados_aio_write_op_operate", oid, data, (io, c, p) =>
         {
@@ -205,7 +254,8 @@ public sealed class RadosPool : SafeHandle
                 fixed (byte* v = value.Span)
                 {
                     // librados copies both buffers into the operation as it is built.
-                    if (fullBody) rados_write_op_write_full(op, p, (nuint)data.Length);
+                    if (offset == -1) rados_write_op_write_full(op, p, (nuint)data.Length);
+                    else if (offset is { } at) rados_write_op_write(op, p, (nuint)data.Length, (ulong)at);
                     rados_write_op_setxattr(op, name, v, (nuint)value.Length);
                     return rados_aio_write_op_operate(op, io, c, oid, 0, 0);
                 }

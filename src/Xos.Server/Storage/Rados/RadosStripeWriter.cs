@@ -7,8 +7,10 @@ namespace Xos.Server.Storage.Rados;
 /// Writes one body as RADOS objects of <see cref="RadosBlobStore.StripeSize"/> bytes (stripe 0 is named by the blob id,
 /// stripe N by <c>ID.N</c>) in chunks of 1 MiB, several in flight at once. Stripe 0 is acknowledged before any other is
 /// sent, so every stripe a crash leaves behind has a head the orphan sweep finds. The body is committed by the layout
-/// attribute on the head (<c>xos.layout</c> = size and stripe size), set only once every chunk is durable; a head
-/// without it is a write that never finished.
+/// attribute on the head (<c>xos.layout</c> = size and stripe size), set only once every chunk is durable (for a body of
+/// one stripe, in the same operation as its last chunk, which the OSD applies after the others); a head without it is a
+/// write that never finished. Every write is at the end of what its object already holds, at a multiple of 1 MiB, so
+/// erasure-coded pools without allow_ec_overwrites take them (they take only such appends).
 /// </summary>
 internal sealed class RadosStripeWriter(RadosPool pool, string id) : IAsyncDisposable
 {
@@ -58,6 +60,16 @@ internal sealed class RadosStripeWriter(RadosPool pool, string id) : IAsyncDispo
             HighestStripe = 0;
             var data = count == 0 ? ReadOnlyMemory<byte>.Empty : _buffers[_current].AsMemory(0, count);
             await pool.WriteFullWithXattrAsync(id, data, RadosBlobStore.LayoutAttribute, layout);
+            return;
+        }
+        if (count > 0 && size <= RadosBlobStore.StripeSize)
+        {
+            // The last chunk of a body in one stripe carries the layout: the OSD applies one client's operations on an
+            // object in order, so the layout lands after every chunk before it, in the same round trip as the last.
+            var last = pool.WriteWithXattrAsync(id, _buffers[_current].AsMemory(0, count), _written, RadosBlobStore.LayoutAttribute, layout);
+            _writes[_current] = last;
+            _written += count;
+            await Task.WhenAll(_writes);
             return;
         }
         if (count > 0) await WriteAsync(count);
