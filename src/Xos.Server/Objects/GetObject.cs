@@ -67,6 +67,12 @@ public static class GetObject
         }
         if (obj.BlobId is { } blobId)
         {
+            if (ctx.ObjectCache is { } cache && obj.Size <= cache.MaxObjectBytes)
+            {
+                var body = Caching.CachedBodies.Get(cache, ctx.Blobs, blobId, obj.Size);
+                await response.Body.WriteAsync(body.AsMemory((int)offset, (int)length), ct);
+                return;
+            }
             var path = ctx.Blobs.LocalPath(blobId);
             if (path is not null)
             {
