@@ -28,9 +28,12 @@ public sealed partial class SqliteDatabase
         return RandomAccess.Read(handle, value, 0) == 8 ? BinaryPrimitives.ReadInt64LittleEndian(value) : 0;
     }
 
-    public override void AnnounceChange()
+    public override void AnnounceChange() => AnnounceChange(_path);
+
+    /// <summary>What a process that changed the database at <paramref name="databasePath"/> behind the server's back does (hand edits, tests).</summary>
+    public static void AnnounceChange(string databasePath)
     {
-        using var handle = File.OpenHandle(ChangesPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        using var handle = File.OpenHandle(databasePath + ".changes", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         Span<byte> value = stackalloc byte[8];
         var old = RandomAccess.Read(handle, value, 0) == 8 ? BinaryPrimitives.ReadInt64LittleEndian(value) : 0;
         // Random rather than counted: two admin commands that read the same old value must still write different ones.
