@@ -95,7 +95,7 @@ public static class ServerSettings
             "bytes of processed results kept in `DATA/media/cache`, least recently used evicted first; `0` turns the cache off. Results of encrypted sources are stored sealed under a key of their own (wrapped by the master key), SSE-C results never",
             (o, v) => o with { MediaCacheBytes = v.Trim() == "0" ? 0 : Bench.BenchOptions.ParseSize(v) }),
         new("--object-cache", "XOS_OBJECT_CACHE", "SIZE", SettingShape.Value, "`256m`",
-            "bytes of memory for hot small objects (see `--object-cache-max-object`) and their metadata, least recently used evicted first; `0` turns it off. With SQLite a hit reads neither the database nor a file; with PostgreSQL every read still reads the object's row, and the cache spares the file. Encrypted objects' bodies are never kept; see [docs/reliability.md](docs/reliability.md#object-cache)",
+            "bytes of memory for hot small objects (see `--object-cache-max-object`) and their metadata, least recently used evicted first; `0` turns it off. With SQLite a hit reads neither the database nor a file; with PostgreSQL every read still reads the object's row, and the cache spares the file. encrypted objects' bodies are never kept (an inline one's row holds its sealed bytes, decrypted per request); see [docs/reliability.md](docs/reliability.md#object-cache)",
             (o, v) => o with { ObjectCacheBytes = v.Trim() == "0" ? 0 : Bench.BenchOptions.ParseSize(v) }),
         new("--object-cache-max-object", "XOS_OBJECT_CACHE_MAX_OBJECT", "SIZE", SettingShape.Value, "`64k`",
             "the largest object `--object-cache` keeps (at most `16m`)",
