@@ -10,34 +10,25 @@ public static class CachedBodies
     /// bytes. A miss reads the blob into a new array of that size (the one allocation, kept for the hits that follow).
     /// Throws FileNotFoundException when a concurrent overwrite removed the blob (GET reads the row again then).
     /// </summary>
-    public static byte[] Get(ObjectCache cache, IBlobStore blobs, string blobId, long size)
+    public static async ValueTask<byte[]> GetAsync(ObjectCache cache, IBlobStore blobs, string blobId, long size, CancellationToken ct)
     {
         if (cache.TryGetBody(blobId, out var body) && body.Length == size) return body;
         body = new byte[size];
+        var at = 0;
         if (blobs.LocalPath(blobId) is { } path)
         {
+            // A small file in the page cache: one positional read, as GET reads small blobs without the cache.
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
-            Fill(body, (span, at) => RandomAccess.Read(handle, span, at));
+            while (at < size) at += Filled(RandomAccess.Read(handle, body.AsSpan(at), at));
         }
         else
         {
-            using var stream = blobs.OpenRead(blobId);
-            Fill(body, (span, _) => stream.Read(span));
+            await using var stream = blobs.OpenRead(blobId);
+            while (at < size) at += Filled(await stream.ReadAsync(body.AsMemory(at), ct));
         }
         cache.AddBody(blobId, body);
         return body;
     }
 
-    private delegate int Reader(Span<byte> into, long at);
-
-    private static void Fill(byte[] body, Reader read)
-    {
-        var at = 0;
-        while (at < body.Length)
-        {
-            var n = read(body.AsSpan(at), at);
-            if (n == 0) throw new IOException("blob ended before its recorded size");
-            at += n;
-        }
-    }
+    private static int Filled(int read) => read > 0 ? read : throw new IOException("blob ended before its recorded size");
 }

@@ -69,7 +69,7 @@ public static class GetObject
         {
             if (ctx.ObjectCache is { } cache && obj.Size <= cache.MaxObjectBytes)
             {
-                var body = Caching.CachedBodies.Get(cache, ctx.Blobs, blobId, obj.Size);
+                var body = await Caching.CachedBodies.GetAsync(cache, ctx.Blobs, blobId, obj.Size, ct);
                 await response.Body.WriteAsync(body.AsMemory((int)offset, (int)length), ct);
                 return;
             }
