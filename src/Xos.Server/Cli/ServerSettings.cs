@@ -94,6 +94,12 @@ public static class ServerSettings
         new("--media-cache", "XOS_MEDIA_CACHE", "SIZE", SettingShape.Value, "`2g`",
             "bytes of processed results kept in `DATA/media/cache`, least recently used evicted first; `0` turns the cache off. Results of encrypted sources are stored sealed under a key of their own (wrapped by the master key), SSE-C results never",
             (o, v) => o with { MediaCacheBytes = v.Trim() == "0" ? 0 : Bench.BenchOptions.ParseSize(v) }),
+        new("--object-cache", "XOS_OBJECT_CACHE", "SIZE", SettingShape.Value, "`256m`",
+            "bytes of memory for hot small objects (see `--object-cache-max-object`) and their metadata, least recently used evicted first; `0` turns it off. With SQLite a hit reads neither the database nor a file; with PostgreSQL every read still reads the object's row, and the cache spares the file. encrypted objects' bodies are never kept (an inline one's row holds its sealed bytes, decrypted per request); see [docs/reliability.md](docs/reliability.md#object-cache)",
+            (o, v) => o with { ObjectCacheBytes = v.Trim() == "0" ? 0 : Bench.BenchOptions.ParseSize(v) }),
+        new("--object-cache-max-object", "XOS_OBJECT_CACHE_MAX_OBJECT", "SIZE", SettingShape.Value, "`64k`",
+            "the largest object `--object-cache` keeps (at most `16m`)",
+            (o, v) => o with { ObjectCacheMaxObjectBytes = (int)CacheObjectSize(v) }),
         new("--notify-queue-limit", "XOS_NOTIFY_QUEUE_LIMIT", "EVENTS", SettingShape.Value, "1000000",
             "undelivered events beyond which the notification queue counts as full: a loud warning, a metric and a `/health/ready` detail; nothing is dropped",
             (o, v) => o with { NotifyQueueLimit = Whole(v, 1) }),
@@ -144,6 +150,9 @@ public static class ServerSettings
         "0" or "false" or "no" or "off" => false,
         _ => throw new ArgumentException($"must be true or false (1 or 0), not '{v}'"),
     };
+
+    private static long CacheObjectSize(string v) =>
+        Bench.BenchOptions.ParseSize(v) is var n and >= 1 and <= 16L << 20 ? n : throw new ArgumentException($"must be a size from 1 to 16m, not '{v}'");
 
     private static long Whole(string v, long min, long max = long.MaxValue) =>
         long.TryParse(v.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max

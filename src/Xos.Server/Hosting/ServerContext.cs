@@ -24,6 +24,8 @@ public sealed class ServerContext(ServerOptions options, IMetadataStore store, I
     public IBlobStore Blobs { get; } = blobs;
     public Authorizer Authorizer { get; } = authorizer;
     public ILogger Logger { get; } = logger;
+    /// <summary>Hot small objects in memory (--object-cache); null when it is off. The store holds its rows, GET its bodies.</summary>
+    public Caching.ObjectCache? ObjectCache { get; init; }
 
     private readonly Lazy<Xos.Server.Media.MediaProcessor> _media =
         new(() => new Xos.Server.Media.MediaProcessor(options.DataDirectory, Xos.Server.Media.MediaLimits.From(options), logger));

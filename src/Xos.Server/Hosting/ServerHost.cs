@@ -97,8 +97,17 @@ public static class ServerHost
         builder.Services.AddSingleton(lifecycle);
         var masterKey = MasterKey.LoadOrCreate(options.DataDirectory, options.MasterKey);
         builder.Services.AddSingleton(masterKey);
+        var objectCache = Caching.ObjectCache.From(options);
+        if (objectCache is not null)
+        {
+            ((Storage.Sql.SqlMetadataStore)store).UseObjectCache(objectCache);
+            Caching.ObjectCacheMetrics.Observe(objectCache);
+        }
         builder.Services.AddSingleton(sp => new ServerContext(options, store, blobs, sp.GetRequiredService<Authorizer>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Xos"), lifecycle, masterKey, sp.GetRequiredService<RequestAuthenticator>()));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Xos"), lifecycle, masterKey, sp.GetRequiredService<RequestAuthenticator>())
+        {
+            ObjectCache = objectCache,
+        });
         builder.Services.AddSingleton<S3Endpoint>();
         builder.Services.AddSingleton(root);
         var admin = new AdminService(store, root.UserId, new Kms.KeyService(store, masterKey));

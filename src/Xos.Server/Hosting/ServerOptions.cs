@@ -66,6 +66,10 @@ public sealed record ServerOptions
     public int MediaQueueWaitMs { get; init; } = 2000;
     /// <summary>--media-cache / XOS_MEDIA_CACHE: bytes of processed results kept on disk (0: no cache).</summary>
     public long MediaCacheBytes { get; init; } = 2L << 30;
+    /// <summary>--object-cache / XOS_OBJECT_CACHE: bytes of hot small objects and their metadata kept in memory (0: no cache).</summary>
+    public long ObjectCacheBytes { get; init; } = 256L << 20;
+    /// <summary>--object-cache-max-object / XOS_OBJECT_CACHE_MAX_OBJECT: the largest object the object cache keeps.</summary>
+    public int ObjectCacheMaxObjectBytes { get; init; } = Caching.ObjectCache.DefaultMaxObjectBytes;
     /// <summary>
     /// --notify-queue-limit / XOS_NOTIFY_QUEUE_LIMIT: how many undelivered events may wait before the queue counts as full
     /// (a loud warning, a metric and a readiness detail; nothing is dropped). Default 1,000,000.

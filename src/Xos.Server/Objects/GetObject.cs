@@ -66,6 +66,12 @@ public static class GetObject
         }
         if (obj.BlobId is { } blobId)
         {
+            if (ctx.ObjectCache is { } cache && obj.Size <= cache.MaxObjectBytes)
+            {
+                var body = await Caching.CachedBodies.GetAsync(cache, ctx.Blobs, blobId, obj.Size, ct);
+                await response.Body.WriteAsync(body.AsMemory((int)offset, (int)length), ct);
+                return;
+            }
             var path = ctx.Blobs.LocalPath(blobId);
             if (path is not null)
             {

@@ -108,8 +108,9 @@ public sealed partial class XosProcess : IAsyncDisposable
 
     /// <summary>
     /// Runs one statement on the server's metadata database, whichever engine it is, for tests that must reach
-    /// what no API changes (a session's expiry moved into the past). Parameters are named @name. On PostgreSQL the
-    /// gateways are then told that credentials may have changed, as anyone editing the database by hand must.
+    /// what no API changes (a session's expiry moved into the past). Parameters are named @name. The server is then told
+    /// that credentials may have changed, as anyone editing the database by hand must (NOTIFY on PostgreSQL,
+    /// metadata.db.changes on SQLite).
     /// </summary>
     public static async Task<int> ExecuteMetadataSqlAsync(string dataDirectory, string? metadataUrl, string sql, params (string Name, object Value)[] args)
     {
@@ -127,6 +128,8 @@ public sealed partial class XosProcess : IAsyncDisposable
             cmd.Parameters.Add(p);
         }
         var changed = await cmd.ExecuteNonQueryAsync();
+        // The SQLite server keeps keys and small objects in memory too, and is told of hand edits the same way as of `xos admin --data`'s.
+        if (metadataUrl is null) Xos.Server.Storage.Sqlite.SqliteDatabase.AnnounceChange(Path.Combine(dataDirectory, "metadata.db"));
         if (metadataUrl is not null)
         {
             // As docs/deployment.md asks of hand edits: gateways keep found keys and sessions while nobody says otherwise.

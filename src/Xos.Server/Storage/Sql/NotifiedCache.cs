@@ -13,7 +13,7 @@ public sealed class NotifiedCache<T>(Func<T, bool>? usable = null) where T : cla
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
     private const int MaxEntries = 100_000;
-    private readonly ConcurrentDictionary<string, (T Value, long Expires)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (T Value, long Expires, long Generation)> _entries = new(StringComparer.Ordinal);
     private volatile bool _listening;
     private long _generation;
 
@@ -23,7 +23,9 @@ public sealed class NotifiedCache<T>(Func<T, bool>? usable = null) where T : cla
     public bool TryGet(string name, out T value)
     {
         value = null!;
-        if (!_listening || !_entries.TryGetValue(name, out var entry) || entry.Expires < Environment.TickCount64) return false;
+        // An entry read before the last change is never served, even in the moment before its reader takes it out again.
+        if (!_listening || !_entries.TryGetValue(name, out var entry) || entry.Expires < Environment.TickCount64
+            || entry.Generation != Interlocked.Read(ref _generation)) return false;
         value = entry.Value;
         return true;
     }
@@ -35,7 +37,7 @@ public sealed class NotifiedCache<T>(Func<T, bool>? usable = null) where T : cla
     {
         if (!_listening || Interlocked.Read(ref _generation) != generation || usable?.Invoke(value) == false) return;
         if (_entries.Count >= MaxEntries) _entries.Clear();
-        _entries[name] = (value, Environment.TickCount64 + (long)Lifetime.TotalMilliseconds);
+        _entries[name] = (value, Environment.TickCount64 + (long)Lifetime.TotalMilliseconds, generation);
         // A change that happened while the row was being read may have cleared the cache before this line.
         if (Interlocked.Read(ref _generation) != generation) _entries.TryRemove(name, out _);
     }

@@ -92,6 +92,16 @@ public abstract class SqlDatabase : IDisposable
     /// </summary>
     public virtual Task ListenForChangesAsync(Action<SharedChange> changed, Action<bool> listening, CancellationToken stop) => Task.CompletedTask;
 
+    /// <summary>
+    /// A value that changes whenever another process announces (<see cref="AnnounceChange"/>) a change it committed to
+    /// credentials, buckets or account settings; read before every cached key or object row is served, so it must cost
+    /// no database read. Engines whose other writers notify otherwise (<see cref="NotifyChangedAsync"/>) return 0.
+    /// </summary>
+    public virtual long ChangesByOtherProcesses() => 0;
+
+    /// <summary>After a committed change to credentials, buckets or account settings by a process that keeps none in memory (`xos admin`).</summary>
+    public virtual void AnnounceChange() { }
+
     /// <summary>The aggregate that folds rows of (name, value) text into one JSON object: the engines name it differently.</summary>
     public abstract string JsonObjectAggregate(string name, string value);
 

@@ -28,7 +28,7 @@ public sealed partial class SqlMetadataStore
     }, ct);
 
     public Task<DeleteOutcome?> DeleteVersionIfUnchangedAsync(long bucketId, string key, long rowId, Func<ObjectRecord, bool>? mayDelete, CancellationToken ct,
-        Notifications.EventOrigin? events = null) => WriteWithEventsAsync<DeleteOutcome?>(events, async (db, tx) =>
+        Notifications.EventOrigin? events = null) => WriteObjectAsync<DeleteOutcome?>(key, events, async (db, tx) =>
     {
         var keyBytes = KeyRange.Bytes(key);
         await LockKeyAsync(db, tx, bucketId, key, ct);
@@ -50,7 +50,7 @@ public sealed partial class SqlMetadataStore
     }, ct);
 
     public Task<DeleteOutcome?> AddDeleteMarkerIfLatestAsync(long bucketId, string key, long rowId, ObjectRecord marker, CancellationToken ct,
-        Notifications.EventOrigin? events = null) => WriteWithEventsAsync<DeleteOutcome?>(events, async (db, tx) =>
+        Notifications.EventOrigin? events = null) => WriteObjectAsync<DeleteOutcome?>(key, events, async (db, tx) =>
     {
         await LockKeyAsync(db, tx, bucketId, key, ct);
         if (await ScalarAsync(db, tx, "SELECT 1 FROM objects WHERE id = @id AND is_latest = 1 AND delete_marker = 0", ct, ("@id", rowId)) is null) return null;
@@ -60,10 +60,19 @@ public sealed partial class SqlMetadataStore
         return new DeleteOutcome(new WriteOutcome(displaced), marker.VersionId, true);
     }, ct);
 
-    public Task<bool> SetStorageClassAsync(long rowId, string storageClass, CancellationToken ct) => WriteAsync<bool>(async (db, tx) =>
+    public async Task<bool> SetStorageClassAsync(long rowId, string storageClass, CancellationToken ct)
     {
-        return await ExecAsync(db, tx, "UPDATE objects SET storage_class = @sc WHERE id = @id AND delete_marker = 0", ct, ("@sc", storageClass), ("@id", rowId)) == 1;
-    }, ct);
+        try
+        {
+            return await WriteAsync<bool>(async (db, tx) =>
+                await ExecAsync(db, tx, "UPDATE objects SET storage_class = @sc WHERE id = @id AND delete_marker = 0", ct, ("@sc", storageClass), ("@id", rowId)) == 1, ct);
+        }
+        finally
+        {
+            // Only the row's id is known here: every cached row goes (transitions are rare, and run in batches).
+            _objectRows?.Clear();
+        }
+    }
 
     // ---------------------------------------------------------------- housekeeping
 

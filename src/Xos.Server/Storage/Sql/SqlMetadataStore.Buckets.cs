@@ -217,7 +217,7 @@ public sealed partial class SqlMetadataStore
 
     private Task<bool> SetObjectColumnAsync(string column, long bucketId, string key, string? versionId, string? value,
         Notifications.EventOrigin? origin, CancellationToken ct) =>
-        WriteWithEventsAsync<bool>(origin, async (db, tx) =>
+        WriteObjectAsync<bool>(key, origin, async (db, tx) =>
     {
         string? changedVersion = null, etag = null;
         long size = 0;

@@ -45,6 +45,7 @@ public sealed partial class SqlMetadataStore
 
     public async Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKey, CancellationToken ct)
     {
+        CheckOtherProcesses();
         if (_credentials.TryGet(accessKey, out var cached)) return cached;
         var generation = _credentials.Generation;
         var found = await ReadAccessKeyAsync(accessKey, ct);

@@ -57,6 +57,9 @@ public sealed partial class SqlMetadataStore
 
     public async Task<(BucketRecord? Bucket, ObjectRecord? Object)> GetBucketAndObjectAsync(string bucket, string key, string? versionId, CancellationToken ct)
     {
+        var rows = ObjectRows();
+        if (rows is not null && rows.TryGetRow(bucket, key, versionId, out var cachedBucket, out var cachedObject)) return (cachedBucket, cachedObject);
+        var stamp = rows?.Begin(key) ?? default;
         await using var db = await OpenAsync(ct);
         // A cached bucket leaves the object's own row to read: the lighter query, and on a shared database the only one.
         // Finding no version, the bucket itself is read again: another gateway may have just deleted it, and a missing
@@ -82,7 +85,9 @@ public sealed partial class SqlMetadataStore
             objectId = r.GetInt64(objectAt);
             obj = ReadObject(r, b.Id, objectAt);
         }
-        return (b, await WithSegmentsAsync(db, null, objectId, obj, ct));
+        obj = await WithSegmentsAsync(db, null, objectId, obj, ct);
+        rows?.AddRow(bucket, key, versionId, b, obj, stamp);
+        return (b, obj);
     }
 
     public async Task<ObjectRecord?> GetObjectAsync(long bucketId, string key, string? versionId, CancellationToken ct)
@@ -108,7 +113,7 @@ public sealed partial class SqlMetadataStore
     }
 
     public Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct, EventOrigin? events = null) =>
-        WriteWithEventsAsync<WriteOutcome>(events, async (db, tx) =>
+        WriteObjectAsync<WriteOutcome>(obj.Key, events, async (db, tx) =>
     {
         try
         {
@@ -121,7 +126,7 @@ public sealed partial class SqlMetadataStore
         }
     }, ct);
 
-    public Task<ObjectRecord?> UpdateObjectLockAsync(long bucketId, string key, string? versionId, Func<ObjectRecord, ObjectRecord> change, CancellationToken ct) => WriteAsync<ObjectRecord?>(async (db, tx) =>
+    public Task<ObjectRecord?> UpdateObjectLockAsync(long bucketId, string key, string? versionId, Func<ObjectRecord, ObjectRecord> change, CancellationToken ct) => WriteObjectAsync<ObjectRecord?>(key, null, async (db, tx) =>
     {
         await LockKeyAsync(db, tx, bucketId, key, ct);
         var existing = await GetVersionAsync(db, tx, bucketId, key, versionId, ct);
@@ -191,7 +196,7 @@ public sealed partial class SqlMetadataStore
     }
 
     public Task<DeleteOutcome> DeleteObjectAsync(BucketRecord bucket, string key, ObjectRecord marker, CancellationToken ct, EventOrigin? events = null) =>
-        WriteWithEventsAsync<DeleteOutcome>(events, async (db, tx) =>
+        WriteObjectAsync<DeleteOutcome>(key, events, async (db, tx) =>
     {
         if (bucket.VersioningConfigured)
         {
@@ -217,7 +222,7 @@ public sealed partial class SqlMetadataStore
     }, ct);
 
     public Task<DeleteOutcome?> DeleteObjectVersionAsync(long bucketId, string key, string versionId, Action<ObjectRecord>? guard, CancellationToken ct,
-        EventOrigin? events = null) => WriteWithEventsAsync<DeleteOutcome?>(events, async (db, tx) =>
+        EventOrigin? events = null) => WriteObjectAsync<DeleteOutcome?>(key, events, async (db, tx) =>
     {
         var keyBytes = KeyRange.Bytes(key);
         await LockKeyAsync(db, tx, bucketId, key, ct);

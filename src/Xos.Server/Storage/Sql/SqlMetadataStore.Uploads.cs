@@ -95,7 +95,7 @@ public sealed partial class SqlMetadataStore
 
     public Task<(ObjectRecord Object, WriteOutcome Outcome)> CompleteUploadAsync(UploadRecord upload,
         Func<IReadOnlyList<PartRecord>, ObjectRecord> assemble, WriteCondition? condition, CancellationToken ct, Notifications.EventOrigin? events = null) =>
-        WriteWithEventsAsync<(ObjectRecord Object, WriteOutcome Outcome)>(events, async (db, tx) =>
+        WriteObjectAsync<(ObjectRecord Object, WriteOutcome Outcome)>(upload.Key, events, async (db, tx) =>
     {
         await LockUploadAsync(db, tx, upload.Id, ct);
         await LockKeyAsync(db, tx, upload.BucketId, upload.Key, ct);

@@ -116,6 +116,8 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
         finally
         {
             Forget(change);
+            // A process that keeps nothing in memory (`xos admin --data`) tells the one that does.
+            if (!_watchesOtherProcesses) _db.AnnounceChange();
         }
     }
 
@@ -131,7 +133,11 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
     private void Forget(SharedChange change)
     {
         if (change == SharedChange.Credentials) _credentials.Clear();
-        else _buckets.Clear();
+        else
+        {
+            _buckets.Clear();
+            _objectRows?.Clear();
+        }
     }
 
     /// <summary>
@@ -141,6 +147,7 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
     private S3Exception BucketGone()
     {
         _buckets.Clear();
+        _objectRows?.Clear();
         return S3Errors.NoSuchBucket("");
     }
 

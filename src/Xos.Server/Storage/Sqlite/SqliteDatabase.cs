@@ -88,6 +88,7 @@ public sealed partial class SqliteDatabase : SqlDatabase
 
     public override void Dispose()
     {
+        DisposeChanges();
         _readers.Dispose();
         _writers.Dispose();
     }
