@@ -23,7 +23,10 @@ public sealed class ObjectCache
     private const int StripeCount = 4096;
 
     private readonly long[] _stripes = new long[StripeCount];
+    /// <summary>Writers in progress per stripe, and clears in progress: while any runs, its rows are neither served nor kept.</summary>
+    private readonly int[] _writing = new int[StripeCount];
     private long _global;
+    private int _clearing;
     private readonly ConcurrentDictionary<RowKey, RowEntry> _rows = new();
     private readonly ConcurrentDictionary<string, BodyEntry> _bodies = new(StringComparer.Ordinal);
     private long _bytes, _tick, _hits, _misses, _evictions;
@@ -50,23 +53,56 @@ public sealed class ObjectCache
     public int Count => _rows.Count + _bodies.Count;
 
     /// <summary>
-    /// The generations a reader saw before it read the database. A writer bumps its key's stripe (<see cref="Invalidate"/>)
-    /// or every stripe (<see cref="Clear"/>) after its transaction committed and before it answers; a row is served only
-    /// while both generations it was read under are still current. So a read that starts after a write was acknowledged
-    /// finds every row read before that write's commit outdated, and any row read after the bump came from a database
-    /// read that began after the commit. No lock: the generations only grow.
+    /// The generations a reader saw before it read the database. A writer of a key brackets its transaction with
+    /// <see cref="BeginWrite"/> and <see cref="EndWrite"/> (a change to a bucket or account with <see cref="BeginClear"/>
+    /// and <see cref="EndClear"/>): each bumps the key's stripe (or every stripe), and while one is in progress the stripe's
+    /// rows are neither served nor kept. A row is served only while both generations it was read under are still current
+    /// and no writer of its stripe is at work. So from the moment a write begins, and therefore from its commit on, no row
+    /// read before it is served; a row read while it ran is never kept; and any row kept later came from a database read
+    /// that began after the write ended. No lock: the generations only grow.
     /// </summary>
     public readonly record struct Stamp(long Global, long Stripe);
 
     public Stamp Begin(string key) => new(Volatile.Read(ref _global), Volatile.Read(ref _stripes[StripeOf(key)]));
 
-    private bool Current(string key, long global, long stripe) =>
-        global == Volatile.Read(ref _global) && stripe == Volatile.Read(ref _stripes[StripeOf(key)]);
+    private bool Current(string key, long global, long stripe)
+    {
+        var s = StripeOf(key);
+        return global == Volatile.Read(ref _global) && stripe == Volatile.Read(ref _stripes[s])
+            && Volatile.Read(ref _writing[s]) == 0 && Volatile.Read(ref _clearing) == 0;
+    }
 
     private static int StripeOf(string key) => StringComparer.Ordinal.GetHashCode(key) & (StripeCount - 1);
 
-    /// <summary>Every row of <paramref name="key"/> (any bucket, any version) stops being served.</summary>
-    public void Invalidate(string key) => Interlocked.Increment(ref _stripes[StripeOf(key)]);
+    /// <summary>A write to every row of <paramref name="key"/> (any bucket, any version) begins: none is served from now on.</summary>
+    public void BeginWrite(string key)
+    {
+        var s = StripeOf(key);
+        Interlocked.Increment(ref _writing[s]);
+        Interlocked.Increment(ref _stripes[s]);
+    }
+
+    /// <summary>The write begun by <see cref="BeginWrite"/> committed or failed: rows read from now on may be kept again.</summary>
+    public void EndWrite(string key)
+    {
+        var s = StripeOf(key);
+        Interlocked.Increment(ref _stripes[s]);
+        Interlocked.Decrement(ref _writing[s]);
+    }
+
+    /// <summary>A write that may change any row (a bucket's or an account's settings) begins.</summary>
+    public void BeginClear()
+    {
+        Interlocked.Increment(ref _clearing);
+        Interlocked.Increment(ref _global);
+    }
+
+    /// <summary>The write begun by <see cref="BeginClear"/> ended: every row kept before it is dropped.</summary>
+    public void EndClear()
+    {
+        Clear();
+        Interlocked.Decrement(ref _clearing);
+    }
 
     /// <summary>Every row stops being served (a bucket changed, or the database was changed by another process). Bodies stay: they never change.</summary>
     public void Clear()

@@ -21,10 +21,37 @@ public sealed class ObjectCacheTests
         Assert.Equal(10, found.Size);
         Assert.False(cache.TryGetRow("b", "k", "v1", out _, out _));
         Assert.False(cache.TryGetRow("other", "k", null, out _, out _));
-        cache.Invalidate("k");
+        cache.BeginWrite("k");
+        Assert.False(cache.TryGetRow("b", "k", null, out _, out _));
+        cache.EndWrite("k");
         Assert.False(cache.TryGetRow("b", "k", null, out _, out _));
         Assert.Equal(1, cache.Hits);
-        Assert.Equal(3, cache.Misses);
+        Assert.Equal(4, cache.Misses);
+    }
+
+    [Fact]
+    public void NoRowOfAKeyIsServedOrKeptWhileAWriteToItRunsNorAfter()
+    {
+        var cache = new ObjectCache(1 << 20);
+        Add(cache, "k", Inline("k", 10));
+        cache.BeginWrite("k");
+        // Between the transaction's commit and the end of the write, the row read before it is not served...
+        Assert.False(cache.TryGetRow("b", "k", null, out _, out _));
+        // ...and a row read meanwhile (old or new: the reader cannot know) is not kept, even under a stamp taken now.
+        cache.AddRow("b", "k", null, Bucket, Inline("k", 11), cache.Begin("k"));
+        Assert.False(cache.TryGetRow("b", "k", null, out _, out _));
+        cache.EndWrite("k");
+        Assert.False(cache.TryGetRow("b", "k", null, out _, out _));
+        Add(cache, "k", Inline("k", 12));
+        Assert.True(cache.TryGetRow("b", "k", null, out _, out var found));
+        Assert.Equal(12, found.Size);
+
+        // The same for a change to a bucket's settings, which every row carries.
+        cache.BeginClear();
+        Assert.False(cache.TryGetRow("b", "k", null, out _, out _));
+        cache.AddRow("b", "k", null, Bucket, Inline("k", 13), cache.Begin("k"));
+        cache.EndClear();
+        Assert.False(cache.TryGetRow("b", "k", null, out _, out _));
     }
 
     [Fact]
@@ -32,7 +59,8 @@ public sealed class ObjectCacheTests
     {
         var cache = new ObjectCache(1 << 20);
         var stamp = cache.Begin("k");
-        cache.Invalidate("k"); // a write committed while the row was being read
+        cache.BeginWrite("k"); // a write committed while the row was being read
+        cache.EndWrite("k");
         cache.AddRow("b", "k", null, Bucket, Inline("k", 10), stamp);
         Assert.False(cache.TryGetRow("b", "k", null, out _, out _));
 
@@ -112,7 +140,7 @@ public sealed class ObjectCacheTests
         Parallel.For(0, 20_000, i =>
         {
             var key = "k" + (i % 300);
-            if (i % 5 == 0) cache.Invalidate(key);
+            if (i % 5 == 0) { cache.BeginWrite(key); cache.EndWrite(key); }
             else if (i % 7 == 0) cache.AddBody("blob" + (i % 100), new byte[i % 2000]);
             else if (!cache.TryGetRow("b", key, null, out _, out _)) Add(cache, key, Inline(key, i % 1500));
         });

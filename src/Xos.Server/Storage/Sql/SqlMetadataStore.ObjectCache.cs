@@ -51,19 +51,21 @@ public sealed partial class SqlMetadataStore
     }
 
     /// <summary>
-    /// A write to the rows of <paramref name="key"/> (any version): once it has committed, and before its caller answers,
-    /// no cached row of the key is served again. Every writer of the objects table goes through here, or clears all rows.
+    /// A write to the rows of <paramref name="key"/> (any version): from before its transaction begins until after it
+    /// ends, no cached row of the key is served or kept, so none read before its commit is served after it. Every writer
+    /// of the objects table goes through here, or clears all rows.
     /// </summary>
     private async Task<T> WriteObjectAsync<T>(string key, EventOrigin? events, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct,
         [System.Runtime.CompilerServices.CallerMemberName] string call = "")
     {
+        _objectRows?.BeginWrite(key);
         try
         {
             return await WriteWithEventsAsync(events, work, ct, call);
         }
         finally
         {
-            _objectRows?.Invalidate(key);
+            _objectRows?.EndWrite(key);
         }
     }
 }

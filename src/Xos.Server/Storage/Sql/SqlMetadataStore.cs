@@ -104,6 +104,9 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
     private async Task<T> WriteSharedAsync<T>(SharedChange change, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct,
         [CallerMemberName] string call = "")
     {
+        // Cached object rows carry their bucket's record: none is served while a bucket's settings may be changing.
+        var rows = change == SharedChange.Credentials ? null : _objectRows;
+        rows?.BeginClear();
         try
         {
             return await WriteAsync<T>(async (db, tx) =>
@@ -116,6 +119,7 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
         finally
         {
             Forget(change);
+            rows?.EndClear();
             // A process that keeps nothing in memory (`xos admin --data`) tells the one that does.
             if (!_watchesOtherProcesses) _db.AnnounceChange();
         }
