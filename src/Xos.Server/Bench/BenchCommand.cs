@@ -165,6 +165,7 @@ public static class BenchCommand
         var histograms = new long[options.Concurrency][];
         long claimed = 0, completed = 0, errors = 0;
         string? firstError = null;
+        var startedAt = DateTimeOffset.UtcNow;
         var stopwatch = Stopwatch.StartNew();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(options.Duration);
@@ -208,7 +209,7 @@ public static class BenchCommand
         return new WorkloadResult(w.Name, w.ObjectSize, done, Math.Round(seconds, 3), Math.Round(done / seconds, 1),
             Math.Round(done * (double)bytesPerOp / (1 << 20) / seconds, 1),
             Percentile(all, 0.50), Percentile(all, 0.90), Percentile(all, 0.99), all.Length == 0 ? 0 : Math.Round(all[^1], 2), errors, firstError,
-            timeline, LatencyHistogram.FromCounts(counts));
+            timeline, LatencyHistogram.FromCounts(counts), startedAt);
     }
 
     /// <summary>

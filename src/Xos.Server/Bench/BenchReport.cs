@@ -4,12 +4,13 @@ using System.Text.Json.Serialization;
 namespace Xos.Server.Bench;
 
 /// <summary>
-/// One workload's results. <see cref="Timeline"/> and <see cref="Histogram"/> came later than the rest: runs saved before
-/// them have neither, and still load (the report then shows their figures without those charts).
+/// One workload's results. <see cref="Timeline"/>, <see cref="Histogram"/> and <see cref="StartedAt"/> (when the workload
+/// began, to line it up with measures taken outside the bench) came later than the rest: runs saved before them have
+/// none, and still load (the report then shows their figures without those charts).
 /// </summary>
 public sealed record WorkloadResult(string Name, long ObjectSize, long Ops, double Seconds, double OpsPerSec, double MibPerSec,
     double P50Ms, double P90Ms, double P99Ms, double MaxMs, long Errors, string? FirstError,
-    IReadOnlyList<TimelineSample>? Timeline = null, LatencyHistogram? Histogram = null);
+    IReadOnlyList<TimelineSample>? Timeline = null, LatencyHistogram? Histogram = null, DateTimeOffset? StartedAt = null);
 
 /// <summary>Operations finished (and failed) in the interval that ends <see cref="AtSeconds"/> after the workload started.</summary>
 public sealed record TimelineSample(double AtSeconds, long Ops, long Errors);

@@ -1,12 +1,15 @@
+using System.Diagnostics;
 using Xos.Server.Hosting;
 using Xos.Server.Notifications.Targets;
 using Xos.Server.Storage;
+using Xos.Server.Storage.Sql;
 
 namespace Xos.Server.Notifications;
 
 /// <summary>
-/// Sends the outbox's events to their targets. Each target's events go out one at a time in outbox order (so in order
-/// per key), and an event leaves the outbox only after its target acknowledged it: delivery is at least once, and a
+/// Sends the outbox's events to their targets, in batches: each target's events go out in order per key (several keys
+/// at once where the target takes it, see <see cref="EventBatch"/>), the acknowledged ones leave the outbox in one
+/// transaction per batch. An event leaves the outbox only after its target acknowledged it: delivery is at least once, and a
 /// crash at any point leaves the event to be sent (again) by the next run. A target that fails is retried with a
 /// backoff doubling from 0.5 s up to --notify-max-backoff (30 s), while its events wait in the database.
 /// With several gateways on one database, a lease per target lets one gateway at a time deliver that target's events;
@@ -18,6 +21,8 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
     private const int BatchSize = 256;
     private static readonly TimeSpan BatchTime = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    /// <summary>How long the worker lets events gather once a write has woken it: a stream of writes then goes out in batches.</summary>
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
     /// The gateway, by host and address rather than by process: a gateway restarted after a crash takes its own leases
@@ -26,6 +31,8 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
     private readonly string _holder = $"{Environment.MachineName}:{options.Address}";
     private readonly Dictionary<string, TargetState> _targets = new(StringComparer.Ordinal);
     private DateTimeOffset _targetsRead = DateTimeOffset.MinValue;
+    private long _measuredAt;
+    private static readonly TimeSpan MeasureEvery = TimeSpan.FromSeconds(1);
     private bool _warnedFull;
 
     private sealed class TargetState(NotifyTarget target)
@@ -43,11 +50,11 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
         QueueStatus.Limit = options.NotifyQueueLimit;
         while (!stop.IsCancellationRequested)
         {
-            var sent = 0;
+            var more = false;
             TimeSpan wait = Poll;
             try
             {
-                (sent, wait) = await PassAsync(stop);
+                (more, wait) = await PassAsync(stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -57,10 +64,13 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
             {
                 LogPassFailed(e.Message);
             }
-            if (sent > 0) continue;
+            // A full batch (or one cut short by its time) means more wait: go on at once. Otherwise wait for the next write's events, and let a few more
+            // gather behind it, so that a stream of writes is sent in batches (one read, one delete transaction each)
+            // rather than a pass per event.
+            if (more) continue;
             try
             {
-                await store.EventsQueued.WaitAsync(wait, stop);
+                if (await store.EventsQueued.WaitAsync(wait, stop)) await Task.Delay(Linger, stop);
             }
             catch (OperationCanceledException)
             {
@@ -71,40 +81,52 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
             if (state.Sender is not null) await state.Sender.DisposeAsync();
     }
 
-    /// <summary>Measures the outbox and delivers what the targets this gateway holds are due; returns how many were sent, and how long to wait when none.</summary>
-    private async Task<(int Sent, TimeSpan Wait)> PassAsync(CancellationToken stop)
+    /// <summary>
+    /// Delivers what the targets this gateway holds (or can take) have waiting; returns how many were sent, and how long
+    /// to wait when none. Each target's next events are read first (an indexed read, cheap when there are none); the
+    /// lease, a write, is taken only for a target with events. The queue is measured (a scan of the outbox) at most once a second.
+    /// Returns whether more events wait (a target's batch was full or cut short), and how long to wait when none do.
+    /// </summary>
+    private async Task<(bool More, TimeSpan Wait)> PassAsync(CancellationToken stop)
     {
         await RefreshTargetsAsync(stop);
-        var stats = await store.GetEventQueueStatsAsync(stop);
-        Measure(stats);
+        if (Stopwatch.GetElapsedTime(_measuredAt) >= MeasureEvery)
+        {
+            Measure(await store.GetEventQueueStatsAsync(stop));
+            _measuredAt = Stopwatch.GetTimestamp();
+        }
         var now = DateTimeOffset.UtcNow;
         var wait = Poll;
-        var due = new List<TargetState>();
-        foreach (var s in stats)
+        var due = new List<(TargetState, IReadOnlyList<QueuedEvent>)>();
+        foreach (var state in _targets.Values)
         {
-            if (!_targets.TryGetValue(s.Target, out var state)) continue;
             if (state.RetryAt > now)
             {
                 if (state.RetryAt - now < wait) wait = state.RetryAt - now;
                 continue;
             }
+            var events = await store.PeekEventsAsync(state.Target.Arn, BatchSize, stop);
+            if (events.Count == 0) continue;
             // The lease is a write: under a stream of events it is renewed when a third of it has passed, not on every pass.
             var lease = TimeSpan.FromSeconds(Math.Max(30, state.Target.Timeout.TotalSeconds * 3));
             if (state.LeaseUntil - now > lease * 2 / 3)
             {
-                due.Add(state);
+                due.Add((state, events));
                 continue;
             }
+            var held = state.LeaseUntil > now;
             var acquiredAt = DateTimeOffset.UtcNow;
-            if (await store.TryAcquireLeaseAsync("notify:" + s.Target, _holder, lease, stop))
+            if (await store.TryAcquireLeaseAsync("notify:" + state.Target.Arn, _holder, lease, stop))
             {
                 state.LeaseUntil = acquiredAt + lease;
-                due.Add(state);
+                // Taken from another gateway: it may have delivered what was read before the lease was ours.
+                if (!held) events = await store.PeekEventsAsync(state.Target.Arn, BatchSize, stop);
+                if (events.Count > 0) due.Add((state, events));
             }
             else state.LeaseUntil = DateTimeOffset.MinValue;
         }
-        var sent = await Task.WhenAll(due.Select(state => DeliverAsync(state, stop)));
-        return (sent.Sum(), wait);
+        var more = await Task.WhenAll(due.Select(d => DeliverAsync(d.Item1, d.Item2, stop)));
+        return (more.Any(m => m), wait);
     }
 
     private async Task RefreshTargetsAsync(CancellationToken ct)
@@ -153,48 +175,38 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
         _warnedFull = full;
     }
 
-    /// <summary>Sends a batch of one target's events in order; stops at the first failure, which schedules a retry.</summary>
-    private async Task<int> DeliverAsync(TargetState state, CancellationToken stop)
+    /// <summary>
+    /// Sends a batch of one target's events (see <see cref="EventBatch"/>); a failure schedules a retry. Returns whether
+    /// more of its events wait: the batch was full, or ran out of time, without a failure.
+    /// </summary>
+    private async Task<bool> DeliverAsync(TargetState state, IReadOnlyList<QueuedEvent> events, CancellationToken stop)
     {
         var arn = state.Target.Arn;
-        var events = await store.PeekEventsAsync(arn, BatchSize, stop);
-        var acked = new List<long>(events.Count);
+        state.Sender ??= EventSenders.Create(state.Target);
+        var (acked, failure) = await EventBatch.SendAsync(state.Sender, events, BatchTime, stop);
         var retried = 0;
-        var started = DateTimeOffset.UtcNow;
-        try
+        if (acked.Count > 0 && state.Failures > 0)
         {
-            foreach (var e in events)
-            {
-                if (DateTimeOffset.UtcNow - started > BatchTime) break;
-                state.Sender ??= EventSenders.Create(state.Target);
-                await state.Sender.SendAsync(EventOrigin.WithSequencer(e.Payload, e.Id), e.Id, stop);
-                acked.Add(e.Id);
-                if (state.Failures > 0)
-                {
-                    retried++;
-                    LogTargetBack(arn, state.Failures);
-                    state.Failures = 0;
-                }
-            }
+            retried = 1;
+            LogTargetBack(arn, state.Failures);
+            state.Failures = 0;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
+        if (failure is not null && !(failure is OperationCanceledException && stop.IsCancellationRequested))
         {
             state.Failures++;
             ServerMetrics.NotifyFailedAttempt(arn);
             var backoff = TimeSpan.FromSeconds(Math.Min(options.NotifyMaxBackoffSeconds, 0.5 * Math.Pow(2, Math.Min(state.Failures - 1, 20))));
             state.RetryAt = DateTimeOffset.UtcNow + backoff;
-            if (state.Failures == 1 || state.Failures % 10 == 0) LogTargetDown(arn, state.Failures, backoff.TotalSeconds, e.GetBaseException().Message);
+            if (state.Failures == 1 || state.Failures % 10 == 0) LogTargetDown(arn, state.Failures, backoff.TotalSeconds, failure.GetBaseException().Message);
             // A sender that failed may hold a broken connection: the next attempt starts afresh.
-            if (state.Sender is not null) await state.Sender.DisposeAsync();
+            await state.Sender.DisposeAsync();
             state.Sender = null;
         }
-        // Acknowledged events leave the outbox even when the batch stopped early: a failure here resends them, never loses them.
+        // Acknowledged events leave the outbox, in one transaction, even when the batch stopped early: a failure here
+        // resends them, never loses them.
         if (acked.Count > 0) await store.DeleteEventsAsync(acked, CancellationToken.None);
         ServerMetrics.NotifyDeliveries(arn, acked.Count, retried);
-        return acked.Count;
+        return failure is null && (events.Count == BatchSize || acked.Count < events.Count);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "event delivery pass failed: {Reason}")]

@@ -95,6 +95,27 @@ public sealed record EventOrigin(BucketRecord Bucket, NotificationConfiguration 
         return at < 0 ? payload : payload[..at] + "\"sequencer\":\"" + id.ToString("X16") + "\"" + payload[(at + SequencerSlot.Length)..];
     }
 
+    private const string BucketSlot = "\"bucket\":{\"name\":\"";
+    private const string KeySlot = "\"object\":{\"key\":\"";
+
+    /// <summary>
+    /// What orders a message among the others: its bucket and key (as the message spells them), which
+    /// <see cref="Message"/> writes in a fixed shape. Events of one bucket and key must reach a target in outbox order;
+    /// those of different keys may travel side by side. A message without them (s3:TestEvent) gets "".
+    /// </summary>
+    public static string OrderKey(string payload)
+    {
+        var bucket = payload.IndexOf(BucketSlot, StringComparison.Ordinal);
+        var key = bucket < 0 ? -1 : payload.IndexOf(KeySlot, bucket, StringComparison.Ordinal);
+        if (key < 0) return "";
+        bucket += BucketSlot.Length;
+        key += KeySlot.Length;
+        var bucketEnd = payload.IndexOf('"', bucket);
+        var keyEnd = payload.IndexOf('"', key);
+        if (bucketEnd < 0 || keyEnd < 0) return "";
+        return string.Concat(payload.AsSpan(bucket, bucketEnd - bucket), "/", payload.AsSpan(key, keyEnd - key));
+    }
+
     /// <summary>
     /// The key as S3 writes it in event messages: URL-encoded as an HTML form encodes it (a space is '+'), except '/'.
     /// Unreserved characters (letters, digits, '-', '_', '.', '*') stay; every other UTF-8 byte is %XX.

@@ -24,7 +24,7 @@ public sealed record NotifyTarget(string Kind, string Name, IReadOnlyDictionary<
     /// <summary>The settings each kind takes; anything else is refused so a typing mistake is not silently ignored.</summary>
     private static readonly Dictionary<string, string[]> Allowed = new()
     {
-        ["webhook"] = ["endpoint", "token", "secret", "ca-file", "timeout"],
+        ["webhook"] = ["endpoint", "token", "secret", "ca-file", "timeout", "concurrency"],
         ["redis"] = ["address", "key", "format", "password", "timeout"],
         ["nats"] = ["address", "subject", "jetstream", "user", "password", "token", "timeout"],
         ["amqp"] = ["address", "exchange", "exchange-type", "routing-key", "durable", "timeout"],
@@ -39,6 +39,13 @@ public sealed record NotifyTarget(string Kind, string Name, IReadOnlyDictionary<
     /// <summary>The time-out of one delivery (timeout=SECONDS, default 10 s).</summary>
     public TimeSpan Timeout => Setting("timeout") is { } t && double.TryParse(t.TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
         ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(10);
+
+    /// <summary>The most events a webhook has in flight at once (concurrency=N, 1 to 256, default 8): always of different keys.</summary>
+    public int Concurrency => Setting("concurrency") is { } c && int.TryParse(c, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+        ? n : DefaultConcurrency;
+
+    public const int DefaultConcurrency = 8;
+    public const int MaxConcurrency = 256;
 
     /// <summary>The settings as shown to the administrator: secrets replaced by "(set)".</summary>
     public IReadOnlyDictionary<string, string> Redacted =>
@@ -67,6 +74,9 @@ public sealed record NotifyTarget(string Kind, string Name, IReadOnlyDictionary<
         if (!settings.TryGetValue(main, out var value) || value.Length == 0) throw new ArgumentException($"a {kind} target needs {main}=...");
         if (kind == "webhook" && (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
             throw new ArgumentException("a webhook endpoint is an http:// or https:// URL");
+        if (settings.TryGetValue("concurrency", out var concurrency)
+            && (!int.TryParse(concurrency, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n is < 1 or > MaxConcurrency))
+            throw new ArgumentException($"concurrency is a number of events from 1 to {MaxConcurrency}");
         if (settings.TryGetValue("ca-file", out var ca) && !File.Exists(ca)) throw new ArgumentException($"ca-file {ca} does not exist");
         return new NotifyTarget(kind, name, new Dictionary<string, string>(settings), DateTimeOffset.UtcNow);
     }

@@ -47,7 +47,8 @@ public sealed class NotificationClusterTests
                 for (var i = 0; i < 5; i++)
                     await survivor.PutObjectAsync(new PutObjectRequest { BucketName = "media", Key = $"after{i}", ContentBody = "x" });
                 var after = await receiver.WaitForAsync(e => e.Count(d => d.Key.StartsWith("after", StringComparison.Ordinal)) >= 5, seconds: 120);
-                Assert.Equal(["after0", "after1", "after2", "after3", "after4"], after.Where(d => d.Key.StartsWith("after", StringComparison.Ordinal)).Select(d => d.Key));
+                Assert.Equal(["after0", "after1", "after2", "after3", "after4"],
+                    after.Where(d => d.Key.StartsWith("after", StringComparison.Ordinal)).OrderBy(d => d.Sequencer, StringComparer.Ordinal).Select(d => d.Key));
                 foreach (var c in clients) c.Dispose();
             }
             finally

@@ -7,7 +7,8 @@ namespace Xos.Tests.Integration;
 
 /// <summary>
 /// A webhook endpoint inside the test: an HttpListener on a free loopback port that keeps every event POSTed to it
-/// (body and headers). While <see cref="Down"/> it answers 503, as a target that is down for maintenance does.
+/// (body and headers), answering each request as it comes (several at once when several come at once). While
+/// <see cref="Down"/> it answers 503, as a target that is down for maintenance does.
 /// </summary>
 public sealed class WebhookReceiver : IDisposable
 {
@@ -30,8 +31,19 @@ public sealed class WebhookReceiver : IDisposable
     public string Url => $"http://127.0.0.1:{Port}/events";
     public volatile bool Down;
 
-    /// <summary>Requests answered 503 while down.</summary>
+    /// <summary>Requests answered 503 (while down, or by <see cref="FailEvery"/>).</summary>
     public int Refused => Volatile.Read(ref _refused);
+
+    /// <summary>When over 0, every FailEvery-th request is answered 503, as a target that fails now and then.</summary>
+    public volatile int FailEvery;
+
+    /// <summary>When over 0, each accepted event is answered after a random 0 to HoldMs ms.</summary>
+    public volatile int HoldMs;
+
+    /// <summary>The most requests this receiver was answering at one time.</summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    private int _inFlight, _maxInFlight, _requests;
 
     public WebhookReceiver()
     {
@@ -74,28 +86,44 @@ public sealed class WebhookReceiver : IDisposable
             {
                 continue;
             }
-            try
+            // Each request is answered on its own, so that a server sending several at once has them handled at once.
+            _ = Task.Run(() => AnswerAsync(context));
+        }
+    }
+
+    private async Task AnswerAsync(HttpListenerContext context)
+    {
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        try
+        {
+            for (var max = Volatile.Read(ref _maxInFlight); inFlight > max; max = Volatile.Read(ref _maxInFlight))
+                if (Interlocked.CompareExchange(ref _maxInFlight, inFlight, max) == max) break;
+            var n = Interlocked.Increment(ref _requests);
+            if (Down || FailEvery > 0 && n % FailEvery == 0)
             {
-                if (Down)
-                {
-                    Interlocked.Increment(ref _refused);
-                    context.Response.StatusCode = 503;
-                }
-                else
-                {
-                    using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-                    var body = await reader.ReadToEndAsync();
-                    var headers = context.Request.Headers.AllKeys.Where(k => k is not null)
-                        .ToDictionary(k => k!, k => context.Request.Headers[k]!, StringComparer.OrdinalIgnoreCase);
-                    _deliveries.Enqueue(new Delivery(body, headers));
-                    context.Response.StatusCode = 200;
-                }
-                context.Response.Close();
+                Interlocked.Increment(ref _refused);
+                context.Response.StatusCode = 503;
             }
-            catch (Exception)
+            else
             {
-                // A client that went away: the server retries the event.
+                using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+                var body = await reader.ReadToEndAsync();
+                var headers = context.Request.Headers.AllKeys.Where(k => k is not null)
+                    .ToDictionary(k => k!, k => context.Request.Headers[k]!, StringComparer.OrdinalIgnoreCase);
+                _deliveries.Enqueue(new Delivery(body, headers));
+                // Held a while before the answer, so that requests sent at once overlap here.
+                if (HoldMs > 0) await Task.Delay(Random.Shared.Next(HoldMs));
+                context.Response.StatusCode = 200;
             }
+            context.Response.Close();
+        }
+        catch (Exception)
+        {
+            // A client that went away: the server retries the event.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
         }
     }
 

@@ -110,6 +110,21 @@ public sealed class NotificationRuleTests
     }
 
     [Fact]
+    public void EventsAreLanedByBucketAndKeyInOutboxOrder()
+    {
+        var origin = new EventOrigin(new Xos.Server.Storage.BucketRecord(1, "b", "owner", DateTimeOffset.UnixEpoch, "us-east-1"),
+            Parse(Rule("s3:ObjectCreated:*")), EventTypes.Put, "p", "127.0.0.1", "REQ", "us-east-1");
+        string Message(string key) => Assert.Single(origin.Render(EventTypes.Put, key, 1, "e", null, DateTimeOffset.UnixEpoch)!).Payload;
+        Assert.Equal("b/a%22b+c", EventOrigin.OrderKey(Message("a\"b c")).Replace("\\u002B", "+"));
+        Assert.Equal("", EventOrigin.OrderKey(EventOrigin.TestEvent("b", "REQ", DateTimeOffset.UnixEpoch)));
+        var events = new[] { "x", "y", "x", "z", "y", "x" }.Select((k, i) => new Xos.Server.Storage.Sql.QueuedEvent(i + 1, Message(k), DateTimeOffset.UnixEpoch)).ToList();
+        var lanes = EventBatch.Lanes(events, concurrency: 8);
+        Assert.Equal([[1L, 3, 6], [2L, 5], [4L]], lanes.Select(l => l.Select(e => e.Id).ToArray()));
+        // A sender taking one event at a time gets one lane: outbox order for every key.
+        Assert.Equal([1L, 2, 3, 4, 5, 6], Assert.Single(EventBatch.Lanes(events, concurrency: 1)).Select(e => e.Id));
+    }
+
+    [Fact]
     public void TheQueueSettingsAreReadAndCheckedLikeTheOthers()
     {
         var defaults = Xos.Server.Hosting.ServerOptions.Parse([], _ => null);
@@ -135,5 +150,9 @@ public sealed class NotificationRuleTests
         Assert.Throws<ArgumentException>(() => NotifyTarget.Create("webhook", "bad name", new Dictionary<string, string> { ["endpoint"] = "http://h/" }));
         Assert.Throws<ArgumentException>(() => NotifyTarget.Create("webhook", "w", new Dictionary<string, string>()));
         Assert.Throws<ArgumentException>(() => NotifyTarget.Create("redis", "r", new Dictionary<string, string> { ["address"] = "h:1", ["subject"] = "x" }));
+        Assert.Equal(NotifyTarget.DefaultConcurrency, t.Concurrency);
+        Assert.Equal(3, NotifyTarget.Create("webhook", "w", new Dictionary<string, string> { ["endpoint"] = "http://h/", ["concurrency"] = "3" }).Concurrency);
+        foreach (var bad in new[] { "0", "257", "-1", "many" })
+            Assert.Throws<ArgumentException>(() => NotifyTarget.Create("webhook", "w", new Dictionary<string, string> { ["endpoint"] = "http://h/", ["concurrency"] = bad }));
     }
 }

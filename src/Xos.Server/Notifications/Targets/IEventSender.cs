@@ -10,6 +10,12 @@ public interface IEventSender : IAsyncDisposable
     /// <param name="message">The event's JSON.</param>
     /// <param name="id">The outbox id (the sequencer): a receiver may drop an id it has seen, since delivery is at least once.</param>
     Task SendAsync(string message, long id, CancellationToken ct);
+
+    /// <summary>
+    /// How many <see cref="SendAsync"/> calls may run at once (never two of the same key: the worker keeps each key's
+    /// events in order). 1, one after another, unless the sender is safe to call concurrently.
+    /// </summary>
+    int Concurrency => 1;
 }
 
 /// <summary>The sender of each kind of target.</summary>

@@ -10,7 +10,8 @@ namespace Xos.Server.Notifications.Targets;
 /// A webhook: an HTTP POST of the event JSON to the endpoint, acknowledged by any 2xx answer. Optional settings: token
 /// (sent as "Authorization: Bearer TOKEN"), secret (an "X-Xos-Signature: sha256=HEX" header, the HMAC-SHA256 of the
 /// body under the secret), ca-file (a PEM certificate the endpoint's TLS certificate must chain to, instead of the
-/// system's roots) and timeout (seconds).
+/// system's roots), timeout (seconds) and concurrency (how many POSTs may be in flight at once, each of a different key;
+/// default 8, 1 for one at a time). AWS sends one record per message, and so does this: concurrency, not batching.
 /// </summary>
 public sealed class WebhookSender : IEventSender
 {
@@ -22,12 +23,15 @@ public sealed class WebhookSender : IEventSender
     private readonly string? _token;
     private readonly byte[]? _secret;
 
+    public int Concurrency { get; }
+
     public WebhookSender(NotifyTarget target)
     {
+        Concurrency = target.Concurrency;
         _endpoint = new Uri(target.Setting("endpoint")!);
         _token = target.Setting("token");
         _secret = target.Setting("secret") is { } s ? Encoding.UTF8.GetBytes(s) : null;
-        var handler = new SocketsHttpHandler { ConnectTimeout = target.Timeout, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        var handler = new SocketsHttpHandler { ConnectTimeout = target.Timeout, PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = Concurrency };
         if (target.Setting("ca-file") is { } caFile)
         {
             var ca = X509Certificate2.CreateFromPemFile(caFile);

@@ -100,12 +100,28 @@ public sealed partial class SqlMetadataStore
         return list;
     }
 
-    public Task DeleteEventsAsync(IReadOnlyList<long> ids, CancellationToken ct) => WriteAsync(async (db, tx) =>
+    /// <summary>
+    /// Deletes acknowledged events in one statement. Its IN list is padded (repeating the last id) to a power of two, so
+    /// that a handful of statement texts serve every batch and each is prepared once per connection.
+    /// </summary>
+    public Task DeleteEventsAsync(IReadOnlyList<long> ids, CancellationToken ct) => ids.Count == 0 ? Task.CompletedTask : WriteAsync(async (db, tx) =>
     {
-        var batch = new SqlBatch();
-        foreach (var id in ids) batch.Add("DELETE FROM events WHERE id = @id RETURNING id", ("@id", id));
-        await batch.RunAsync(_db, db, tx, static (_, _) => Task.CompletedTask, ct);
+        for (var start = 0; start < ids.Count; start += MaxDeletedAtOnce)
+        {
+            var count = Math.Min(MaxDeletedAtOnce, ids.Count - start);
+            var slots = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)count);
+            var args = new (string, object?)[slots];
+            for (var i = 0; i < slots; i++) args[i] = (DeleteSlots[i], ids[start + Math.Min(i, count - 1)]);
+            await ExecAsync(db, tx, DeleteEventsSql[System.Numerics.BitOperations.Log2((uint)slots)], ct, args);
+        }
     }, ct);
+
+    private const int MaxDeletedAtOnce = 256;
+    private static readonly string[] DeleteSlots = Enumerable.Range(0, MaxDeletedAtOnce).Select(i => "@i" + i).ToArray();
+
+    /// <summary>DELETE ... WHERE id IN (@i0 .. @i(2^n - 1)), by n.</summary>
+    private static readonly string[] DeleteEventsSql = Enumerable.Range(0, System.Numerics.BitOperations.Log2(MaxDeletedAtOnce) + 1)
+        .Select(n => $"DELETE FROM events WHERE id IN ({string.Join(", ", DeleteSlots.Take(1 << n))})").ToArray();
 }
 
 /// <summary>How many events wait for one target, and since when the oldest has.</summary>
@@ -126,6 +142,6 @@ public sealed class OutboxSignal
             catch (SemaphoreFullException) { }
     }
 
-    /// <summary>Waits until <see cref="Raise"/> or <paramref name="timeout"/>.</summary>
-    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+    /// <summary>Waits until <see cref="Raise"/> (true) or <paramref name="timeout"/> (false).</summary>
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
 }
