@@ -36,7 +36,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. scripts/free-port.sh
 
 [ "$(id -u)" -eq 0 ] && chown postgres "$work"
 pgport=$(free_port)

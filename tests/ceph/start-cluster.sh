@@ -26,7 +26,7 @@ for tool in ceph-mon ceph-mgr ceph-osd ceph monmaptool ceph-authtool; do
   command -v "$tool" >/dev/null || { echo "start-cluster.sh: $tool not found (Debian's ceph-mon ceph-mgr ceph-osd ceph-common; scripts/install-test-deps.sh installs them)" >&2; exit 3; }
 done
 mkdir -p "$dir"/{mon,mgr,osd,run,log}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/../../scripts/free-port.sh"
 p2=$(free_port); p1=$(free_port)
 while [ "$p1" = "$p2" ]; do p1=$(free_port); done
 fsid=$(uuidgen)

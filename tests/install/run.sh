@@ -18,7 +18,7 @@ trap cleanup EXIT
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
 not_ok() { echo "not ok - $1"; [ -n "${2:-}" ] && sed 's/^/    /' "$2" | tail -20; failed=$((failed + 1)); }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. scripts/free-port.sh
 wait_ready() { # wait_ready PORT SECONDS
   local i
   for ((i = 0; i < $2 * 10; i++)); do curl -sf "http://127.0.0.1:$1/health/ready" >/dev/null && return 0; sleep 0.1; done
