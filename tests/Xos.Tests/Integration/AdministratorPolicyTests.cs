@@ -203,6 +203,21 @@ public sealed class AdministratorPolicyTests(XosFixture fixture)
         await altS3.ListBucketsAsync();
     }
 
+    [Fact]
+    public async Task AManagedPolicyAttachedToAnAccountIsDetachedWhenTheAccountIsRemoved()
+    {
+        var alt = await XosAdmin.AddUserAsync(Server, Unique("alt"));
+        using var iam = Administrator();
+        var policyArn = (await iam.CallAsync("CreatePolicy", ("PolicyName", Unique("read")),
+            ("PolicyDocument", Policy("Allow", ["s3:GetObject"], "arn:aws:s3:::*")))).V("Policy", "Arn");
+        await iam.CallAsync("AttachUserPolicy", ("UserName", alt.CanonicalId), ("PolicyArn", policyArn));
+        Assert.Equal(policyArn, Assert.Single((await iam.CallAsync("ListAttachedUserPolicies", ("UserName", alt.CanonicalId))).Members("AttachedPolicies", "PolicyArn")));
+        Assert.Equal((HttpStatusCode.Conflict, "DeleteConflict"), await IamClient.CodeAsync(iam.CallAsync("DeletePolicy", ("PolicyArn", policyArn))));
+        await XosAdmin.RunAsync(Server, "user", "remove", alt.User);
+        Assert.Equal((HttpStatusCode.NotFound, "NoSuchEntity"), await IamClient.CodeAsync(iam.CallAsync("ListAttachedUserPolicies", ("UserName", alt.CanonicalId))));
+        await iam.CallAsync("DeletePolicy", ("PolicyArn", policyArn));
+    }
+
     private AmazonSecurityTokenServiceClient Sts(string accessKey, string secretKey) =>
         new(new BasicAWSCredentials(accessKey, secretKey),
             new AmazonSecurityTokenServiceConfig { ServiceURL = Server.Endpoint, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 });

@@ -175,6 +175,9 @@ public sealed partial class SqlMetadataStore
 
     public Task<bool> DeleteUserAsync(string userId, CancellationToken ct) => WriteCredentialsAsync<bool>(async (db, tx) =>
     {
+        // The administrator's policies on the account (held under its id in the administrator's namespace) go with it.
+        await ExecAsync(db, tx, "DELETE FROM iam_inline_policies WHERE owner_kind = 'user' AND owner_id = @id", ct, ("@id", userId));
+        await ExecAsync(db, tx, "DELETE FROM iam_attachments WHERE owner_kind = 'user' AND owner_id = @id", ct, ("@id", userId));
         return await ExecAsync(db, tx, "DELETE FROM users WHERE id = @id", ct, ("@id", userId)) == 1;
     }, ct);
 
