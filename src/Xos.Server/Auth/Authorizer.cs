@@ -16,7 +16,7 @@ namespace Xos.Server.Auth;
 /// the bucket's ACL (bucket-level actions) or the object's ACL (object reads and ACL access) lets the request through;
 /// anything else is AccessDenied.
 /// </summary>
-public sealed class Authorizer
+public sealed partial class Authorizer
 {
     private enum Level { Bucket, Object }
 
@@ -50,6 +50,7 @@ public sealed class Authorizer
     {
         var caller = req.Identity ?? throw S3Errors.AccessDenied();
         if (caller.Session is { } session) CheckSession(session, req, action, resource, null);
+        if (AdminDecision(req, action, resource, null) == PolicyDecision.Deny) throw S3Errors.AccessDenied();
         if (caller.IamUser is not null && IdentityDecision(req, action, resource, null) != PolicyDecision.Allow) throw S3Errors.AccessDenied();
         return caller;
     }
@@ -75,6 +76,9 @@ public sealed class Authorizer
         var caller = req.Identity;
         var resource = ResourceArn(bucket, action, key ?? req.Key);
         if (caller?.Session is { } session) CheckSession(session, req, action, resource, obj);
+        // The administrator's policies on the caller's account (see Iam/AdministratorNamespace.cs): a Deny wins.
+        var admin = AdminDecision(req, action, resource, obj);
+        if (admin == PolicyDecision.Deny) throw S3Errors.AccessDenied();
         var isOwner = caller is not null && caller.OwnerId == bucket.OwnerId;
         // An IAM user acts by its identity policies: an explicit Deny there wins; inside its account an Allow there (or
         // in the bucket policy) suffices; on another account's bucket both its policies and the bucket's must allow.
@@ -85,6 +89,11 @@ public sealed class Authorizer
         var decision = bucket.Policy is { } policy ? EvaluatePolicy(req, bucket, policy, action, obj, key ?? req.Key) : PolicyDecision.NotApplicable;
         // The owner can always read and replace the policy, so a careless Deny cannot lock them out of their bucket.
         if (decision == PolicyDecision.Deny && !(isOwner && !iamUser && action.EndsWith("BucketPolicy", StringComparison.Ordinal))) throw S3Errors.AccessDenied();
+        // The administrator speaks for every account: its Allow lets the account in, on any account's bucket. A missing
+        // key is told apart from a forbidden one only to those allowed to list the bucket, as for everyone else.
+        if (admin == PolicyDecision.Allow && (obj is not null || !IsObjectRead(action)
+                                              || AdminDecision(req, "s3:ListBucket", ResourceArn(bucket, "s3:ListBucket", null), null) == PolicyDecision.Allow))
+            return;
         // Past here a grant of the bucket's (its policy, its ACLs) lets an IAM user of another account in only with its own Allow.
         if (iamUser && !isOwner && identity != PolicyDecision.Allow) throw S3Errors.AccessDenied();
         // RestrictPublicBuckets: while the policy is public, it lets in no one from outside the owner's account.
@@ -244,6 +253,8 @@ public sealed class Authorizer
             ["aws:CurrentTime"] = [now.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)],
             ["aws:EpochTime"] = [now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)],
             ["aws:PrincipalType"] = [req.Identity is null ? "Anonymous" : "User"],
+            // Whether the request is signed with temporary credentials (of STS), as RGW's sts:authentication says.
+            ["sts:authentication"] = [req.Identity?.Session is not null ? "true" : "false"],
             ["s3:authType"] = [req.Header("Authorization") is not null ? "REST-HEADER" : req.Identity is not null ? "REST-QUERY-STRING" : "Anonymous"],
         };
         void Add(string name, string? value)

@@ -4,12 +4,16 @@ namespace Xos.Server.Auth;
 /// Who signed a request: the access key used and the account (canonical user) it belongs to; for temporary
 /// credentials also the session, whose role policy and session policy bound what the request may do.
 /// </summary>
+/// <remarks>
+/// <paramref name="AdminPolicies"/>: the policies the administrator put on or attached to the account in its namespace
+/// (see Iam/AdministratorNamespace.cs); null when there are none.
+/// </remarks>
 public sealed record Identity(string AccessKey, string OwnerId, string DisplayName, string? SessionToken = null, SessionGrant? Session = null,
-    IamPrincipal? IamUser = null)
+    IamPrincipal? IamUser = null, IReadOnlyList<string>? AdminPolicies = null)
 {
     /// <summary>The caller's ARN: an IAM user's, a session's of a role made with the IAM API, or the account root's.</summary>
     public string Arn => IamUser?.Arn(OwnerId)
-                         ?? (Session is { RoleArn: not null } s ? $"arn:aws:sts::{OwnerId}:assumed-role/{s.RoleName}/{s.SessionName}" : null)
+                         ?? (Session is { RoleArn: not null } s ? $"arn:aws:sts::{Iam.AdministratorNamespace.ArnAccount(OwnerId)}:assumed-role/{s.RoleName}/{s.SessionName}" : null)
                          ?? $"arn:aws:iam::{OwnerId}:root";
 }
 
@@ -38,7 +42,7 @@ public sealed record SessionGrant(string RoleName, string SessionName, string? R
 
 /// <summary>A stored access key with its secret and the account it belongs to; temporary keys carry their session.</summary>
 public sealed record AccessKeyRecord(string AccessKey, string SecretKey, string OwnerId, string DisplayName, TemporaryKey? Temporary = null,
-    IamPrincipal? IamUser = null);
+    IamPrincipal? IamUser = null, IReadOnlyList<string>? AdminPolicies = null);
 
 /// <summary>The session behind a temporary access key: the hash of its token, and what it was granted.</summary>
 public sealed record TemporaryKey(string TokenHash, SessionGrant Grant);

@@ -112,14 +112,14 @@ public sealed class RequestAuthenticator(ICredentialProvider credentials, TimePr
     /// <summary>The identity that holding <paramref name="key"/> (and, for temporary keys, <paramref name="token"/>) proves at <paramref name="now"/>.</summary>
     public static Identity IdentityFor(AccessKeyRecord key, string? token, DateTimeOffset now)
     {
-        if (key.Temporary is not { } temporary) return new Identity(key.AccessKey, key.OwnerId, key.DisplayName, token, IamUser: key.IamUser);
+        if (key.Temporary is not { } temporary) return new Identity(key.AccessKey, key.OwnerId, key.DisplayName, token, IamUser: key.IamUser, AdminPolicies: key.AdminPolicies);
         if (string.IsNullOrEmpty(token))
             throw new S3Exception("InvalidToken", 400, "The provided token is malformed or otherwise invalid.");
         var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(token));
         if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(hash, Convert.FromHexString(temporary.TokenHash)))
             throw new S3Exception("InvalidToken", 400, "The provided token is malformed or otherwise invalid.");
         if (now >= temporary.Grant.Expires) throw new S3Exception("ExpiredToken", 400, "The provided token has expired.");
-        return new Identity(key.AccessKey, key.OwnerId, key.DisplayName, token, temporary.Grant, key.IamUser);
+        return new Identity(key.AccessKey, key.OwnerId, key.DisplayName, token, temporary.Grant, key.IamUser, key.AdminPolicies);
     }
 
     // ------------------------------------------------------------------ Signature V4

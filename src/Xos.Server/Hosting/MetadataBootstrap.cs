@@ -75,6 +75,7 @@ public static class MetadataBootstrap
     public static async Task<(IMetadataStore Store, RootCredentials Root)> OpenForServerAsync(ServerOptions options, CancellationToken ct)
     {
         var (store, identity) = await OpenStoreAsync(options, ct);
+        Iam.AdministratorNamespace.AccountId = identity.UserId;
         RootCredentials root;
         if (options.RootAccessKey is { } envKey && options.RootSecretKey is { } envSecret)
         {

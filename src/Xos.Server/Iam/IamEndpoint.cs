@@ -115,25 +115,54 @@ public static class IamEndpoint
 
     /// <summary>
     /// The account root may do anything in its account; an IAM user, or a session of a role made with the IAM API,
-    /// what its policies allow; other temporary credentials (of XOS's own roles) nothing.
+    /// what its policies allow; other temporary credentials (of XOS's own roles) nothing. Administrator policies on the
+    /// caller's account come first: their Deny wins; and an account addressing itself in the administrator's namespace
+    /// (UserName = its canonical id) needs their Allow (see <see cref="AdministratorNamespace"/>).
     /// </summary>
     private static async Task AuthorizeAsync(IamCall call, IamTarget target)
     {
         var caller = call.Caller;
+        var adminPolicies = caller.AdminPolicies;
+        if (adminPolicies is not null)
+        {
+            var arn = await IamArns.TargetArnAsync(call, target);
+            if (call.Ctx.Authorizer.EvaluateIdentity(adminPolicies, Request(call, arn)) == PolicyDecision.Deny)
+                throw IamErrors.AccessDenied(caller, call.Action, arn);
+        }
+        if (await AddressesOwnAccountAsync(call, target))
+        {
+            var self = AdministratorNamespace.AccountUserArn(caller.OwnerId);
+            if (adminPolicies is null || call.Ctx.Authorizer.EvaluateIdentity(adminPolicies, Request(call, self)) != PolicyDecision.Allow)
+                throw IamErrors.AccessDenied(caller, call.Action, self);
+            return;
+        }
         IReadOnlyList<string>? policies = caller.IamUser?.Policies;
         if (caller.Session is { IsRoleSession: true } session)
             policies = session.RolePolicies ?? throw IamErrors.AccessDenied(caller, call.Action, "*");
         if (policies is null) return;
         var resource = await IamArns.TargetArnAsync(call, target);
-        var request = new PolicyRequest(Authorizer.Caller(caller), "iam:" + call.Action, resource, new Dictionary<string, string[]>
+        if (call.Ctx.Authorizer.EvaluateIdentity(policies, Request(call, resource)) != PolicyDecision.Allow)
+            throw IamErrors.AccessDenied(caller, call.Action, resource);
+    }
+
+    private static PolicyRequest Request(IamCall call, string resource)
+    {
+        var caller = call.Caller;
+        return new PolicyRequest(Authorizer.Caller(caller), "iam:" + call.Action, resource, new Dictionary<string, string[]>
         {
             ["aws:PrincipalArn"] = [caller.Arn],
             ["aws:PrincipalAccount"] = [caller.OwnerId],
             ["aws:username"] = [caller.IamUser?.Name ?? caller.DisplayName],
+            ["sts:authentication"] = [caller.Session is not null ? "true" : "false"],
         });
-        if (call.Ctx.Authorizer.EvaluateIdentity(policies, request) != PolicyDecision.Allow)
-            throw IamErrors.AccessDenied(caller, call.Action, resource);
     }
+
+    /// <summary>Whether an account other than the administrator names itself as a user (with no IAM user of that name in it).</summary>
+    private static async Task<bool> AddressesOwnAccountAsync(IamCall call, IamTarget target) =>
+        target is IamTarget.User or IamTarget.UserOrSelf
+        && call.Optional("UserName") is { } name && name == call.Caller.OwnerId
+        && AdministratorNamespace.IsAccountRoot(call.Caller) && !AdministratorNamespace.IsAdministrator(call.Caller)
+        && await call.Store.GetEntityAsync(IamKind.User, call.Account, name, call.Ct) is null;
 }
 
 /// <summary>What an action names, for its resource ARN.</summary>

@@ -7,20 +7,26 @@ public static class IamInlinePolicies
 {
     public const int MaxNameLength = 128;
 
-    /// <summary>The owner's id in the store (a role's is its name) and its name as the answers spell it.</summary>
-    private static async Task<(string Id, string Name)> OwnerAsync(IamCall c, IamKind kind)
+    /// <summary>
+    /// The owner's id in the store (a role's is its name), its name as the answers spell it and the account whose
+    /// namespace holds it. A user name may also designate an account in the administrator's namespace (its canonical
+    /// id is then both its name and its id there; see <see cref="AdministratorNamespace"/>).
+    /// </summary>
+    private static async Task<(string Id, string Name, string Account)> OwnerAsync(IamCall c, IamKind kind)
     {
         switch (kind)
         {
             case IamKind.User:
-                var user = await IamUsers.NamedAsync(c);
-                return (user.Id, user.Name);
+                var name = IamRules.Name(c, "UserName", IamUsers.MaxNameLength);
+                if (await c.Store.GetEntityAsync(IamKind.User, c.Account, name, c.Ct) is { } user) return (user.Id, user.Name, c.Account);
+                if (await AdministratorNamespace.AccountUserAsync(c, name) is { } account) return (account, account, AdministratorNamespace.AccountId!);
+                throw IamErrors.NoSuchEntity($"The user with name {name} cannot be found.");
             case IamKind.Group:
                 var group = await IamGroups.NamedAsync(c);
-                return (group.Id, group.Name);
+                return (group.Id, group.Name, c.Account);
             default:
                 var role = await IamRoles.NamedAsync(c);
-                return (role.Name, role.Name);
+                return (role.Name, role.Name, c.Account);
         }
     }
 
@@ -30,15 +36,15 @@ public static class IamInlinePolicies
     {
         var name = IamRules.Name(c, "PolicyName", MaxNameLength);
         var document = IamRules.PolicyDocument(c, "PolicyDocument", IamRules.MaxInlinePolicyChars);
-        var (ownerId, _) = await OwnerAsync(c, kind);
-        await c.Store.PutInlinePolicyAsync(c.Account, kind, ownerId, name, document, c.Ct);
+        var (ownerId, _, account) = await OwnerAsync(c, kind);
+        await c.Store.PutInlinePolicyAsync(account, kind, ownerId, name, document, c.Ct);
         await c.RespondAsync();
     }
 
     public static async Task GetAsync(IamCall c, IamKind kind)
     {
         var name = IamRules.Name(c, "PolicyName", MaxNameLength);
-        var (ownerId, ownerName) = await OwnerAsync(c, kind);
+        var (ownerId, ownerName, _) = await OwnerAsync(c, kind);
         var document = await c.Store.GetInlinePolicyAsync(kind, ownerId, name, c.Ct)
                        ?? throw IamErrors.NoSuchEntity($"The {kind.ToString().ToLowerInvariant()} policy with name {name} cannot be found.");
         await c.RespondAsync(w =>
@@ -51,7 +57,7 @@ public static class IamInlinePolicies
 
     public static async Task ListAsync(IamCall c, IamKind kind)
     {
-        var (ownerId, _) = await OwnerAsync(c, kind);
+        var (ownerId, _, _) = await OwnerAsync(c, kind);
         var (page, next) = IamRules.Page(c, await c.Store.ListInlinePoliciesAsync(kind, ownerId, c.Ct));
         await c.RespondAsync(w =>
         {
@@ -63,7 +69,7 @@ public static class IamInlinePolicies
     public static async Task DeleteAsync(IamCall c, IamKind kind)
     {
         var name = IamRules.Name(c, "PolicyName", MaxNameLength);
-        var (ownerId, _) = await OwnerAsync(c, kind);
+        var (ownerId, _, _) = await OwnerAsync(c, kind);
         if (!await c.Store.DeleteInlinePolicyAsync(kind, ownerId, name, c.Ct))
             throw IamErrors.NoSuchEntity($"The {kind.ToString().ToLowerInvariant()} policy with name {name} cannot be found.");
         await c.RespondAsync();

@@ -10,7 +10,8 @@ public static class IamArns
 
     public static string User(IamEntity user) => Of(user.AccountId, "user", user.Path, user.Name);
     public static string Group(IamEntity group) => Of(group.AccountId, "group", group.Path, group.Name);
-    public static string Role(IamRole role) => Of(role.AccountId, "role", role.Path, role.Name);
+    /// <summary>A role's ARN; the administrator's roles are in the global namespace, with no account.</summary>
+    public static string Role(IamRole role) => Of(AdministratorNamespace.ArnAccount(role.AccountId), "role", role.Path, role.Name);
 
     /// <summary>The resource an IAM user's policies must allow the action on (the entity's ARN with its path when it exists).</summary>
     public static async Task<string> TargetArnAsync(IamCall call, IamTarget target)
@@ -23,6 +24,8 @@ public static class IamArns
             {
                 var name = call.Optional("UserName") ?? "";
                 var user = name.Length == 0 ? null : await call.Store.GetEntityAsync(IamKind.User, call.Account, name, call.Ct);
+                if (user is null && name == call.Caller.OwnerId && AdministratorNamespace.IsAccountRoot(call.Caller))
+                    return AdministratorNamespace.AccountUserArn(name);
                 return Of(call.Account, "user", user?.Path ?? call.Optional("Path") ?? "/", user?.Name ?? name);
             }
             case IamTarget.Group:
@@ -35,7 +38,7 @@ public static class IamArns
             {
                 var name = call.Optional("RoleName") ?? "";
                 var role = name.Length == 0 ? null : await call.Store.GetIamRoleAsync(call.Account, name, call.Ct);
-                return Of(call.Account, "role", role?.Path ?? call.Optional("Path") ?? "/", role?.Name ?? name);
+                return Of(AdministratorNamespace.ArnAccount(call.Account), "role", role?.Path ?? call.Optional("Path") ?? "/", role?.Name ?? name);
             }
             case IamTarget.OidcProvider:
                 return call.Optional("OpenIDConnectProviderArn") ?? "*";

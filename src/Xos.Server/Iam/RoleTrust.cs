@@ -6,7 +6,8 @@ namespace Xos.Server.Iam;
 /// <summary>
 /// Whether a caller may assume a role made with the IAM API: the role's trust policy must allow sts:AssumeRole to
 /// the caller (by its ARN, its account's root ARN or account id). An IAM user trusted only through its account also
-/// needs its own policies to allow sts:AssumeRole on the role, as AWS has it.
+/// needs its own policies to allow sts:AssumeRole on the role, as AWS has it. An account root is also trusted by the
+/// ARN it has in the administrator's namespace (see <see cref="AdministratorNamespace"/>).
 /// </summary>
 public static class RoleTrust
 {
@@ -23,7 +24,16 @@ public static class RoleTrust
         if (asItself == PolicyDecision.Deny) return false;
         var asAccount = trust.Evaluate(new PolicyRequest(Authorizer.Caller(caller), "sts:AssumeRole", roleArn, context));
         if (asAccount == PolicyDecision.Deny) return false;
-        if (caller.IamUser is null) return asItself == PolicyDecision.Allow || asAccount == PolicyDecision.Allow;
+        if (caller.IamUser is null)
+        {
+            // An account is also the user named by its canonical id in the administrator's namespace (arn:aws:iam:::user/ID).
+            var asGlobalUser = AdministratorNamespace.IsAccountRoot(caller)
+                ? trust.Evaluate(new PolicyRequest(new PolicyCaller(false, null, null, Arn: AdministratorNamespace.AccountUserArn(caller.OwnerId)),
+                    "sts:AssumeRole", roleArn, context))
+                : PolicyDecision.NotApplicable;
+            if (asGlobalUser == PolicyDecision.Deny) return false;
+            return asItself == PolicyDecision.Allow || asAccount == PolicyDecision.Allow || asGlobalUser == PolicyDecision.Allow;
+        }
         var own = authorizer.EvaluateIdentity(caller.IamUser.Policies, new PolicyRequest(Authorizer.Caller(caller), "sts:AssumeRole", roleArn, context));
         if (own == PolicyDecision.Deny) return false;
         return asItself == PolicyDecision.Allow || (asAccount == PolicyDecision.Allow && own == PolicyDecision.Allow);

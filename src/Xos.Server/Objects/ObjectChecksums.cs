@@ -21,15 +21,19 @@ public static class ObjectChecksums
         h["x-amz-checksum-type"] = checksum.Type;
     }
 
-    /// <summary>GET/HEAD: the checksum of what is returned, when the client asked for it and it is known (whole object or one part).</summary>
+    /// <summary>
+    /// GET/HEAD: the checksum of what is returned, when the client asked for it and it is known (whole object or one
+    /// part). A part's answer carries that part's checksum with the object's x-amz-checksum-type (COMPOSITE or
+    /// FULL_OBJECT: how the parts' checksums make the object's, as S3 answers it for either type).
+    /// </summary>
     public static void WriteForRead(S3Request req, ObjectRecord obj, int? partNumber, bool ranged)
     {
         if (obj.Checksum is not { } checksum || ranged) return;
         if (!string.Equals(req.Header("x-amz-checksum-mode"), "ENABLED", StringComparison.OrdinalIgnoreCase)) return;
         if (partNumber is { } n && obj.Segments is { Count: > 0 } segments && obj.PartsCount > 0)
         {
-            if (checksum.Type != Composite || segments[n - 1].Checksum is not { } partChecksum) return;
-            WriteHeaders(req, new ObjectChecksum(checksum.Algorithm, FullObject, partChecksum));
+            if (segments[n - 1].Checksum is not { } partChecksum) return;
+            WriteHeaders(req, checksum with { Value = partChecksum });
             return;
         }
         WriteHeaders(req, checksum);

@@ -58,7 +58,10 @@ public static partial class AssumeRole
 
         var roleName = match.Groups[2].Value;
         var account = match.Groups[1].Value.TrimEnd(':');
-        var iamRole = account.Length == 0 ? null : await ctx.Store.GetIamRoleAsync(account, roleName, ct);
+        // No account: the global namespace, where the administrator's roles live beside XOS's own.
+        var iamRole = account.Length > 0 ? await ctx.Store.GetIamRoleAsync(account, roleName, ct)
+            : AdministratorNamespace.AccountId is { } admin ? await ctx.Store.GetIamRoleAsync(admin, roleName, ct) : null;
+        CheckAdministratorPolicies(ctx, caller, "sts:AssumeRole", arn);
         bool trusted;
         if (iamRole is not null)
         {
@@ -81,7 +84,7 @@ public static partial class AssumeRole
         // A session of an account's role acts in the role's account (as AWS's do); one of XOS's own roles as the caller.
         await ctx.Store.CreateSessionAsync(accessKey, secretKey, tokenHash, iamRole?.AccountId ?? caller.OwnerId, roleName, sessionName, sessionPolicy, expires, ct);
         var assumedId = iamRole is null ? AssumedRoleId(roleName, sessionName) : AssumedRoleId(iamRole.Id, sessionName);
-        var assumedArn = iamRole is null ? AssumedRoleArn(roleName, sessionName) : AssumedRoleArn(iamRole.AccountId, roleName, sessionName);
+        var assumedArn = iamRole is null ? AssumedRoleArn(roleName, sessionName) : AssumedRoleArn(AdministratorNamespace.ArnAccount(iamRole.AccountId), roleName, sessionName);
 
         await S3Xml.WriteAsync(req.Http, 200, "AssumeRoleResponse", w =>
         {

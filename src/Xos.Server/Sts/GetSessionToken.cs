@@ -18,6 +18,7 @@ public static class GetSessionToken
         if (form.ContainsKey("SerialNumber") || form.ContainsKey("TokenCode"))
             throw S3Errors.AccessDenied("MultiFactorAuthentication failed: no MFA device is registered for this user.");
         var duration = Duration(form, defaultSeconds: 43200, maxSeconds: 129600);
+        CheckAdministratorPolicies(ctx, caller, "sts:GetSessionToken", "*");
 
         var (accessKey, secretKey, token, tokenHash) = NewCredentials();
         var expires = DateTimeOffset.UtcNow.AddSeconds(duration);

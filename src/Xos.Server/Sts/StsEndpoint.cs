@@ -76,6 +76,20 @@ public static class StsEndpoint
         return form;
     }
 
+    /// <summary>An explicit Deny of the administrator's policies on the caller's account refuses the STS action too.</summary>
+    public static void CheckAdministratorPolicies(ServerContext ctx, Identity caller, string action, string resource)
+    {
+        if (caller.AdminPolicies is not { } policies) return;
+        var request = new Auth.Policies.PolicyRequest(Authorizer.Caller(caller), action, resource, new Dictionary<string, string[]>
+        {
+            ["aws:PrincipalArn"] = [caller.Arn],
+            ["aws:PrincipalAccount"] = [caller.OwnerId],
+            ["sts:authentication"] = [caller.Session is not null ? "true" : "false"],
+        });
+        if (ctx.Authorizer.EvaluateIdentity(policies, request) == Auth.Policies.PolicyDecision.Deny)
+            throw S3Errors.AccessDenied($"User: {caller.Arn} is not authorized to perform: {action} on resource: {resource} with an explicit deny");
+    }
+
     public static Identity RequireCaller(S3Request req) =>
         req.Identity ?? throw new S3Exception("MissingAuthenticationToken", 403, "Request is missing Authentication Token");
 

@@ -126,6 +126,13 @@ public sealed class ChecksumTests(XosFixture fixture)
         Assert.Equal(type, done.ChecksumType?.Value);
         var head = await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = "mp", ChecksumMode = ChecksumMode.ENABLED });
         Assert.Equal(expected, ValueOf(algorithm, head.ChecksumCRC32, head.ChecksumCRC32C, head.ChecksumCRC64NVME, head.ChecksumSHA1, head.ChecksumSHA256));
+        Assert.Equal(type, head.ChecksumType?.Value);
+        // One part read back: that part's checksum, under the object's checksum type (either type, as S3 answers).
+        using (var part = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = "mp", PartNumber = 2, ChecksumMode = ChecksumMode.ENABLED }))
+        {
+            Assert.Equal(B64(algorithm, parts[1]), ValueOf(algorithm, part.ChecksumCRC32, part.ChecksumCRC32C, part.ChecksumCRC64NVME, part.ChecksumSHA1, part.ChecksumSHA256));
+            Assert.Equal(type, part.ChecksumType?.Value);
+        }
 
         var attributes = await s3.GetObjectAttributesAsync(new GetObjectAttributesRequest
         {

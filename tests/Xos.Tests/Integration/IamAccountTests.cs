@@ -15,11 +15,6 @@ public sealed class IamAccountTests(XosFixture fixture)
     private XosProcess Server => fixture.Server;
     private static string Unique(string hint) => hint + Guid.NewGuid().ToString("N")[..8];
 
-    private static async Task<(HttpStatusCode, string)> CodeAsync(Task call)
-    {
-        var e = await IamClient.FailsAsync(call);
-        return (e.Status, e.Code);
-    }
 
     [Fact]
     public async Task AUserWhosePoliciesAllowIamActionsManagesOnlyWhatTheyName()
@@ -38,12 +33,12 @@ public sealed class IamAccountTests(XosFixture fixture)
         using var asAdmin = new IamClient(Server.Endpoint, key.V("AccessKey", "AccessKeyId"), key.V("AccessKey", "SecretAccessKey"));
         var made = await asAdmin.CallAsync("CreateUser", ("UserName", Unique("dev")), ("Path", "/team/"));
         Assert.Contains(account.CanonicalId, made.V("User", "Arn"));
-        Assert.Equal((HttpStatusCode.Forbidden, "AccessDenied"), await CodeAsync(asAdmin.CallAsync("CreateUser", ("UserName", Unique("x")), ("Path", "/other/"))));
-        Assert.Equal((HttpStatusCode.Forbidden, "AccessDenied"), await CodeAsync(asAdmin.CallAsync("DeleteUser", ("UserName", admin))));
+        Assert.Equal((HttpStatusCode.Forbidden, "AccessDenied"), await IamClient.CodeAsync(asAdmin.CallAsync("CreateUser", ("UserName", Unique("x")), ("Path", "/other/"))));
+        Assert.Equal((HttpStatusCode.Forbidden, "AccessDenied"), await IamClient.CodeAsync(asAdmin.CallAsync("DeleteUser", ("UserName", admin))));
 
         // Accounts are apart: the server root's IAM users are not this account's.
         using var serverRoot = new IamClient(Server.Endpoint, XosProcess.AccessKey, XosProcess.SecretKey);
-        Assert.Equal((HttpStatusCode.NotFound, "NoSuchEntity"), await CodeAsync(serverRoot.CallAsync("GetUser", ("UserName", admin))));
+        Assert.Equal((HttpStatusCode.NotFound, "NoSuchEntity"), await IamClient.CodeAsync(serverRoot.CallAsync("GetUser", ("UserName", admin))));
         // `xos admin` still lists the account with its own key only, not its IAM users' keys; removing the account removes them.
         var listed = await XosAdmin.RunAsync(Server, "user", "list");
         Assert.Contains(account.AccessKey, listed);
@@ -119,9 +114,9 @@ public sealed class IamAccountTests(XosFixture fixture)
             ("ThumbprintList.member.1", new string('a', 40)));
         var arn = created.V("OpenIDConnectProviderArn");
         Assert.Equal($"arn:aws:iam::{account.CanonicalId}:oidc-provider/id.example.com/realm", arn);
-        Assert.Equal((HttpStatusCode.Conflict, "EntityAlreadyExists"), await CodeAsync(iam.CallAsync("CreateOpenIDConnectProvider", ("Url", "https://id.example.com/realm"))));
+        Assert.Equal((HttpStatusCode.Conflict, "EntityAlreadyExists"), await IamClient.CodeAsync(iam.CallAsync("CreateOpenIDConnectProvider", ("Url", "https://id.example.com/realm"))));
         Assert.Equal((HttpStatusCode.BadRequest, "ValidationError"),
-            await CodeAsync(iam.CallAsync("CreateOpenIDConnectProvider", ("Url", "https://other.example.com"), ("ThumbprintList.member.1", "short"))));
+            await IamClient.CodeAsync(iam.CallAsync("CreateOpenIDConnectProvider", ("Url", "https://other.example.com"), ("ThumbprintList.member.1", "short"))));
         await iam.CallAsync("AddClientIDToOpenIDConnectProvider", ("OpenIDConnectProviderArn", arn), ("ClientID", "web"));
         await iam.CallAsync("UpdateOpenIDConnectProviderThumbprint", ("OpenIDConnectProviderArn", arn), ("ThumbprintList.member.1", new string('b', 40)));
         var got = await iam.CallAsync("GetOpenIDConnectProvider", ("OpenIDConnectProviderArn", arn));
@@ -135,6 +130,6 @@ public sealed class IamAccountTests(XosFixture fixture)
         Assert.Equal((1L, 1L, 5000L, 2L), (summary["Users"], summary["Providers"], summary["UsersQuota"], summary["AccessKeysPerUserQuota"]));
 
         await iam.CallAsync("DeleteOpenIDConnectProvider", ("OpenIDConnectProviderArn", arn));
-        Assert.Equal((HttpStatusCode.NotFound, "NoSuchEntity"), await CodeAsync(iam.CallAsync("GetOpenIDConnectProvider", ("OpenIDConnectProviderArn", arn))));
+        Assert.Equal((HttpStatusCode.NotFound, "NoSuchEntity"), await IamClient.CodeAsync(iam.CallAsync("GetOpenIDConnectProvider", ("OpenIDConnectProviderArn", arn))));
     }
 }

@@ -57,6 +57,13 @@ public sealed class IamClient(string endpoint, string accessKey, string secretKe
 
     public static async Task<IamError> FailsAsync(Task call) => await Assert.ThrowsAsync<IamError>(() => call);
 
+    /// <summary>The status and IAM error code a call that must fail answers.</summary>
+    public static async Task<(HttpStatusCode, string)> CodeAsync(Task call)
+    {
+        var e = await FailsAsync(call);
+        return (e.Status, e.Code);
+    }
+
     public void Dispose() => _http.Dispose();
 }
 

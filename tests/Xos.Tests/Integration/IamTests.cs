@@ -144,7 +144,7 @@ public sealed class IamTests(XosFixture fixture)
         using var iam = Root();
         var (name, _, accessKey, _) = await NewUserAsync(iam);
         async Task ConflictAsync(string action, params (string, string)[] p) =>
-            Assert.Equal((HttpStatusCode.Conflict, "DeleteConflict"), await CodeAsync(iam.CallAsync(action, p)));
+            Assert.Equal((HttpStatusCode.Conflict, "DeleteConflict"), await IamClient.CodeAsync(iam.CallAsync(action, p)));
 
         await ConflictAsync("DeleteUser", ("UserName", name));
         await iam.CallAsync("DeleteAccessKey", ("UserName", name), ("AccessKeyId", accessKey));
@@ -177,7 +177,7 @@ public sealed class IamTests(XosFixture fixture)
         await iam.CallAsync("DeleteRole", ("RoleName", role));
 
         await iam.CallAsync("DeleteUser", ("UserName", name));
-        Assert.Equal((HttpStatusCode.NotFound, "NoSuchEntity"), await CodeAsync(iam.CallAsync("GetUser", ("UserName", name))));
+        Assert.Equal((HttpStatusCode.NotFound, "NoSuchEntity"), await IamClient.CodeAsync(iam.CallAsync("GetUser", ("UserName", name))));
     }
 
     private static string Trust(string principal) => JsonSerializer.Serialize(new
@@ -186,11 +186,6 @@ public sealed class IamTests(XosFixture fixture)
         Statement = new[] { new { Effect = "Allow", Principal = new { AWS = principal }, Action = "sts:AssumeRole" } },
     });
 
-    private static async Task<(HttpStatusCode, string)> CodeAsync(Task call)
-    {
-        var e = await IamClient.FailsAsync(call);
-        return (e.Status, e.Code);
-    }
 
     [Fact]
     public async Task IamErrorCodesAndShapes()
@@ -198,34 +193,34 @@ public sealed class IamTests(XosFixture fixture)
         using var iam = Root();
         var name = Unique("Dup");
         await iam.CallAsync("CreateUser", ("UserName", name));
-        Assert.Equal((HttpStatusCode.Conflict, "EntityAlreadyExists"), await CodeAsync(iam.CallAsync("CreateUser", ("UserName", name.ToLowerInvariant()))));
+        Assert.Equal((HttpStatusCode.Conflict, "EntityAlreadyExists"), await IamClient.CodeAsync(iam.CallAsync("CreateUser", ("UserName", name.ToLowerInvariant()))));
         Assert.Equal(name, (await iam.CallAsync("GetUser", ("UserName", name.ToUpperInvariant()))).V("User", "UserName"));
         var missing = await IamClient.FailsAsync(iam.CallAsync("GetUser", ("UserName", "nobody-" + name)));
         Assert.Equal((HttpStatusCode.NotFound, "NoSuchEntity", "Sender"), (missing.Status, missing.Code, missing.Body.Root!.Element(IamClient.Ns + "Error")!.V("Type")));
         Assert.Equal(IamClient.Ns + "ErrorResponse", missing.Body.Root.Name);
         Assert.False(string.IsNullOrEmpty(missing.Body.Root.V("RequestId")));
 
-        Assert.Equal((HttpStatusCode.BadRequest, "ValidationError"), await CodeAsync(iam.CallAsync("CreateUser", ("UserName", new string('a', 65)))));
-        Assert.Equal((HttpStatusCode.BadRequest, "ValidationError"), await CodeAsync(iam.CallAsync("CreateUser", ("UserName", "bad/name"))));
-        Assert.Equal((HttpStatusCode.BadRequest, "ValidationError"), await CodeAsync(iam.CallAsync("CreateUser", ("UserName", "x" + name), ("Path", "no-slash"))));
+        Assert.Equal((HttpStatusCode.BadRequest, "ValidationError"), await IamClient.CodeAsync(iam.CallAsync("CreateUser", ("UserName", new string('a', 65)))));
+        Assert.Equal((HttpStatusCode.BadRequest, "ValidationError"), await IamClient.CodeAsync(iam.CallAsync("CreateUser", ("UserName", "bad/name"))));
+        Assert.Equal((HttpStatusCode.BadRequest, "ValidationError"), await IamClient.CodeAsync(iam.CallAsync("CreateUser", ("UserName", "x" + name), ("Path", "no-slash"))));
         Assert.Equal((HttpStatusCode.BadRequest, "MalformedPolicyDocument"),
-            await CodeAsync(iam.CallAsync("PutUserPolicy", ("UserName", name), ("PolicyName", "p"), ("PolicyDocument", "{not json"))));
-        Assert.Equal((HttpStatusCode.BadRequest, "MalformedPolicyDocument"), await CodeAsync(iam.CallAsync("PutUserPolicy", ("UserName", name), ("PolicyName", "p"),
+            await IamClient.CodeAsync(iam.CallAsync("PutUserPolicy", ("UserName", name), ("PolicyName", "p"), ("PolicyDocument", "{not json"))));
+        Assert.Equal((HttpStatusCode.BadRequest, "MalformedPolicyDocument"), await IamClient.CodeAsync(iam.CallAsync("PutUserPolicy", ("UserName", name), ("PolicyName", "p"),
             ("PolicyDocument", """{"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Action":"s3:*","Resource":"*"}]}"""))));
-        Assert.Equal((HttpStatusCode.BadRequest, "InvalidInput"), await CodeAsync(iam.CallAsync("ListUsers", ("Marker", "x"))));
-        Assert.Equal((HttpStatusCode.BadRequest, "InvalidAction"), await CodeAsync(iam.CallAsync("FlyToTheMoon")));
+        Assert.Equal((HttpStatusCode.BadRequest, "InvalidInput"), await IamClient.CodeAsync(iam.CallAsync("ListUsers", ("Marker", "x"))));
+        Assert.Equal((HttpStatusCode.BadRequest, "InvalidAction"), await IamClient.CodeAsync(iam.CallAsync("FlyToTheMoon")));
         Assert.Equal((HttpStatusCode.NotFound, "NoSuchEntity"),
-            await CodeAsync(iam.CallAsync("AttachUserPolicy", ("UserName", name), ("PolicyArn", "arn:aws:iam::aws:policy/NoSuchPolicyAnywhere"))));
+            await IamClient.CodeAsync(iam.CallAsync("AttachUserPolicy", ("UserName", name), ("PolicyArn", "arn:aws:iam::aws:policy/NoSuchPolicyAnywhere"))));
 
         var first = (await iam.CallAsync("CreateAccessKey", ("UserName", name))).V("AccessKey", "AccessKeyId");
         await iam.CallAsync("CreateAccessKey", ("UserName", name));
         var lastUsed = await iam.CallAsync("GetAccessKeyLastUsed", ("AccessKeyId", first));
         Assert.Equal((name, "N/A"), (lastUsed.V("UserName"), lastUsed.V("AccessKeyLastUsed", "ServiceName")));
-        Assert.Equal((HttpStatusCode.NotFound, "NoSuchEntity"), await CodeAsync(iam.CallAsync("GetAccessKeyLastUsed", ("AccessKeyId", "XOSNOSUCHKEY0000000"))));
-        Assert.Equal((HttpStatusCode.Conflict, "LimitExceeded"), await CodeAsync(iam.CallAsync("CreateAccessKey", ("UserName", name))));
+        Assert.Equal((HttpStatusCode.NotFound, "NoSuchEntity"), await IamClient.CodeAsync(iam.CallAsync("GetAccessKeyLastUsed", ("AccessKeyId", "XOSNOSUCHKEY0000000"))));
+        Assert.Equal((HttpStatusCode.Conflict, "LimitExceeded"), await IamClient.CodeAsync(iam.CallAsync("CreateAccessKey", ("UserName", name))));
         Assert.Equal(2, (await iam.CallAsync("ListAccessKeys", ("UserName", name))).Members("AccessKeyMetadata", "AccessKeyId").Count);
         var tags = Enumerable.Range(1, 51).SelectMany(i => new[] { ($"Tags.member.{i}.Key", $"k{i}"), ($"Tags.member.{i}.Value", "v") }).ToArray();
-        Assert.Equal((HttpStatusCode.Conflict, "LimitExceeded"), await CodeAsync(iam.CallAsync("TagUser", [("UserName", name), .. tags])));
+        Assert.Equal((HttpStatusCode.Conflict, "LimitExceeded"), await IamClient.CodeAsync(iam.CallAsync("TagUser", [("UserName", name), .. tags])));
     }
 
     [Fact]

@@ -85,6 +85,10 @@ public sealed class PolicyDocument
                 _ => throw Malformed("Statement must be an object or an array"),
             };
             if (list.Count == 0) throw Malformed("Could not parse the policy: Statement is empty!");
+            // IAM's policy grammar: a Sid names one statement of the document.
+            if (kind is Kind.IamIdentity or Kind.Trust
+                && list.Where(st => st.Sid is not null).GroupBy(st => st.Sid, StringComparer.Ordinal).Any(g => g.Count() > 1))
+                throw Malformed("Statement IDs (SID) in a single policy must be unique.");
             return new PolicyDocument(list);
         }
     }

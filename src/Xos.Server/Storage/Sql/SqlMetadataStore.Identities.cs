@@ -58,18 +58,23 @@ public sealed partial class SqlMetadataStore
         await using var db = await OpenAsync(ct, "FindAccessKeyAsync");
         AccessKeyRecord? found = null;
         (string Id, string Name, string Path)? iamUser = null;
+        var adminPolicies = false;
         await using (var cmd = Command(db, null,
-                         "SELECT k.access_key, k.secret_key, k.user_id, u.display_name, iu.id, iu.name, iu.path FROM access_keys k " +
-                         "JOIN users u ON u.id = k.user_id LEFT JOIN iam_users iu ON iu.id = k.iam_user_id WHERE k.access_key = @ak AND k.status = 'Active'",
+                         "SELECT k.access_key, k.secret_key, k.user_id, u.display_name, iu.id, iu.name, iu.path, " + HasAdminPolicies("k.user_id") +
+                         " FROM access_keys k JOIN users u ON u.id = k.user_id LEFT JOIN iam_users iu ON iu.id = k.iam_user_id " +
+                         "WHERE k.access_key = @ak AND k.status = 'Active'",
                          ("@ak", accessKey)))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             if (await r.ReadAsync(ct))
             {
                 found = new AccessKeyRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3));
                 iamUser = ReadIamUser(r, 4);
+                adminPolicies = Convert.ToInt64(r.GetValue(7)) != 0;
             }
-        found ??= await ReadSessionKeyAsync(db, accessKey, ct, user => iamUser = user);
+        found ??= await ReadSessionKeyAsync(db, accessKey, ct, user => iamUser = user, has => adminPolicies = has);
         if (found is null) return null;
+        // The administrator's policies on the key's account (its id is its user name in the administrator's namespace).
+        if (adminPolicies) found = found with { AdminPolicies = await IdentityPoliciesAsync(db, Iam.IamKind.User, found.OwnerId, ct) };
         // Read after the key's reader is closed: a PostgreSQL connection runs one command at a time.
         if (found.Temporary is { Grant: { RolePolicy: null, RoleName.Length: > 0 } grant } temporary)
             found = found with { Temporary = temporary with { Grant = grant with { RolePolicies = await IdentityPoliciesAsync(db, Iam.IamKind.Role, grant.RoleName, ct) } } };
@@ -78,16 +83,24 @@ public sealed partial class SqlMetadataStore
         return found;
     }
 
+    /// <summary>
+    /// A column that says whether the account has administrator policies (inline or attached, under its canonical id),
+    /// so that the common key, of an account without any, costs no second query.
+    /// </summary>
+    private static string HasAdminPolicies(string account) =>
+        $"CASE WHEN EXISTS (SELECT 1 FROM iam_inline_policies ap WHERE ap.owner_kind = 'user' AND ap.owner_id = {account}) " +
+        $"OR EXISTS (SELECT 1 FROM iam_attachments aa WHERE aa.owner_kind = 'user' AND aa.owner_id = {account}) THEN 1 ELSE 0 END";
+
     private static (string Id, string Name, string Path)? ReadIamUser(DbDataReader r, int at) =>
         r.IsDBNull(at) ? null : (r.GetString(at), r.GetString(at + 1), r.GetString(at + 2));
 
     /// <summary>A temporary key: its session, and for a role made with the IAM API no single role policy (its policies are read after).</summary>
     private static async Task<AccessKeyRecord?> ReadSessionKeyAsync(DbConnection db, string accessKey, CancellationToken ct,
-        Action<(string, string, string)?> iamUser)
+        Action<(string, string, string)?> iamUser, Action<bool> hasAdminPolicies)
     {
         await using var session = Command(db, null,
             "SELECT s.access_key, s.secret_key, s.user_id, u.display_name, s.token_hash, s.role_name, s.session_name, s.session_policy, s.expires, r.policy, " +
-            "r.name, r.account_id, iu.id, iu.name, iu.path, r.path, r.role_id " +
+            "r.name, r.account_id, iu.id, iu.name, iu.path, r.path, r.role_id, " + HasAdminPolicies("s.user_id") + " " +
             "FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN roles r ON r.name = s.role_name LEFT JOIN iam_users iu ON iu.id = s.iam_user_id " +
             "WHERE s.access_key = @ak", ("@ak", accessKey));
         await using var sr = await session.ExecuteReaderAsync(ct);
@@ -99,7 +112,8 @@ public sealed partial class SqlMetadataStore
         var rolePolicy = roleName.Length == 0 || iamRole ? null
             : (sr.IsDBNull(10) ? null : NullableString(sr, 9)) ?? """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}""";
         iamUser(ReadIamUser(sr, 12));
-        var roleArn = iamRole ? $"arn:aws:iam::{sr.GetString(11)}:role{sr.GetString(15)}{roleName}" : null;
+        hasAdminPolicies(Convert.ToInt64(sr.GetValue(17)) != 0);
+        var roleArn = iamRole ? $"arn:aws:iam::{Iam.AdministratorNamespace.ArnAccount(sr.GetString(11))}:role{sr.GetString(15)}{roleName}" : null;
         var grant = new SessionGrant(roleName, sr.GetString(6), rolePolicy, NullableString(sr, 7), FromMillis(sr.GetInt64(8)), null, roleArn,
             iamRole ? NullableString(sr, 16) : null);
         return new AccessKeyRecord(sr.GetString(0), sr.GetString(1), sr.GetString(2), sr.GetString(3), new TemporaryKey(sr.GetString(4), grant));
@@ -162,6 +176,9 @@ public sealed partial class SqlMetadataStore
 
     public Task<bool> DeleteUserAsync(string userId, CancellationToken ct) => WriteCredentialsAsync<bool>(async (db, tx) =>
     {
+        // The administrator's policies on the account (held under its id in the administrator's namespace) go with it.
+        await ExecAsync(db, tx, "DELETE FROM iam_inline_policies WHERE owner_kind = 'user' AND owner_id = @id", ct, ("@id", userId));
+        await ExecAsync(db, tx, "DELETE FROM iam_attachments WHERE owner_kind = 'user' AND owner_id = @id", ct, ("@id", userId));
         return await ExecAsync(db, tx, "DELETE FROM users WHERE id = @id", ct, ("@id", userId)) == 1;
     }, ct);
 
