@@ -159,6 +159,7 @@ curl -sf -o /dev/null "$endpoint/ratios/public-4k" || { echo "the public-read ob
 curl -sf -o /dev/null "$presigned" || { echo "the presigned URL is refused" >&2; exit 1; }
 
 bench() { dotnet "$dll" bench --endpoint "$1" --duration "$duration" --concurrency "$concurrency" "${@:2}"; }
+warm() { dotnet "$dll" bench --endpoint "$1" --duration "${WARMUP:-5}" --concurrency "$concurrency" "${@:2}" >/dev/null; }
 wrk_run() { # NAME URL [ENDPOINT TO RECORD]
   echo "== wrk -t2 -c32 -d${wrk_seconds}s: $1"
   WRK_JSON="$out/wrk-$1.json" WRK_ENDPOINT="${3:-$2}" WRK_CONNECTIONS=32 WRK_SIZE=4096 \
@@ -168,9 +169,9 @@ wrk_run() { # NAME URL [ENDPOINT TO RECORD]
 # .NET compiles hot code again, optimised with what it saw, after it has run a while: a server is measured as it runs
 # for days, not in its first seconds. WARMUP seconds per workload (default 5) of every kind, on both servers.
 echo "== warm-up (JIT) of xos and the ceiling, not recorded"
-bench "$endpoint" --workloads put-4k,get-4k,put-1m,get-1m,put-64m,get-64m,list --duration "${WARMUP:-5}" >/dev/null
+warm "$endpoint" --workloads put-4k,get-4k,put-1m,get-1m,put-64m,get-64m,list
 wrk -t2 -c32 -d"${WARMUP:-5}s" "$endpoint/ratios/public-4k" >/dev/null
-bench "http://127.0.0.1:$ceiling_port" --workloads get-4k --duration "${WARMUP:-5}" >/dev/null
+warm "http://127.0.0.1:$ceiling_port" --workloads get-4k
 wrk -t2 -c32 -d"${WARMUP:-5}s" "http://127.0.0.1:$ceiling_port/" >/dev/null
 
 wrk_run ceiling "http://127.0.0.1:$ceiling_port/ratios/object"
@@ -181,7 +182,7 @@ bench "http://127.0.0.1:$ceiling_port" --workloads get-4k --json "$out/ceiling.j
 echo "== xos bench, every workload"
 bench "$endpoint" --json "$out/xos.json"
 echo "== xos bench, one client, 64 MiB objects"
-bench "$endpoint" --concurrency 1 --workloads put-64m,get-64m --json "$out/xos-1client.json"
+concurrency=1 bench "$endpoint" --workloads put-64m,get-64m --json "$out/xos-1client.json"
 echo "== xos bench --sse AES256 and SM4"
 bench "$endpoint" --sse AES256 --workloads put-1m,get-1m --json "$out/xos-aes256.json"
 bench "$endpoint" --sse SM4 --workloads put-1m,get-1m --json "$out/xos-sm4.json"
