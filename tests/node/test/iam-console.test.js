@@ -67,6 +67,30 @@ after(async () => {
   await server?.stop();
 });
 
+test('a sign-in renders one page: a late IAM check never replaces a form the user has started to fill', { timeout: STEP_TIMEOUT }, async () => {
+  // A sign-in both changes the address and renders; each render once asked IAM whether the key may use it, and the
+  // later answer replaced the page the user was typing in. The second check (if any) is held back 3 s here.
+  const p = await browser.newPage();
+  p.setDefaultTimeout(20000);
+  let checks = 0;
+  await p.setRequestInterception(true);
+  p.on('request', (request) => {
+    const isCheck = request.method() === 'POST' && (request.postData() || '').includes('Action=ListUsers');
+    if (isCheck && ++checks > 1) setTimeout(() => request.continue(), 3000);
+    else request.continue();
+  });
+  try {
+    await consolePage.signIn(p, base, ACME_KEY, ACME_SECRET);
+    await p.waitForSelector('input[name=bucket]');
+    await p.type('input[name=bucket]', 'typed-before-the-late-answer');
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal(await p.$eval('input[name=bucket]', (e) => e.value), 'typed-before-the-late-answer');
+    assert.equal(checks, 1, 'the IAM check is asked once a session');
+  } finally {
+    await p.close();
+  }
+});
+
 test("an account's root creates an IAM user and a key whose secret is shown once", { timeout: STEP_TIMEOUT }, async () => {
   await signIn(ACME_KEY, ACME_SECRET);
   assert.equal(await page.$eval('[data-iam]', (e) => e.hidden), false, 'the Access area is offered');

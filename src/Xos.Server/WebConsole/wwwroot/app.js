@@ -44,7 +44,12 @@ function markNav(name) {
   }
 }
 
+// Renders can overlap (a sign-in both changes the hash and renders): only the newest fills the page, so one that ends
+// late never replaces a page the user has started to use.
+let renderGeneration = 0;
+
 async function render() {
+  const generation = ++renderGeneration;
   const session = currentSession();
   const { parts, query } = route();
   showShell(session);
@@ -55,7 +60,10 @@ async function render() {
   }
   // Whether the key may use IAM is asked once a session, by the IAM API itself.
   if (session.iam === undefined) {
-    session.iam = await canUseIam();
+    session.iamCheck ??= canUseIam();
+    const iam = await session.iamCheck;
+    if (generation !== renderGeneration) return;
+    session.iam = iam;
     showShell(session);
   }
   const page = h('div', {});
