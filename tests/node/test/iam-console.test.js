@@ -70,7 +70,8 @@ after(async () => {
 test('a sign-in renders one page: a late IAM check never replaces a form the user has started to fill', { timeout: STEP_TIMEOUT }, async () => {
   // A sign-in both changes the address and renders; each render once asked IAM whether the key may use it, and the
   // later answer replaced the page the user was typing in. The second check (if any) is held back 3 s here.
-  const p = await browser.newPage();
+  const context = await browser.createBrowserContext(); // its own cookies: the other tests' page stays signed out
+  const p = await context.newPage();
   p.setDefaultTimeout(20000);
   let checks = 0;
   await p.setRequestInterception(true);
@@ -87,7 +88,7 @@ test('a sign-in renders one page: a late IAM check never replaces a form the use
     assert.equal(await p.$eval('input[name=bucket]', (e) => e.value), 'typed-before-the-late-answer');
     assert.equal(checks, 1, 'the IAM check is asked once a session');
   } finally {
-    await p.close();
+    await context.close();
   }
 });
 
