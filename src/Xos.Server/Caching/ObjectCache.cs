@@ -97,12 +97,11 @@ public sealed class ObjectCache
         Interlocked.Increment(ref _global);
     }
 
-    /// <summary>The write begun by <see cref="BeginClear"/> ended: every row kept before it is dropped.</summary>
-    public void EndClear()
-    {
-        Clear();
-        Interlocked.Decrement(ref _clearing);
-    }
+    /// <summary>
+    /// The write begun by <see cref="BeginClear"/> ended; its caller has dropped the rows (<see cref="Clear"/>, which the
+    /// store's forgetting of a change does), and rows read from now on may be kept again.
+    /// </summary>
+    public void EndClear() => Interlocked.Decrement(ref _clearing);
 
     /// <summary>Every row stops being served (a bucket changed, or the database was changed by another process). Bodies stay: they never change.</summary>
     public void Clear()

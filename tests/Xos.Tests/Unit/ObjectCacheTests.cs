@@ -50,6 +50,7 @@ public sealed class ObjectCacheTests
         cache.BeginClear();
         Assert.False(cache.TryGetRow("b", "k", null, out _, out _));
         cache.AddRow("b", "k", null, Bucket, Inline("k", 13), cache.Begin("k"));
+        cache.Clear();
         cache.EndClear();
         Assert.False(cache.TryGetRow("b", "k", null, out _, out _));
     }

@@ -118,7 +118,7 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
         }
         finally
         {
-            Forget(change);
+            Forget(change); // drops the object rows too (rows is set only for changes that are not credentials)
             rows?.EndClear();
             // A process that keeps nothing in memory (`xos admin --data`) tells the one that does.
             if (!_watchesOtherProcesses) _db.AnnounceChange();
