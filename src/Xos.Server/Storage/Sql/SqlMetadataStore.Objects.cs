@@ -112,19 +112,23 @@ public sealed partial class SqlMetadataStore
         return await WithSegmentsAsync(db, tx, objectId, obj, ct);
     }
 
-    public Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct, EventOrigin? events = null) =>
-        WriteObjectAsync<WriteOutcome>(obj.Key, events, async (db, tx) =>
+    public Task<WriteOutcome> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct, EventOrigin? events = null)
+    {
+        // The version is known before the transaction: its events are rendered here, not in the writer's turn (on
+        // SQLite one writer runs every write in turn, so work done inside a write delays the others).
+        var rendered = events is null ? null : Events(events, events.Action, obj.Key, obj, null);
+        return WriteObjectAsync<WriteOutcome>(obj.Key, events, async (db, tx) =>
     {
         try
         {
-            return new WriteOutcome(await ReplaceObjectAsync(db, tx, obj, condition, lockKey: true, ct,
-                events is null ? null : Events(events, events.Action, obj.Key, obj, null)));
+            return new WriteOutcome(await ReplaceObjectAsync(db, tx, obj, condition, lockKey: true, ct, rendered));
         }
         catch (DbException e) when (_db.IsForeignKeyViolation(e))
         {
             throw BucketGone();
         }
     }, ct);
+    }
 
     public Task<ObjectRecord?> UpdateObjectLockAsync(long bucketId, string key, string? versionId, Func<ObjectRecord, ObjectRecord> change, CancellationToken ct) => WriteObjectAsync<ObjectRecord?>(key, null, async (db, tx) =>
     {

@@ -30,7 +30,10 @@ public sealed partial class SqliteDatabase : SqlDatabase
         _writers = new SqliteConnectionPool(_connectionString, static async (db, ct) =>
         {
             await using var pragma = db.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous=FULL;";
+            // Each write of a group commit runs in a savepoint of its own, so every page it changes that an earlier write
+            // of the group changed is first copied to the statement journal. With temp_store=MEMORY that journal stays
+            // in memory; by default it spills to a temporary file past 64 KiB, a pwrite per page (4 KiB PUTs +20%).
+            pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;";
             await pragma.ExecuteNonQueryAsync(ct);
         });
         _readers = new SqliteConnectionPool(_connectionString, static (_, _) => Task.CompletedTask);
