@@ -347,16 +347,40 @@ test('root adds a notification target; the bucket settings show its notification
 
   const section = 'section[aria-labelledby=notifications-title]';
   await open(`#/bucket/${bucket}/settings`, '[data-notifications=none]');
-  const rule = (arn) => `<NotificationConfiguration><QueueConfiguration><Id>console-rule</Id><Queue>${arn}</Queue><Event>s3:ObjectCreated:*</Event></QueueConfiguration></NotificationConfiguration>`;
-  await page.$eval('textarea[name=notification]', (t, v) => { t.value = v; }, rule('arn:xos:sqs::nobody:webhook'));
-  await clickText(page, 'button', 'Save notifications');
+  // Root is offered the targets it configured.
+  await page.waitForSelector(`${section} datalist option[value="arn:xos:sqs::console:webhook"]`);
+  // A rule to a destination nobody configured: the server's own error, at the form.
+  await page.type('input[name=rule-destination]', 'arn:xos:sqs::nobody:webhook');
+  await page.type('input[name=rule-id]', 'console-rule');
+  await clickText(page, 'button', 'Add notification rule');
   assert.match(await (await page.waitForSelector(`${section} [role=alert]`)).evaluate((e) => e.textContent), /^InvalidArgument.*Unable to validate/);
-  await page.$eval('textarea[name=notification]', (t, v) => { t.value = v; }, rule('arn:xos:sqs::console:webhook'));
-  await clickText(page, 'button', 'Save notifications');
+  assert.equal((await server.client().getBucketNotificationConfiguration({ Bucket: bucket }).promise()).QueueConfigurations.length, 0);
+  // The form's rule: the destination, two events, a prefix and a suffix, as AWS's SDK reads them back.
+  await page.$eval('input[name=rule-destination]', (i) => { i.value = ''; });
+  await page.type('input[name=rule-destination]', 'arn:xos:sqs::console:webhook');
+  await page.click('input[name=rule-event][value="s3:ObjectRemoved:Delete"]');
+  await page.type('input[name=rule-prefix]', 'videos/');
+  await page.type('input[name=rule-suffix]', '.mp4');
+  await clickText(page, 'button', 'Add notification rule');
   await page.waitForSelector('tr[data-notification="console-rule"]');
   const saved = await server.client().getBucketNotificationConfiguration({ Bucket: bucket }).promise();
-  assert.equal(saved.QueueConfigurations[0].QueueArn, 'arn:xos:sqs::console:webhook');
+  assert.equal(saved.QueueConfigurations.length, 1);
+  const [queue] = saved.QueueConfigurations;
+  assert.equal(queue.Id, 'console-rule');
+  assert.equal(queue.QueueArn, 'arn:xos:sqs::console:webhook');
+  assert.deepEqual(queue.Events.sort(), ['s3:ObjectCreated:*', 's3:ObjectRemoved:Delete']);
+  assert.deepEqual(queue.Filter.Key.FilterRules.map((r) => `${r.Name.toLowerCase()}=${r.Value}`).sort(), ['prefix=videos/', 'suffix=.mp4']);
+  // The form was cleared for the next rule, and the document under "Edit as XML" is the saved one.
+  assert.equal(await page.$eval('input[name=rule-destination]', (i) => i.value), '');
+  assert.deepEqual(await page.$$eval('input[name=rule-event]:checked', (boxes) => boxes.map((b) => b.value)), ['s3:ObjectCreated:*']);
+  await clickText(page, 'summary', 'Edit as XML');
+  assert.match(await page.$eval('textarea[name=notification]', (t) => t.value), /<Id>console-rule<\/Id>/);
   await shot(page, 'bucket-notifications');
+  // Remove, after confirmation, leaves no rule.
+  await page.click('button[aria-label="Remove rule console-rule"]');
+  await confirmDialog(page);
+  await page.waitForSelector('[data-notifications=none]');
+  assert.equal((await server.client().getBucketNotificationConfiguration({ Bucket: bucket }).promise()).QueueConfigurations.length, 0);
   // The target answers nothing: the rule goes again, so later steps queue no events for it.
   await server.client().putBucketNotificationConfiguration({ Bucket: bucket, NotificationConfiguration: {} }).promise();
 });
