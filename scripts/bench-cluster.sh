@@ -21,29 +21,24 @@ done
 mkdir -p "$out"
 dotnet build src/Xos.Server -c Release -nologo -v quiet >/dev/null
 xos="dotnet $PWD/src/Xos.Server/bin/Release/net10.0/xos.dll"
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-[ -x "$pgbin/initdb" ] || { echo "PostgreSQL is needed (Debian: apt-get install postgresql)" >&2; exit 1; }
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { echo "haproxy is needed (Debian: apt-get install haproxy)" >&2; exit 1; }
 haproxy=$(command -v haproxy || echo /usr/sbin/haproxy)
 
 work=$(mktemp -d /tmp/xos-bench-cluster.XXXXXX)
 pids=()
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  as_pg "$pgbin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
+  pg_stop "$work"
   rm -rf "$work"
 }
 trap cleanup EXIT
 . scripts/free-port.sh
+. scripts/pg-server.sh
 
-[ "$(id -u)" -eq 0 ] && chown postgres "$work"
-pgport=$(free_port)
-as_pg "$pgbin/initdb" -D "$work/pg" -U xos --auth=trust -E UTF8 --locale=C >/dev/null
-printf "port = %s\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\nmax_connections = 400\nshared_buffers = 256MB\n" "$pgport" "$work" >> "$work/pg/postgresql.conf"
-as_pg "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w start >/dev/null
-psql -h 127.0.0.1 -p "$pgport" -U xos -d postgres -qc "CREATE DATABASE xos_single" -c "CREATE DATABASE xos_cluster"
+pg_start "$work"
+pg_createdb xos_single
+pg_createdb xos_cluster
 
 export XOS_ROOT_ACCESS_KEY=XOSBENCHROOTKEY00001 XOS_ROOT_SECRET_KEY=xos-bench-root-secret-0000000000000000000
 start_gateway() { # DATA PORT [METADATA_URL]

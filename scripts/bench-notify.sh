@@ -8,7 +8,7 @@
 # Usage: scripts/bench-notify.sh [BUILD_DIR ...]     default: this checkout's Release build
 #        BENCH_BUILD=DIR scripts/bench-notify.sh OLD NEW   servers of OLD and NEW, measured by the same `xos bench` (DIR's)
 # Environment: ROUNDS (default 3), DURATION (seconds per workload, default 10), CONCURRENCY (default 8),
-#              METADATA (sqlite or a PostgreSQL connection string for --metadata; default sqlite)
+#              METADATA (sqlite, default, or postgres: a PostgreSQL server of the script's own, a fresh database per run)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 builds=("$@")
@@ -21,12 +21,20 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/xos-bench-notify.XXXXXX")
 server=""
 cleanup() {
   [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  pg_stop "$work"
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 . "$root/scripts/free-port.sh"
+. "$root/scripts/pg-server.sh"
+metadata=${METADATA:-sqlite}
+case $metadata in
+  sqlite) ;;
+  postgres) pg_start "$work" ;;
+  *) echo "METADATA is sqlite or postgres" >&2; exit 2 ;;
+esac
 
 # utime + stime of a process, in clock ticks.
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -34,12 +42,19 @@ ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 export XOS_ROOT_ACCESS_KEY="XOSBENCH$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n' | tr a-f A-F)"
 export XOS_ROOT_SECRET_KEY="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 hz=$(getconf CLK_TCK)
+run=0
 
 for round in $(seq 1 "$rounds"); do
   for build in "${builds[@]}"; do
     rm -rf "$work/data"
     port=$(free_port)
-    dotnet "$build/xos.dll" server --data "$work/data" --address "127.0.0.1:$port" >"$work/xos.log" 2>&1 &
+    url=""
+    if [[ $metadata == postgres ]]; then
+      run=$((run + 1))
+      pg_createdb "notify_$run"
+      url="postgres://xos@127.0.0.1:$pgport/notify_$run"
+    fi
+    XOS_METADATA_URL=$url dotnet "$build/xos.dll" server --data "$work/data" --address "127.0.0.1:$port" >"$work/xos.log" 2>&1 &
     server=$!
     for _ in $(seq 1 300); do
       (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
@@ -56,7 +71,7 @@ for round in $(seq 1 "$rounds"); do
     done
     wait "$bench" || true
     kill "$server"; wait "$server" 2>/dev/null || true; server=""
-    echo "round $round  server $build  bench ${BENCH_BUILD:-$build}  load average $load"
+    echo "round $round  server $build  bench ${BENCH_BUILD:-$build}  metadata $metadata  load average $load"
     grep -h "notifications on/off" "$work/bench.out" | sed 's/^/  /' || tail -3 "$work/bench.out"
     # The CPU the server and the bench spent in the PUTs with notifications off, and with them on until the last event
     # arrived, per PUT (each workload's start is in the JSON; the last event came at the received rate).
