@@ -55,7 +55,7 @@ public static class GetObject
 
         if (encryption is not null)
         {
-            await using var plaintext = ServerSideEncryption.OpenPlaintext(ctx, obj, encryption, offset, length);
+            await using var plaintext = await ServerSideEncryption.OpenPlaintextAsync(ctx, obj, encryption, offset, length, ct);
             await plaintext.CopyToAsync(response.Body, CopyBufferSize, ct);
             return;
         }
@@ -78,7 +78,7 @@ public static class GetObject
                 await SendFileRangeAsync(path, offset, length, response, ct);
                 return;
             }
-            await CopyRangeAsync(ctx.Blobs.OpenRead(blobId), offset, length, response, ct);
+            await CopyRangeAsync(await ctx.Blobs.OpenReadAsync(blobId, offset, length, ct), offset, length, response, ct);
             return;
         }
         await SendSegmentsAsync(ctx, obj.Segments!, offset, length, response, ct);
@@ -98,7 +98,9 @@ public static class GetObject
                 {
                     var from = Math.Max(offset, start) - start;
                     var to = Math.Min(end, segEnd) - start;
-                    pieces.Add((ctx.Blobs.Open(s), from, to - from));
+                    // Only the first piece's opening fetches its data ahead (one buffer, not one per part); the others
+                    // are checked (present, committed) and read when their turn comes.
+                    pieces.Add((await ctx.Blobs.OpenAsync(s, from, pieces.Count == 0 ? to - from : 0, ct), from, to - from));
                 }
                 start = segEnd;
             }
