@@ -59,16 +59,23 @@ public sealed partial class FileBlobStore : IBlobStore
 
     public string? LocalPath(string blobId) => FinalPath(blobId);
 
-    /// <summary>A local open: nothing to fetch ahead, so <paramref name="length"/> is not needed.</summary>
+    /// <summary>A local open, done at once: nothing to fetch ahead, so <paramref name="length"/> is not needed.</summary>
     public Task<Stream> OpenReadAsync(string blobId, long offset, long length, CancellationToken ct)
     {
-        var file = new FileStream(FinalPath(blobId), new FileStreamOptions
+        try
         {
-            Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
-            Options = FileOptions.SequentialScan, BufferSize = 0,
-        });
-        if (offset != 0) file.Position = offset;
-        return Task.FromResult<Stream>(file);
+            var file = new FileStream(FinalPath(blobId), new FileStreamOptions
+            {
+                Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
+                Options = FileOptions.SequentialScan, BufferSize = 0,
+            });
+            if (offset != 0) file.Position = offset;
+            return Task.FromResult<Stream>(file);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<Stream>(e);
+        }
     }
 
     public void EnsureRoom(long bytes) => _space?.EnsureRoom(bytes);
