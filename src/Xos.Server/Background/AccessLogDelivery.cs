@@ -147,7 +147,7 @@ public sealed partial class AccessLogDelivery(ServerContext ctx, AccessLogOption
                 ? new AccessControlList(target.OwnerId, [new Grant(Grantee.User(target.OwnerId), AclPermission.FullControl),
                     .. AccessControlList.FromJson(grants, target.OwnerId).Grants]).ToJson()
                 : null;
-            ctx.Release(await ctx.Store.PutObjectAsync(new ObjectRecord
+            await ctx.ReleaseAsync(await ctx.Store.PutObjectAsync(new ObjectRecord
             {
                 BucketId = target.Id,
                 Key = key,
@@ -166,7 +166,7 @@ public sealed partial class AccessLogDelivery(ServerContext ctx, AccessLogOption
         }
         catch
         {
-            ctx.Blobs.Delete(blob.BlobId);
+            await ctx.Blobs.DeleteAsync(blob.BlobId);
             throw;
         }
     }

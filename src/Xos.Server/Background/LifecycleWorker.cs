@@ -150,7 +150,7 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
                         : await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, latest.RowId, UnlockedVersion, ct, _events);
                     if (expired is not null)
                     {
-                        Release(expired.Outcome);
+                        await ReleaseAsync(expired.Outcome);
                         changes++;
                         if (!bucket.VersioningConfigured) remaining--;
                     }
@@ -179,7 +179,7 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
                 {
                     if (await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, v.RowId, UnlockedVersion, ct, _events) is { } removed)
                     {
-                        Release(removed.Outcome);
+                        await ReleaseAsync(removed.Outcome);
                         changes++;
                         remaining--;
                     }
@@ -229,7 +229,7 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
                     if (now < Due(u.Initiated, rule.AbortIncompleteUploadDays!.Value) || !rule.Filter.Matches(u.Key, [], 0)) continue;
                     if (await store.AbortUploadAsync(u.Id, ct) is { } aborted)
                     {
-                        Release(aborted);
+                        await ReleaseAsync(aborted);
                         changes++;
                     }
                 }
@@ -240,9 +240,9 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
         return changes;
     }
 
-    private void Release(WriteOutcome outcome)
+    private async Task ReleaseAsync(WriteOutcome outcome)
     {
-        foreach (var blob in outcome.UnreferencedBlobs) blobs.Delete(blob);
+        foreach (var blob in outcome.UnreferencedBlobs) await blobs.DeleteAsync(blob);
     }
 
     /// <summary>The x-amz-expiration header for the current version of an object, when an expiration rule covers it.</summary>

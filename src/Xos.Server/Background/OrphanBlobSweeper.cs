@@ -57,7 +57,7 @@ public sealed partial class OrphanBlobSweeper(IMetadataStore store, IBlobStore b
         {
             ct.ThrowIfCancellationRequested();
             if (await store.IsBlobReferencedAsync(blobId, ct)) continue;
-            blobs.Delete(blobId);
+            await blobs.DeleteAsync(blobId);
             removed++;
         }
         return removed;

@@ -58,7 +58,7 @@ public static partial class BucketBasics
             if (await ctx.Store.GetBucketAsync(bucket.Name, ct) is null) throw S3Errors.NoSuchBucket(bucket.Name);
             throw S3Errors.BucketNotEmpty(bucket.Name);
         }
-        ctx.Release(discarded);
+        await ctx.ReleaseAsync(discarded);
         req.Http.Response.StatusCode = 204;
     }
 

@@ -23,7 +23,7 @@ public static class CachedBodies
         }
         else
         {
-            await using var stream = blobs.OpenRead(blobId);
+            await using var stream = await blobs.OpenReadAsync(blobId, 0, size, ct);
             while (at < size) at += Filled(await stream.ReadAsync(body.AsMemory(at), ct));
         }
         cache.AddBody(blobId, body);

@@ -9,7 +9,7 @@ using Xos.Server.Storage.Encryption;
 namespace Xos.Server.Hosting;
 
 /// <summary>The services an S3 operation works with, created once per server.</summary>
-public sealed class ServerContext(ServerOptions options, IMetadataStore store, IBlobStore blobs, Authorizer authorizer, ILogger logger,
+public sealed partial class ServerContext(ServerOptions options, IMetadataStore store, IBlobStore blobs, Authorizer authorizer, ILogger logger,
     LifecycleOptions lifecycle, MasterKey masterKey, RequestAuthenticator authenticator)
 {
     /// <summary>The built-in key service behind SSE-KMS.</summary>
@@ -107,23 +107,52 @@ public sealed class ServerContext(ServerOptions options, IMetadataStore store, I
         return (owner, acl?.ToJson());
     }
 
-    /// <summary>Deletes blobs a committed transaction no longer refers to. A crash before this runs leaves orphans for the start-up sweep.</summary>
-    public void Release(WriteOutcome outcome)
+    /// <summary>
+    /// Deletes blobs a committed transaction no longer refers to, a few at a time, without blocking a thread (a RADOS
+    /// delete waits for the OSDs; a folder store's unlinks run at once). A crash before this runs leaves orphans for the
+    /// start-up sweep; a delete that fails leaves one for the periodic sweep.
+    /// </summary>
+    public async Task ReleaseAsync(WriteOutcome outcome)
     {
-        foreach (var blob in outcome.UnreferencedBlobs) Blobs.Delete(blob);
+        var blobs = outcome.UnreferencedBlobs;
+        for (var from = 0; from < blobs.Count; from += ReleaseBatch)
+        {
+            var batch = new Task[Math.Min(ReleaseBatch, blobs.Count - from)];
+            for (var i = 0; i < batch.Length; i++) batch[i] = Blobs.DeleteAsync(blobs[from + i]);
+            await Task.WhenAll(batch);
+        }
     }
 
+    private const int ReleaseBatch = 16;
+
     /// <summary>
-    /// Deletes what an overwrite displaced once the client has its answer: freeing a large file takes the filesystem
-    /// tens of milliseconds, which the writer need not wait for. (Deletes the client asked for free their space first.)
+    /// Deletes what an overwrite displaced once the client has its answer, without holding the connection: Kestrel runs
+    /// OnCompleted callbacks before it reads the connection's next request, so the callback only starts the release (a
+    /// folder store's unlinks run inside it, as cheap as they are; a RADOS delete goes on after it). Errors are logged:
+    /// what is left is an orphan for the sweep. (Deletes the client asked for free their space first.)
     /// </summary>
     public void ReleaseAfterResponse(S3Request req, WriteOutcome outcome)
     {
         if (outcome.UnreferencedBlobs.Count == 0) return;
         req.Http.Response.OnCompleted(() =>
         {
-            Release(outcome);
+            _ = ReleaseLoggedAsync(outcome);
             return Task.CompletedTask;
         });
     }
+
+    private async Task ReleaseLoggedAsync(WriteOutcome outcome)
+    {
+        try
+        {
+            await ReleaseAsync(outcome);
+        }
+        catch (Exception e)
+        {
+            LogReleaseFailed(Logger, e, outcome.UnreferencedBlobs.Count);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting {Count} displaced blob(s) failed; the orphan sweep removes what is left")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception e, int count);
 }

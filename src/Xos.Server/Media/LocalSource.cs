@@ -38,7 +38,7 @@ public sealed class LocalSource : IDisposable
         var temp = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         try
         {
-            await using (var plaintext = ServerSideEncryption.OpenPlaintext(ctx, obj, encryption, 0, obj.Size))
+            await using (var plaintext = await ServerSideEncryption.OpenPlaintextAsync(ctx, obj, encryption, 0, obj.Size, ct))
                 await plaintext.CopyToAsync(temp, 1 << 16, ct);
             await temp.FlushAsync(ct);
         }

@@ -87,7 +87,7 @@ public static class MultipartUploads
             (obj, var outcome) = await ctx.Store.CompleteUploadAsync(upload,
                 parts => Assemble(upload, parts, requested, declared) with { VersionId = versionId }, condition, ct,
                 Notifications.ObjectEvents.For(req, ctx, bucket, Notifications.EventTypes.CompleteMultipartUpload));
-            ctx.Release(outcome);
+            await ctx.ReleaseAsync(outcome);
         }
         if (bucket.VersioningEnabled) req.Http.Response.Headers["x-amz-version-id"] = obj.VersionId;
         ServerSideEncryption.WriteHeader(req, obj.Encryption);
@@ -178,7 +178,7 @@ public static class MultipartUploads
     {
         var (_, upload) = await LoadUploadAsync(req, ctx, "s3:AbortMultipartUpload", ct);
         var outcome = await ctx.Store.AbortUploadAsync(upload.Id, ct) ?? throw S3Errors.NoSuchUpload(upload.UploadId);
-        ctx.Release(outcome);
+        await ctx.ReleaseAsync(outcome);
         req.Http.Response.StatusCode = 204;
     }
 }

@@ -61,16 +61,16 @@ public static class UploadPart
         try
         {
             verify?.Invoke();
-            ctx.Release(await ctx.Store.PutPartAsync(upload.Id, part, ct));
+            await ctx.ReleaseAsync(await ctx.Store.PutPartAsync(upload.Id, part, ct));
         }
         catch (S3Exception e) when (e.Code == "NoSuchUpload")
         {
-            ctx.Blobs.Delete(part.BlobId);
+            await ctx.Blobs.DeleteAsync(part.BlobId);
             throw S3Errors.NoSuchUpload(upload.UploadId);
         }
         catch
         {
-            ctx.Blobs.Delete(part.BlobId);
+            await ctx.Blobs.DeleteAsync(part.BlobId);
             throw;
         }
     }

@@ -63,7 +63,7 @@ public static class CopyObject
         }
         catch
         {
-            ctx.Blobs.Delete(blob.BlobId);
+            await ctx.Blobs.DeleteAsync(blob.BlobId);
             throw;
         }
         // Committed: from here on a client that goes away must not take the new object's blob with it.
@@ -89,7 +89,7 @@ public static class CopyObject
             var copy = await ctx.Blobs.CopyAsync(CopySource.SegmentsOf(source), offset, length, ct);
             return (copy, copy.Md5, copy.Size);
         }
-        await using var plaintext = ServerSideEncryption.OpenPlaintext(ctx, source, sourceEncryption, offset, length);
+        await using var plaintext = await ServerSideEncryption.OpenPlaintextAsync(ctx, source, sourceEncryption, offset, length, ct);
         return await ServerSideEncryption.WriteAsync(ctx, plaintext, length, length, targetEncryption, streamNumber, ct);
     }
 }

@@ -43,7 +43,7 @@ public static class DeleteObject
             };
             result = await ctx.Store.DeleteObjectAsync(bucket, key, marker, ct, events);
         }
-        ctx.Release(result.Outcome);
+        await ctx.ReleaseAsync(result.Outcome);
         return result;
     }
 }

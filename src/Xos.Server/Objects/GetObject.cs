@@ -55,7 +55,7 @@ public static class GetObject
 
         if (encryption is not null)
         {
-            await using var plaintext = ServerSideEncryption.OpenPlaintext(ctx, obj, encryption, offset, length);
+            await using var plaintext = await ServerSideEncryption.OpenPlaintextAsync(ctx, obj, encryption, offset, length, ct);
             await plaintext.CopyToAsync(response.Body, CopyBufferSize, ct);
             return;
         }
@@ -78,37 +78,51 @@ public static class GetObject
                 await SendFileRangeAsync(path, offset, length, response, ct);
                 return;
             }
-            await CopyRangeAsync(ctx.Blobs.OpenRead(blobId), offset, length, response, ct);
+            await CopyRangeAsync(await ctx.Blobs.OpenReadAsync(blobId, offset, length, ct), offset, length, response, ct);
             return;
         }
         await SendSegmentsAsync(ctx, obj.Segments!, offset, length, response, ct);
     }
 
-    /// <summary>Opens every touched segment before sending a byte, so a concurrent overwrite cannot remove one mid-response.</summary>
+    /// <summary>
+    /// Opens every touched segment before sending a byte, so a concurrent overwrite cannot remove one mid-response; up to
+    /// <see cref="OpensInFlight"/> at a time (on RADOS each opening is a round trip to the OSDs).
+    /// </summary>
     private static async Task SendSegmentsAsync(ServerContext ctx, IReadOnlyList<Segment> segments, long offset, long length, HttpResponse response, CancellationToken ct)
     {
-        var pieces = new List<(Stream File, long From, long Count)>();
+        var touched = new List<(Segment Segment, long From, long Count)>();
+        long start = 0, end = offset + length;
+        foreach (var s in segments)
+        {
+            var segEnd = start + s.Size;
+            if (segEnd > offset && start < end) touched.Add((s, Math.Max(offset, start) - start, Math.Min(end, segEnd) - Math.Max(offset, start)));
+            start = segEnd;
+        }
+        var files = new Task<Stream>?[touched.Count];
         try
         {
-            long start = 0, end = offset + length;
-            foreach (var s in segments)
+            for (var batch = 0; batch < touched.Count; batch += OpensInFlight)
             {
-                var segEnd = start + s.Size;
-                if (segEnd > offset && start < end)
-                {
-                    var from = Math.Max(offset, start) - start;
-                    var to = Math.Min(end, segEnd) - start;
-                    pieces.Add((ctx.Blobs.Open(s), from, to - from));
-                }
-                start = segEnd;
+                // Only the first piece's opening fetches its data ahead (one buffer, not one per part); the others are
+                // checked (present, committed) and read when their turn comes.
+                for (var i = batch; i < Math.Min(touched.Count, batch + OpensInFlight); i++)
+                    files[i] = ctx.Blobs.OpenAsync(touched[i].Segment, touched[i].From, i == 0 ? touched[i].Count : 0, ct);
+                await Task.WhenAll(files.Skip(batch).Take(OpensInFlight).OfType<Task<Stream>>());
             }
-            foreach (var (file, from, count) in pieces) await CopyRangeAsync(file, from, count, response, ct, dispose: false);
+            for (var i = 0; i < touched.Count; i++) await CopyRangeAsync(await files[i]!, touched[i].From, touched[i].Count, response, ct, dispose: false);
         }
         finally
         {
-            foreach (var p in pieces) await p.File.DisposeAsync();
+            foreach (var file in files)
+            {
+                if (file is null) continue;
+                try { await (await file).DisposeAsync(); }
+                catch (Exception) { } // an opening that failed has nothing to close (its error is the one thrown)
+            }
         }
     }
+
+    private const int OpensInFlight = 16;
 
     /// <summary>
     /// Reads the blob at its offsets straight into the response pipe's own memory: Kestrel has no kernel sendfile, and

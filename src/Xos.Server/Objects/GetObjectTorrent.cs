@@ -21,7 +21,7 @@ public static class GetObjectTorrent
 
         var encryption = await ServerSideEncryption.UnlockAsync(req, ctx, obj.Encryption, ct);
         var pieces = new MemoryStream();
-        await using (var data = ServerSideEncryption.OpenPlaintext(ctx, obj, encryption, 0, obj.Size))
+        await using (var data = await ServerSideEncryption.OpenPlaintextAsync(ctx, obj, encryption, 0, obj.Size, ct))
         {
             var piece = new byte[PieceLength];
             while (true)

@@ -109,7 +109,7 @@ public static class PostObject
         }
         catch
         {
-            ctx.Blobs.Delete(blob.BlobId);
+            await ctx.Blobs.DeleteAsync(blob.BlobId);
             throw;
         }
 

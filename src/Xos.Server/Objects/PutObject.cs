@@ -72,7 +72,7 @@ public static class PutObject
         }
         catch
         {
-            if (blob is not null) ctx.Blobs.Delete(blob.BlobId);
+            if (blob is not null) await ctx.Blobs.DeleteAsync(blob.BlobId);
             throw;
         }
     }

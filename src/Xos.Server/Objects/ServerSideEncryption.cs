@@ -151,18 +151,18 @@ public static class ServerSideEncryption
     }
 
     /// <summary>The plaintext bytes [offset, offset + length) of a stored object, decrypting only the chunks they touch.</summary>
-    public static Stream OpenPlaintext(ServerContext ctx, ObjectRecord obj, EncryptionInfo? encryption, long offset, long length)
+    public static async Task<Stream> OpenPlaintextAsync(ServerContext ctx, ObjectRecord obj, EncryptionInfo? encryption, long offset, long length, CancellationToken ct)
     {
         var segments = CopySource.SegmentsOf(obj);
         if (encryption is null) return new SegmentRangeStream(ctx.Blobs, segments, offset, length);
         var opened = new List<EncryptedSegment>(segments.Count);
         try
         {
-            foreach (var s in segments) opened.Add(new EncryptedSegment(ctx.Blobs.Open(s), s.Size, (uint)s.PartNumber));
+            foreach (var s in segments) opened.Add(new EncryptedSegment(await ctx.Blobs.OpenAsync(s, 0, 0, ct), s.Size, (uint)s.PartNumber));
         }
         catch
         {
-            foreach (var o in opened) o.Blob.Dispose();
+            foreach (var o in opened) await o.Blob.DisposeAsync();
             throw;
         }
         return new DecryptingStream(opened, encryption.OpenCipher(ctx.MasterKey), offset, length);
@@ -191,8 +191,7 @@ public static class ServerSideEncryption
                         offset -= s.Size;
                         continue;
                     }
-                    _current = blobs.Open(s);
-                    _current.Seek(offset, SeekOrigin.Begin);
+                    _current = await blobs.OpenAsync(s, offset, Math.Min(s.Size - offset, _remaining), ct);
                     _currentLeft = s.Size - offset;
                     offset = 0;
                 }

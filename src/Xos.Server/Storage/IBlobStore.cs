@@ -19,8 +19,12 @@ public interface IBlobStore
     /// <summary>Writes a new blob holding <paramref name="length"/> bytes of the given segments starting at <paramref name="offset"/>.</summary>
     Task<BlobWriteResult> CopyAsync(IReadOnlyList<Segment> source, long offset, long length, CancellationToken ct);
 
-    /// <summary>Opens a blob for reading. Throws FileNotFoundException when it is gone.</summary>
-    Stream OpenRead(string blobId);
+    /// <summary>
+    /// Opens a blob for reading, positioned at <paramref name="offset"/>; <paramref name="length"/> is how much the caller
+    /// means to read from there (0 when it does not know), which a remote store fetches while it opens the blob. Throws
+    /// FileNotFoundException (from the task, before any byte is handed over) when the blob is gone or was never committed.
+    /// </summary>
+    Task<Stream> OpenReadAsync(string blobId, long offset, long length, CancellationToken ct);
 
     /// <summary>
     /// Refuses (507 InsufficientStorage) a write of <paramref name="bytes"/> that would eat into the free-space reserve;
@@ -31,7 +35,14 @@ public interface IBlobStore
     /// <summary>The blob's file when the store keeps blobs as local files (used for sendfile); null otherwise.</summary>
     string? LocalPath(string blobId);
 
+    /// <summary>Removes a blob; failures leave an orphan for the sweep and are not thrown. May block (for background work).</summary>
     void Delete(string blobId);
+
+    /// <summary>
+    /// <see cref="Delete"/> for request paths: a store that must wait for the network (RADOS) waits without blocking a
+    /// thread; the folder store unlinks at once and returns a completed task.
+    /// </summary>
+    Task DeleteAsync(string blobId);
 
     /// <summary>Blob ids older than <paramref name="olderThan"/>, for the orphan sweep.</summary>
     IEnumerable<string> EnumerateBlobs(DateTimeOffset olderThan);
@@ -42,9 +53,14 @@ public interface IBlobStore
 
 public static class BlobStoreSegments
 {
-    /// <summary>Opens one segment of an object's data: its blob, or the bytes an inline object keeps in its metadata.</summary>
-    public static Stream Open(this IBlobStore blobs, Segment segment) =>
-        segment.Inline is { } data ? new MemoryStream(data, writable: false) : blobs.OpenRead(segment.BlobId);
+    /// <summary>
+    /// Opens one segment of an object's data at <paramref name="offset"/> (see <see cref="IBlobStore.OpenReadAsync"/>): its
+    /// blob, or the bytes an inline object keeps in its metadata.
+    /// </summary>
+    public static Task<Stream> OpenAsync(this IBlobStore blobs, Segment segment, long offset, long length, CancellationToken ct) =>
+        segment.Inline is { } data
+            ? Task.FromResult<Stream>(new MemoryStream(data, writable: false) { Position = offset })
+            : blobs.OpenReadAsync(segment.BlobId, offset, length, ct);
 }
 
 public static class StreamFill

@@ -107,7 +107,7 @@ public sealed class RadosLayerTests : IAsyncLifetime
         Assert.Equal(4 << 20, _pool.Stat(id).Size);
         Assert.Equal((1 << 20) + 77, _pool.Stat(id + ".2").Size);
 
-        await using (var whole = _store.OpenRead(id))
+        await using (var whole = await _store.OpenReadAsync(id, 0, body.Length, CancellationToken.None))
         {
             Assert.Equal(body.Length, whole.Length);
             var copy = new MemoryStream();
@@ -115,7 +115,7 @@ public sealed class RadosLayerTests : IAsyncLifetime
             Assert.True(body.AsSpan().SequenceEqual(copy.ToArray()));
         }
         // A range across the boundary of stripes 1 and 2, after a seek, then a seek back.
-        await using (var ranged = _store.OpenRead(id))
+        await using (var ranged = await _store.OpenReadAsync(id, 0, 0, CancellationToken.None))
         {
             ranged.Seek((8 << 20) - 10, SeekOrigin.Begin);
             var part = new byte[30];
@@ -127,9 +127,21 @@ public sealed class RadosLayerTests : IAsyncLifetime
             Assert.True(body.AsSpan(5, 3).SequenceEqual(part.AsSpan(0, 3)));
         }
 
-        _store.Delete(id);
+        // Opened at an offset with the first chunk fetched together with the layout: a short range inside stripe 1, and
+        // a range from the middle of stripe 0 across into stripe 1 (the chunk fetched at opening stops at the stripe's end).
+        foreach (var (from, count) in new[] { ((5L << 20) + 3, 100L), ((4L << 20) - 1000, 3L << 20), (0L, (long)body.Length) })
+        {
+            await using var opened = await _store.OpenReadAsync(id, from, count, CancellationToken.None);
+            Assert.Equal(from, opened.Position);
+            var part = new byte[count];
+            Assert.Equal((int)count, await opened.ReadAtLeastAsync(part, (int)count, throwOnEndOfStream: false));
+            Assert.True(body.AsSpan((int)from, (int)count).SequenceEqual(part), $"range {from}+{count}");
+        }
+
+        await _store.DeleteAsync(id);
         Assert.Empty(Objects());
-        Assert.Throws<FileNotFoundException>(() => _store.OpenRead(id));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => _store.OpenReadAsync(id, 0, 100, CancellationToken.None));
+        await _store.DeleteAsync(id); // a blob already gone is not the caller's problem
     }
 
     [CephFact]
@@ -140,7 +152,7 @@ public sealed class RadosLayerTests : IAsyncLifetime
             var body = Body(size);
             var result = await _store.WriteAsync(new MemoryStream(body), size, 5L << 30, computeSha256: false, CancellationToken.None);
             Assert.Equal([result.BlobId], Objects());
-            await using var read = _store.OpenRead(result.BlobId);
+            await using var read = await _store.OpenReadAsync(result.BlobId, 0, size, CancellationToken.None);
             var copy = new MemoryStream();
             await read.CopyToAsync(copy);
             Assert.True(body.AsSpan().SequenceEqual(copy.ToArray()));
@@ -184,7 +196,10 @@ public sealed class RadosLayerTests : IAsyncLifetime
         var unfinished = Guid.NewGuid().ToString("N");
         _pool.WriteFull(unfinished, Body(4 << 20));
         _pool.WriteFull(unfinished + ".1", Body(1000));
-        Assert.Throws<FileNotFoundException>(() => _store.OpenRead(unfinished));
+        // Not readable, whether the open fetches data with the layout check or not.
+        await Assert.ThrowsAsync<FileNotFoundException>(() => _store.OpenReadAsync(unfinished, 0, 0, CancellationToken.None));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => _store.OpenReadAsync(unfinished, 0, 1 << 20, CancellationToken.None));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => _store.OpenReadAsync(unfinished, (4 << 20) + 10, 100, CancellationToken.None));
 
         Assert.Empty(_store.EnumerateBlobs(DateTimeOffset.UtcNow.AddMinutes(-5)));
         Assert.Equal([committed.BlobId], _store.EnumerateBlobs(DateTimeOffset.UtcNow.AddMinutes(5)).ToList());
@@ -192,7 +207,7 @@ public sealed class RadosLayerTests : IAsyncLifetime
         Assert.Equal(new[] { committed.BlobId, unfinished }.Order().ToList(), both);
 
         // The sweep's delete of an unfinished write finds its stripes without a layout.
-        _store.Delete(unfinished);
+        await _store.DeleteAsync(unfinished);
         _store.Delete(committed.BlobId);
         Assert.Empty(Objects());
     }

@@ -99,4 +99,25 @@ public sealed class BlobStoreTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir, "tmp")));
         Assert.Empty(_store.EnumerateBlobs(DateTimeOffset.UtcNow.AddMinutes(1)));
     }
+
+    [Fact]
+    public async Task ABlobOpensAtAnOffsetAndItsAsynchronousDeleteIsTheUnlinkDoneAtOnce()
+    {
+        var body = Body(100_000);
+        var result = await _store.WriteAsync(new MemoryStream(body), body.Length, 5L << 30, computeSha256: false, CancellationToken.None);
+        await using (var opened = await _store.OpenReadAsync(result.BlobId, 70_000, 100, CancellationToken.None))
+        {
+            Assert.Equal(70_000, opened.Position);
+            var part = new byte[30_000];
+            Assert.Equal(part.Length, await opened.ReadAtLeastAsync(part, part.Length));
+            Assert.True(body.AsSpan(70_000).SequenceEqual(part));
+        }
+        // The folder store's delete runs on the caller's thread (a release after a PUT's answer costs no thread hop).
+        var deleted = _store.DeleteAsync(result.BlobId);
+        Assert.True(deleted.IsCompletedSuccessfully);
+        Assert.False(File.Exists(_store.LocalPath(result.BlobId)));
+        Assert.True(_store.DeleteAsync(result.BlobId).IsCompletedSuccessfully); // gone already: not the caller's problem
+        var missing = _store.OpenReadAsync(result.BlobId, 0, 0, CancellationToken.None); // the error is the task's, as on RADOS
+        await Assert.ThrowsAsync<FileNotFoundException>(() => missing);
+    }
 }

@@ -59,12 +59,24 @@ public sealed partial class FileBlobStore : IBlobStore
 
     public string? LocalPath(string blobId) => FinalPath(blobId);
 
-    public Stream OpenRead(string blobId) =>
-        new FileStream(FinalPath(blobId), new FileStreamOptions
+    /// <summary>A local open, done at once: nothing to fetch ahead, so <paramref name="length"/> is not needed.</summary>
+    public Task<Stream> OpenReadAsync(string blobId, long offset, long length, CancellationToken ct)
+    {
+        try
         {
-            Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
-            Options = FileOptions.SequentialScan, BufferSize = 0,
-        });
+            var file = new FileStream(FinalPath(blobId), new FileStreamOptions
+            {
+                Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
+                Options = FileOptions.SequentialScan, BufferSize = 0,
+            });
+            if (offset != 0) file.Position = offset;
+            return Task.FromResult<Stream>(file);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<Stream>(e);
+        }
+    }
 
     public void EnsureRoom(long bytes) => _space?.EnsureRoom(bytes);
 
@@ -115,9 +127,8 @@ public sealed partial class FileBlobStore : IBlobStore
                     if (remaining > 0 && offset < segmentEnd)
                     {
                         var from = Math.Max(offset, segmentStart) - segmentStart;
-                        await using var input = this.Open(segment);
-                        input.Seek(from, SeekOrigin.Begin);
                         var take = Math.Min(remaining, segment.Size - from);
+                        await using var input = await this.OpenAsync(segment, from, take, ct);
                         while (take > 0)
                         {
                             var n = await input.ReadAsync(buffer.AsMemory(0, (int)Math.Min(BufferSize, take)), ct);
@@ -212,6 +223,13 @@ public sealed partial class FileBlobStore : IBlobStore
     }
 
     public void Delete(string blobId) => TryDelete(FinalPath(blobId));
+
+    /// <summary>A local unlink, done at once on the caller's thread (no hop to the thread pool).</summary>
+    public Task DeleteAsync(string blobId)
+    {
+        Delete(blobId);
+        return Task.CompletedTask;
+    }
 
     private static void TryDelete(string path)
     {

@@ -99,6 +99,10 @@ internal static unsafe partial class LibradosNative
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int rados_aio_remove(nint ioctx, string oid, nint completion);
 
+    // The completion's return value is the attribute's length (or a negative errno: ENODATA when the object has no such attribute).
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rados_aio_getxattr(nint ioctx, string oid, nint completion, string name, byte* buf, nuint len);
+
     // Write operations: several changes to one object applied atomically (the body and its layout attribute in one round trip).
     [LibraryImport(Lib)]
     public static partial nint rados_create_write_op();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Xos.Server.Protocol;
@@ -92,16 +93,52 @@ public sealed partial class RadosBlobStore : IBlobStore, IDisposable
     public Task<BlobWriteResult> CopyAsync(IReadOnlyList<Segment> source, long offset, long length, CancellationToken ct) =>
         WriteAsync(new Objects.ServerSideEncryption.SegmentRangeStream(this, source, offset, length), length, long.MaxValue, computeSha256: false, ct);
 
-    public Stream OpenRead(string blobId)
+    /// <summary>
+    /// Opens a committed blob at <paramref name="offset"/> in one round trip: the layout check and the read of the first
+    /// chunk the caller asked for (<paramref name="length"/> bytes from there, at most one chunk, within one stripe) go out
+    /// together, and the stream is handed over (with that chunk in it) only once the layout confirmed the blob is committed.
+    /// The read assumes the usual <see cref="StripeSize"/>; a blob of another layout is opened without it.
+    /// </summary>
+    public async Task<Stream> OpenReadAsync(string blobId, long offset, long length, CancellationToken ct)
     {
-        var layout = ReadLayout(blobId) ?? throw new FileNotFoundException($"blob {blobId} was never committed", blobId);
-        return new RadosBlobStream(_pool, blobId, layout.Size, layout.Stripe, Answer);
+        ct.ThrowIfCancellationRequested();
+        var layoutRead = ReadLayoutAsync(blobId);
+        byte[]? first = null;
+        Task<int>? firstRead = null;
+        if (length > 0 && offset >= 0)
+        {
+            first = ArrayPool<byte>.Shared.Rent(RadosStripeWriter.ChunkSize);
+            var want = (int)Math.Min(Math.Min(length, RadosStripeWriter.ChunkSize), StripeSize - offset % StripeSize);
+            firstRead = _pool.ReadAsync(StripeName(blobId, offset / StripeSize), first.AsMemory(0, want), offset % StripeSize);
+        }
+        try
+        {
+            // Both settle before anything is decided: librados writes into the chunk's buffer until its read completes.
+            try { await Task.WhenAll(layoutRead, firstRead ?? Task.CompletedTask); }
+            catch (Exception) { }
+            var (size, stripe) = await layoutRead ?? throw new FileNotFoundException($"blob {blobId} was never committed", blobId);
+            var stream = new RadosBlobStream(_pool, blobId, size, stripe, Answer);
+            stream.Seek(offset, SeekOrigin.Begin);
+            if (firstRead is null || stripe != StripeSize || offset >= size) return stream;
+            var got = (int)Math.Min(await firstRead, size - offset);
+            stream.Prefetched(first!, offset, got, offset + Math.Min(length, size - offset));
+            first = null;
+            return stream;
+        }
+        catch (RadosException e)
+        {
+            throw Answer(e);
+        }
+        finally
+        {
+            if (first is not null) ArrayPool<byte>.Shared.Return(first);
+        }
     }
 
     /// <summary>The committed body's size and stripe size; null when the head has no layout (an unfinished write).</summary>
     private (long Size, int Stripe)? ReadLayout(string blobId)
     {
-        Span<byte> value = stackalloc byte[64];
+        Span<byte> value = stackalloc byte[LayoutBufferSize];
         int? n;
         try
         {
@@ -115,8 +152,33 @@ public sealed partial class RadosBlobStore : IBlobStore, IDisposable
         {
             throw Answer(e);
         }
-        if (n is not { } length) return null;
-        var text = Encoding.ASCII.GetString(value[..length]);
+        return n is { } length ? ParseLayout(blobId, value[..length]) : null;
+    }
+
+    /// <summary><see cref="ReadLayout"/> without blocking a thread: librados' asynchronous getxattr.</summary>
+    private async Task<(long Size, int Stripe)?> ReadLayoutAsync(string blobId)
+    {
+        var value = ArrayPool<byte>.Shared.Rent(LayoutBufferSize);
+        try
+        {
+            var n = await _pool.GetXattrAsync(blobId, LayoutAttribute, value.AsMemory(0, LayoutBufferSize));
+            return n is { } length ? ParseLayout(blobId, value.AsSpan(0, length)) : null;
+        }
+        catch (RadosException e) when (e.Errno == RadosException.ENOENT)
+        {
+            throw new FileNotFoundException($"blob {blobId} is not in pool {_pool.Name}", blobId);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(value);
+        }
+    }
+
+    private const int LayoutBufferSize = 64;
+
+    private static (long Size, int Stripe) ParseLayout(string blobId, ReadOnlySpan<byte> value)
+    {
+        var text = Encoding.ASCII.GetString(value);
         var space = text.IndexOf(' ');
         if (space < 0 || !long.TryParse(text[..space], out var size) || !int.TryParse(text[(space + 1)..], out var stripe) || stripe <= 0)
             throw new InvalidDataException($"blob {blobId} has a damaged layout attribute '{text}'");
@@ -129,17 +191,24 @@ public sealed partial class RadosBlobStore : IBlobStore, IDisposable
 
     /// <summary>
     /// Removes a blob's stripes, the head last, so that a removal cut short leaves a head the orphan sweep finds again.
-    /// Like the folder store's, failures are not the caller's problem: the sweep retries.
+    /// Like the folder store's, failures are not the caller's problem: the sweep retries. Blocks; for background work.
     /// </summary>
-    public void Delete(string blobId)
+    public void Delete(string blobId) => DeleteAsync(blobId).GetAwaiter().GetResult();
+
+    /// <summary><see cref="Delete"/> without blocking a thread: the layout is read with librados' asynchronous getxattr.</summary>
+    public async Task DeleteAsync(string blobId)
     {
         try
         {
-            var layout = ReadLayout(blobId);
+            var layout = await ReadLayoutAsync(blobId);
             var last = layout is { } l ? Math.Max(0, (l.Size - 1) / l.Stripe) : -1;
-            RemoveStripesAsync(blobId, last).GetAwaiter().GetResult();
+            await RemoveStripesAsync(blobId, last);
         }
-        catch (Exception e) when (e is FileNotFoundException or IOException or S3Exception) { }
+        catch (RadosException e)
+        {
+            Answer(e); // a time-out refreshes the OSD map; the head stays for the sweep
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException) { }
     }
 
     /// <summary>

@@ -7,6 +7,7 @@ namespace Xos.Server.Storage.Rados;
 /// A committed blob read from its stripes, seekable, so a ranged GET reads only the stripes its range touches. The first
 /// reads go straight into the caller's buffer (a short range reads no more than it asked for); once reading is
 /// sequential, the next chunk (up to 1 MiB, never across a stripe) is fetched while the caller sends the current one.
+/// Opened by <see cref="RadosBlobStore.OpenReadAsync"/>, it usually starts with its first chunk already fetched.
 /// </summary>
 internal sealed class RadosBlobStream(RadosPool pool, string id, long size, int stripeSize, Func<Exception, Exception> translate) : ReadOnlyStream
 {
@@ -42,6 +43,21 @@ internal sealed class RadosBlobStream(RadosPool pool, string id, long size, int 
         if (target != _position) _sequentialReads = 0;
         _position = target;
         return target;
+    }
+
+    /// <summary>
+    /// Hands over the chunk <see cref="RadosBlobStore.OpenReadAsync"/> fetched with the layout check (<paramref name="buffer"/>,
+    /// now the stream's, holding <paramref name="length"/> bytes from <paramref name="at"/>), and when the caller wants more
+    /// (up to <paramref name="wantedEnd"/>) fetches the next chunk while it sends this one.
+    /// </summary>
+    internal void Prefetched(byte[] buffer, long at, int length, long wantedEnd)
+    {
+        _ready = buffer;
+        _readyStart = at;
+        _readyLength = length;
+        _position = at;
+        _sequentialReads = 1;
+        if (at + length < wantedEnd && length > 0) StartReadAhead(at + length);
     }
 
     /// <summary>How much of the body one read at <paramref name="at"/> may take: up to <paramref name="most"/>, within one stripe.</summary>

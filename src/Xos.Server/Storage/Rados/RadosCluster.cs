@@ -213,6 +213,22 @@ public sealed class RadosPool : SafeHandle
     public unsafe Task<int> ReadAsync(string oid, Memory<byte> buffer, long offset) =>
         RunAsync("rados_aio_read", oid, buffer, (io, c, p) => rados_aio_read(io, oid, c, p, (nuint)buffer.Length, (ulong)offset));
 
+    /// <summary>An attribute's value into <paramref name="buffer"/>: completes with its length, or null when the object has no such attribute.</summary>
+    public async Task<int?> GetXattrAsync(string oid, string name, Memory<byte> buffer)
+    {
+        try
+        {
+            return await StartGetXattr(oid, name, buffer).ConfigureAwait(false);
+        }
+        catch (RadosException e) when (e.Errno == RadosException.ENODATA)
+        {
+            return null;
+        }
+    }
+
+    private unsafe Task<int> StartGetXattr(string oid, string name, Memory<byte> buffer) =>
+        RunAsync("rados_aio_getxattr", oid, buffer, (io, c, p) => rados_aio_getxattr(io, oid, c, name, p, (nuint)buffer.Length));
+
     /// <summary>Removes an object; completes with false when it did not exist.</summary>
     public async Task<bool> RemoveAsync(string oid)
     {
