@@ -150,7 +150,7 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
                         : await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, latest.RowId, UnlockedVersion, ct, _events);
                     if (expired is not null)
                     {
-                        await ReleaseAsync(expired.Outcome);
+                        await blobs.ReleaseAsync(expired.Outcome);
                         changes++;
                         if (!bucket.VersioningConfigured) remaining--;
                     }
@@ -179,7 +179,7 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
                 {
                     if (await store.DeleteVersionIfUnchangedAsync(bucket.Id, key, v.RowId, UnlockedVersion, ct, _events) is { } removed)
                     {
-                        await ReleaseAsync(removed.Outcome);
+                        await blobs.ReleaseAsync(removed.Outcome);
                         changes++;
                         remaining--;
                     }
@@ -229,7 +229,7 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
                     if (now < Due(u.Initiated, rule.AbortIncompleteUploadDays!.Value) || !rule.Filter.Matches(u.Key, [], 0)) continue;
                     if (await store.AbortUploadAsync(u.Id, ct) is { } aborted)
                     {
-                        await ReleaseAsync(aborted);
+                        await blobs.ReleaseAsync(aborted);
                         changes++;
                     }
                 }
@@ -238,11 +238,6 @@ public sealed partial class LifecycleWorker(IMetadataStore store, IBlobStore blo
             }
         }
         return changes;
-    }
-
-    private async Task ReleaseAsync(WriteOutcome outcome)
-    {
-        foreach (var blob in outcome.UnreferencedBlobs) await blobs.DeleteAsync(blob);
     }
 
     /// <summary>The x-amz-expiration header for the current version of an object, when an expiration rule covers it.</summary>

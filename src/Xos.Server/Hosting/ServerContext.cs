@@ -107,23 +107,8 @@ public sealed partial class ServerContext(ServerOptions options, IMetadataStore 
         return (owner, acl?.ToJson());
     }
 
-    /// <summary>
-    /// Deletes blobs a committed transaction no longer refers to, a few at a time, without blocking a thread (a RADOS
-    /// delete waits for the OSDs; a folder store's unlinks run at once). A crash before this runs leaves orphans for the
-    /// start-up sweep; a delete that fails leaves one for the periodic sweep.
-    /// </summary>
-    public async Task ReleaseAsync(WriteOutcome outcome)
-    {
-        var blobs = outcome.UnreferencedBlobs;
-        for (var from = 0; from < blobs.Count; from += ReleaseBatch)
-        {
-            var batch = new Task[Math.Min(ReleaseBatch, blobs.Count - from)];
-            for (var i = 0; i < batch.Length; i++) batch[i] = Blobs.DeleteAsync(blobs[from + i]);
-            await Task.WhenAll(batch);
-        }
-    }
-
-    private const int ReleaseBatch = 16;
+    /// <summary>Deletes blobs a committed transaction no longer refers to (<see cref="BlobStoreSegments.ReleaseAsync"/>).</summary>
+    public Task ReleaseAsync(WriteOutcome outcome) => Blobs.ReleaseAsync(outcome);
 
     /// <summary>
     /// Deletes what an overwrite displaced once the client has its answer, without holding the connection: Kestrel runs

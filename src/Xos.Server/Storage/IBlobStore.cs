@@ -53,6 +53,25 @@ public interface IBlobStore
 
 public static class BlobStoreSegments
 {
+    private const int ReleasedAtOnce = 16;
+
+    /// <summary>
+    /// Deletes the blobs a committed transaction no longer refers to (<see cref="WriteOutcome.UnreferencedBlobs"/>),
+    /// <see cref="ReleasedAtOnce"/> at a time, without blocking a thread (a RADOS delete waits for the OSDs; a folder
+    /// store's unlinks run at once). A crash before this runs leaves orphans for the start-up sweep; a delete that fails
+    /// leaves one for the periodic sweep.
+    /// </summary>
+    public static async Task ReleaseAsync(this IBlobStore blobs, WriteOutcome outcome)
+    {
+        var unreferenced = outcome.UnreferencedBlobs;
+        for (var from = 0; from < unreferenced.Count; from += ReleasedAtOnce)
+        {
+            var batch = new Task[Math.Min(ReleasedAtOnce, unreferenced.Count - from)];
+            for (var i = 0; i < batch.Length; i++) batch[i] = blobs.DeleteAsync(unreferenced[from + i]);
+            await Task.WhenAll(batch);
+        }
+    }
+
     /// <summary>
     /// Opens one segment of an object's data at <paramref name="offset"/> (see <see cref="IBlobStore.OpenReadAsync"/>): its
     /// blob, or the bytes an inline object keeps in its metadata.
