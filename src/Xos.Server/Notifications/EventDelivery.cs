@@ -32,7 +32,11 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
     private readonly Dictionary<string, TargetState> _targets = new(StringComparer.Ordinal);
     private DateTimeOffset _targetsRead = DateTimeOffset.MinValue;
     private long _measuredAt;
-    private static readonly TimeSpan MeasureEvery = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How often the queue is measured: every second, or less often when a measurement (a scan of the outbox) takes over
+    /// 1/20 of that, so that a long queue does not cost the worker most of its time.
+    /// </summary>
+    private TimeSpan _measureEvery = TimeSpan.FromSeconds(1);
     private bool _warnedFull;
 
     private sealed class TargetState(NotifyTarget target)
@@ -43,6 +47,11 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
         public DateTimeOffset RetryAt = DateTimeOffset.MinValue;
         /// <summary>Until when this gateway's lease on the target is known to last; renewed once a third of it has passed.</summary>
         public DateTimeOffset LeaseUntil = DateTimeOffset.MinValue;
+        /// <summary>
+        /// Where ids follow commits: the id up to which every event of the target has been delivered and deleted, so
+        /// that the next read starts after it. Otherwise 0.
+        /// </summary>
+        public long After;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stop)
@@ -90,10 +99,12 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
     private async Task<(bool More, TimeSpan Wait)> PassAsync(CancellationToken stop)
     {
         await RefreshTargetsAsync(stop);
-        if (Stopwatch.GetElapsedTime(_measuredAt) >= MeasureEvery)
+        if (Stopwatch.GetElapsedTime(_measuredAt) >= _measureEvery)
         {
+            var started = Stopwatch.GetTimestamp();
             Measure(await store.GetEventQueueStatsAsync(stop));
             _measuredAt = Stopwatch.GetTimestamp();
+            _measureEvery = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, Stopwatch.GetElapsedTime(started).Ticks * 20));
         }
         var now = DateTimeOffset.UtcNow;
         var wait = Poll;
@@ -105,7 +116,7 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
                 if (state.RetryAt - now < wait) wait = state.RetryAt - now;
                 continue;
             }
-            var events = await store.PeekEventsAsync(state.Target.Arn, BatchSize, stop);
+            var events = await store.PeekEventsAsync(state.Target.Arn, state.After, BatchSize, stop);
             if (events.Count == 0) continue;
             // The lease is a write: under a stream of events it is renewed when a third of it has passed, not on every pass.
             var lease = TimeSpan.FromSeconds(Math.Max(30, state.Target.Timeout.TotalSeconds * 3));
@@ -120,7 +131,11 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
             {
                 state.LeaseUntil = acquiredAt + lease;
                 // Taken from another gateway: it may have delivered what was read before the lease was ours.
-                if (!held) events = await store.PeekEventsAsync(state.Target.Arn, BatchSize, stop);
+                if (!held)
+                {
+                    state.After = 0;
+                    events = await store.PeekEventsAsync(state.Target.Arn, 0, BatchSize, stop);
+                }
                 if (events.Count > 0) due.Add((state, events));
             }
             else state.LeaseUntil = DateTimeOffset.MinValue;
@@ -205,8 +220,19 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
         // Acknowledged events leave the outbox, in one transaction, even when the batch stopped early: a failure here
         // resends them, never loses them.
         if (acked.Count > 0) await store.DeleteEventsAsync(acked, CancellationToken.None);
+        if (store.EventIdsFollowCommits) state.After = Math.Max(state.After, DeliveredUpTo(events, acked));
         ServerMetrics.NotifyDeliveries(arn, acked.Count, retried);
         return failure is null && (events.Count == BatchSize || acked.Count < events.Count);
+    }
+
+    /// <summary>The id up to which every event of the batch was acknowledged (and so deleted): all of them, or up to the first that was not.</summary>
+    private static long DeliveredUpTo(IReadOnlyList<QueuedEvent> events, IReadOnlyList<long> acked)
+    {
+        if (acked.Count == events.Count) return events[^1].Id;
+        var done = new HashSet<long>(acked);
+        foreach (var e in events)
+            if (!done.Contains(e.Id)) return e.Id - 1;
+        return events[^1].Id;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "event delivery pass failed: {Reason}")]

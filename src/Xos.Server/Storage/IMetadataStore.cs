@@ -167,8 +167,10 @@ public interface IMetadataStore : IDisposable, Iam.IIamStore
     Task<int?> DeleteNotifyTargetAsync(string arn, CancellationToken ct);
     /// <summary>Per target: how many events wait, and since when.</summary>
     Task<IReadOnlyList<Sql.EventQueueStats>> GetEventQueueStatsAsync(CancellationToken ct);
-    /// <summary>The oldest events queued for <paramref name="target"/>, in the order they were queued.</summary>
-    Task<IReadOnlyList<Sql.QueuedEvent>> PeekEventsAsync(string target, int limit, CancellationToken ct);
+    /// <summary>The oldest events queued for <paramref name="target"/> with ids above <paramref name="after"/>, in the order they were queued.</summary>
+    Task<IReadOnlyList<Sql.QueuedEvent>> PeekEventsAsync(string target, long after, int limit, CancellationToken ct);
+    /// <summary>Whether event ids follow commit order, so that a reader may read on from the last id it has seen.</summary>
+    bool EventIdsFollowCommits { get; }
     /// <summary>Removes delivered events.</summary>
     Task DeleteEventsAsync(IReadOnlyList<long> ids, CancellationToken ct);
     /// <summary>Raised when a committed write queued events.</summary>

@@ -73,6 +73,24 @@ public abstract class SqlDatabase : IDisposable
     /// </summary>
     public virtual (string Sql, (string Name, object? Value)[] Args)? LockStatement(string scope, long id, byte[] name) => null;
 
+    /// <summary>
+    /// Queues an event (@t target, @c created, @p payload), returning its id. Here the identity column numbers it when it
+    /// is inserted, which with concurrent writers is not the order in which they commit.
+    /// </summary>
+    public virtual string InsertEventSql => "INSERT INTO events(target, created, payload) VALUES (@t, @c, @p) RETURNING id";
+
+    /// <summary>
+    /// Run before events are deleted, in the same transaction, where the engine numbers events itself: keeps the next
+    /// id above every id given so far once the newest events are gone. Null where an identity column never reuses ids.
+    /// </summary>
+    public virtual string? KeepEventIdsSql => null;
+
+    /// <summary>
+    /// Whether event ids follow commit order: a reader that has seen the events up to id N then never sees another at
+    /// or below N, so it may read on from N (<see cref="SqlMetadataStore.PeekEventsAsync"/>).
+    /// </summary>
+    public virtual bool EventIdsFollowCommits => false;
+
     /// <summary>Whether a <see cref="SqlBatch"/> goes to the database in one round trip rather than statement by statement.</summary>
     public virtual bool SendsBatches => false;
 

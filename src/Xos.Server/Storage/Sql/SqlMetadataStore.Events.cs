@@ -9,16 +9,14 @@ namespace Xos.Server.Storage.Sql;
 /// </summary>
 public sealed partial class SqlMetadataStore
 {
-    private const string InsertEventSql = "INSERT INTO events(target, created, payload) VALUES (@t, @c, @p) RETURNING id";
-
     public OutboxSignal EventsQueued { get; } = new();
 
     /// <summary>Adds the events to <paramref name="batch"/>, to be written with the change they describe.</summary>
-    private static void AddEvents(SqlBatch batch, IReadOnlyList<OutboxEvent>? events)
+    private void AddEvents(SqlBatch batch, IReadOnlyList<OutboxEvent>? events)
     {
         if (events is null) return;
         var now = Millis(DateTimeOffset.UtcNow);
-        foreach (var e in events) batch.Add(InsertEventSql, ("@t", e.Target), ("@c", now), ("@p", e.Payload));
+        foreach (var e in events) batch.Add(_db.InsertEventSql, ("@t", e.Target), ("@c", now), ("@p", e.Payload));
     }
 
     /// <summary>Writes the events in the caller's transaction.</summary>
@@ -76,6 +74,7 @@ public sealed partial class SqlMetadataStore
     public Task<int?> DeleteNotifyTargetAsync(string arn, CancellationToken ct) => WriteAsync<int?>(async (db, tx) =>
     {
         if (await ExecAsync(db, tx, "DELETE FROM notify_targets WHERE arn = @arn", ct, ("@arn", arn)) == 0) return null;
+        if (_db.KeepEventIdsSql is { } keep) await ExecAsync(db, tx, keep, ct);
         return await ExecAsync(db, tx, "DELETE FROM events WHERE target = @arn", ct, ("@arn", arn));
     }, ct);
 
@@ -89,11 +88,18 @@ public sealed partial class SqlMetadataStore
         return list;
     }
 
-    public async Task<IReadOnlyList<QueuedEvent>> PeekEventsAsync(string target, int limit, CancellationToken ct)
+    public bool EventIdsFollowCommits => _db.EventIdsFollowCommits;
+
+    /// <summary>
+    /// The first <paramref name="limit"/> events queued for <paramref name="target"/> with ids above
+    /// <paramref name="after"/> (0: all), in order. Where ids follow commits (<see cref="EventIdsFollowCommits"/>) the
+    /// delivery worker passes the id up to which it delivered everything, and the read starts there.
+    /// </summary>
+    public async Task<IReadOnlyList<QueuedEvent>> PeekEventsAsync(string target, long after, int limit, CancellationToken ct)
     {
         await using var db = await OpenAsync(ct);
-        await using var cmd = Command(db, null, "SELECT id, payload, created FROM events WHERE target = @t ORDER BY id LIMIT @limit",
-            ("@t", target), ("@limit", limit));
+        await using var cmd = Command(db, null, "SELECT id, payload, created FROM events WHERE target = @t AND id > @after ORDER BY id LIMIT @limit",
+            ("@t", target), ("@after", after), ("@limit", limit));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<QueuedEvent>();
         while (await r.ReadAsync(ct)) list.Add(new QueuedEvent(r.GetInt64(0), r.GetString(1), FromMillis(r.GetInt64(2))));
@@ -106,6 +112,7 @@ public sealed partial class SqlMetadataStore
     /// </summary>
     public Task DeleteEventsAsync(IReadOnlyList<long> ids, CancellationToken ct) => ids.Count == 0 ? Task.CompletedTask : WriteAsync(async (db, tx) =>
     {
+        if (_db.KeepEventIdsSql is { } keep) await ExecAsync(db, tx, keep, ct);
         for (var start = 0; start < ids.Count; start += MaxDeletedAtOnce)
         {
             var count = Math.Min(MaxDeletedAtOnce, ids.Count - start);

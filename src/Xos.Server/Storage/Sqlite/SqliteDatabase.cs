@@ -78,6 +78,17 @@ public sealed partial class SqliteDatabase : SqlDatabase
 
     public override Task LockSchemaAsync(DbConnection db, DbTransaction tx, CancellationToken ct) => Task.CompletedTask;
 
+    /// <summary>One more than the highest id queued or ever deleted (<see cref="SqliteSchema"/>'s event_ids), taken in the write's turn.</summary>
+    public override string InsertEventSql =>
+        "INSERT INTO events(id, target, created, payload) " +
+        "SELECT MAX(floor, COALESCE((SELECT MAX(id) FROM events), 0)) + 1, @t, @c, @p FROM event_ids RETURNING id";
+
+    public override string KeepEventIdsSql =>
+        "UPDATE event_ids SET floor = (SELECT MAX(id) FROM events) WHERE (SELECT MAX(id) FROM events) > floor";
+
+    /// <summary>Writers take turns, and each numbers its events inside its transaction.</summary>
+    public override bool EventIdsFollowCommits => true;
+
     public override string JsonObjectAggregate(string name, string value) => $"json_group_object({name}, {value})";
 
     public override bool IsForeignKeyViolation(DbException e) =>

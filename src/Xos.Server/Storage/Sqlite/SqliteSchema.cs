@@ -9,7 +9,7 @@ namespace Xos.Server.Storage.Sqlite;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int Version = 7;
+    public const int Version = 8;
 
     public static SqlSchema Current => new(Version, Create, Migrations);
 
@@ -23,6 +23,24 @@ internal static class SqliteSchema
             path TEXT NOT NULL,
             created INTEGER NOT NULL);
         CREATE UNIQUE INDEX IF NOT EXISTS iam_users_name ON iam_users(account_id, name_key);
+        """;
+
+    /// <summary>
+    /// The outbox (schema 8). Events are numbered by <see cref="SqliteDatabase.InsertEventSql"/>: one more than the
+    /// highest id in the table or in event_ids, whose one row keeps the highest id ever deleted, so numbers never go
+    /// back when the outbox empties. That number is taken inside the write transaction, and SQLite's writers take turns,
+    /// so ids follow commit order. No AUTOINCREMENT (its counter is one more page per commit) and no index on target:
+    /// the delivery worker reads each target's events from just after the last one it delivered (a rowid range), and
+    /// delivered events leave the table, so what it passes over of other targets is what they have not delivered yet.
+    /// </summary>
+    private const string EventsTables = """
+        CREATE TABLE IF NOT EXISTS events (
+            id INTEGER PRIMARY KEY,
+            target TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            payload TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS event_ids (floor INTEGER NOT NULL);
+        INSERT INTO event_ids(floor) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM event_ids);
         """;
 
     public const string Create = """
@@ -194,12 +212,7 @@ internal static class SqliteSchema
             settings TEXT NOT NULL,
             created INTEGER NOT NULL);
 
-        CREATE TABLE IF NOT EXISTS events (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            target TEXT NOT NULL,
-            created INTEGER NOT NULL,
-            payload TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS events_target ON events(target, id);
+        """ + EventsTables + """
 
         CREATE TABLE IF NOT EXISTS objects (
             id INTEGER PRIMARY KEY,
@@ -279,6 +292,8 @@ internal static class SqliteSchema
     /// <summary>
     /// Statements that bring a database of the version before each entry's to that version. Versions that only add
     /// tables (5: console_sessions; 6: notify_targets, events) need none: <see cref="Create"/> runs after them and creates what is missing.
+    /// 8 rebuilds the outbox without AUTOINCREMENT and its index, keeping every queued event and id, and starts
+    /// event_ids at the highest id AUTOINCREMENT had given, so that sequencers go on growing.
     /// </summary>
     public static readonly (int Version, string Sql)[] Migrations =
     [
@@ -321,6 +336,25 @@ internal static class SqliteSchema
             ALTER TABLE roles ADD COLUMN description TEXT;
             ALTER TABLE roles ADD COLUMN max_session INTEGER NOT NULL DEFAULT 3600;
             ALTER TABLE roles ADD COLUMN trust_policy TEXT;
+            """),
+        (8, """
+            CREATE TABLE IF NOT EXISTS events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                target TEXT NOT NULL,
+                created INTEGER NOT NULL,
+                payload TEXT NOT NULL);
+            CREATE TABLE event_ids (floor INTEGER NOT NULL);
+            INSERT INTO event_ids(floor) SELECT MAX(
+                COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
+                COALESCE((SELECT MAX(id) FROM events), 0));
+            CREATE TABLE events_v8 (
+                id INTEGER PRIMARY KEY,
+                target TEXT NOT NULL,
+                created INTEGER NOT NULL,
+                payload TEXT NOT NULL);
+            INSERT INTO events_v8(id, target, created, payload) SELECT id, target, created, payload FROM events;
+            DROP TABLE events;
+            ALTER TABLE events_v8 RENAME TO events;
             """),
     ];
 }
