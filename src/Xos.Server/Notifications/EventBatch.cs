@@ -30,7 +30,7 @@ public static class EventBatch
                 if (Volatile.Read(ref halted) || stop.IsCancellationRequested || Stopwatch.GetElapsedTime(started) > within) return;
                 try
                 {
-                    await sender.SendAsync(EventOrigin.WithSequencer(e.Payload, e.Id), e.Id, stop);
+                    await sender.SendAsync(EventMessage.Compose(e.Payload, e.Id), e.Id, stop);
                 }
                 catch (Exception error)
                 {
@@ -58,7 +58,7 @@ public static class EventBatch
         var lanes = new List<List<QueuedEvent>>();
         foreach (var e in events)
         {
-            var key = EventOrigin.OrderKey(e.Payload);
+            var key = EventMessage.OrderKey(e.Payload);
             if (!byKey.TryGetValue(key, out var lane))
             {
                 byKey[key] = lane = [];

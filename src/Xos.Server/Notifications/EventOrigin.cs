@@ -20,8 +20,9 @@ public sealed record EventOrigin(BucketRecord Bucket, NotificationConfiguration 
     string RequestId, string Region)
 {
     /// <summary>
-    /// The sequencer is written into the message when it is sent, from the outbox row's id: ids grow in the order the
-    /// key lock lets the writes of one key commit, so they order the events of a key as S3's sequencer does.
+    /// The sequencer is written into the message when it is sent (<see cref="EventMessage.Compose"/>), from the outbox
+    /// row's id: ids grow in the order the key lock lets the writes of one key commit, so they order the events of a key
+    /// as S3's sequencer does. A whole message in the outbox (the s3:TestEvent, or one queued by an older server) has this empty slot.
     /// </summary>
     public const string SequencerSlot = "\"sequencer\":\"\"";
 
@@ -32,60 +33,10 @@ public sealed record EventOrigin(BucketRecord Bucket, NotificationConfiguration 
         foreach (var rule in Rules.Rules)
         {
             if (!rule.Matches(eventName, key)) continue;
-            (events ??= []).Add(new OutboxEvent(rule.Arn, Message(rule.Id, eventName, key, size, eTag, versionId, time)));
+            (events ??= []).Add(new OutboxEvent(rule.Arn,
+                EventMessage.Compact(eventName, time, Region, PrincipalId, SourceIp, RequestId, rule.Id, Bucket.Name, Bucket.OwnerId, key, size, eTag, versionId)));
         }
         return events;
-    }
-
-    private string Message(string configurationId, string eventName, string key, long size, string? eTag, string? versionId, DateTimeOffset time)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("Records");
-            w.WriteStartObject();
-            w.WriteString("eventVersion", "2.1");
-            w.WriteString("eventSource", "aws:s3");
-            w.WriteString("awsRegion", Region);
-            w.WriteString("eventTime", Protocol.S3Xml.Timestamp(time));
-            w.WriteString("eventName", eventName);
-            w.WriteStartObject("userIdentity");
-            w.WriteString("principalId", PrincipalId);
-            w.WriteEndObject();
-            w.WriteStartObject("requestParameters");
-            w.WriteString("sourceIPAddress", SourceIp);
-            w.WriteEndObject();
-            w.WriteStartObject("responseElements");
-            w.WriteString("x-amz-request-id", RequestId);
-            w.WriteString("x-amz-id-2", RequestId);
-            w.WriteEndObject();
-            w.WriteStartObject("s3");
-            w.WriteString("s3SchemaVersion", "1.0");
-            w.WriteString("configurationId", configurationId);
-            w.WriteStartObject("bucket");
-            w.WriteString("name", Bucket.Name);
-            w.WriteStartObject("ownerIdentity");
-            w.WriteString("principalId", Bucket.OwnerId);
-            w.WriteEndObject();
-            w.WriteString("arn", "arn:aws:s3:::" + Bucket.Name);
-            w.WriteEndObject();
-            w.WriteStartObject("object");
-            w.WriteString("key", EncodeKey(key));
-            if (eTag is not null)
-            {
-                w.WriteNumber("size", size);
-                w.WriteString("eTag", eTag);
-            }
-            if (versionId is not null && versionId != "null") w.WriteString("versionId", versionId);
-            w.WriteString("sequencer", "");
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>The message as sent: <see cref="SequencerSlot"/> filled with the outbox id, 16 upper-case hex digits.</summary>
@@ -99,8 +50,8 @@ public sealed record EventOrigin(BucketRecord Bucket, NotificationConfiguration 
     private const string KeySlot = "\"object\":{\"key\":\"";
 
     /// <summary>
-    /// What orders a message among the others: its bucket and key (as the message spells them), which
-    /// <see cref="Message"/> writes in a fixed shape. Events of one bucket and key must reach a target in outbox order;
+    /// What orders a whole message among the others: its bucket and key (as the message spells them), which the
+    /// servers that queued whole messages wrote in a fixed shape. Events of one bucket and key must reach a target in outbox order;
     /// those of different keys may travel side by side. A message without them (s3:TestEvent) gets "".
     /// </summary>
     public static string OrderKey(string payload)

@@ -36,7 +36,7 @@ public sealed class AmqpSender(NotifyTarget target) : IEventSender
         return _channel;
     }
 
-    public async Task SendAsync(string message, long id, CancellationToken ct)
+    public async Task SendAsync(byte[] message, long id, CancellationToken ct)
     {
         var channel = await ChannelAsync(ct);
         var properties = new BasicProperties
@@ -46,7 +46,7 @@ public sealed class AmqpSender(NotifyTarget target) : IEventSender
             DeliveryMode = _durable ? DeliveryModes.Persistent : DeliveryModes.Transient,
         };
         // With confirmation tracking the publish returns once the broker confirmed it, and throws on a nack.
-        await channel.BasicPublishAsync(_exchange, _routingKey, mandatory: false, properties, Encoding.UTF8.GetBytes(message), ct);
+        await channel.BasicPublishAsync(_exchange, _routingKey, mandatory: false, properties, message, ct);
     }
 
     private async Task CloseAsync()

@@ -7,9 +7,9 @@ namespace Xos.Server.Notifications.Targets;
 /// </summary>
 public interface IEventSender : IAsyncDisposable
 {
-    /// <param name="message">The event's JSON.</param>
+    /// <param name="message">The event's JSON, in UTF-8.</param>
     /// <param name="id">The outbox id (the sequencer): a receiver may drop an id it has seen, since delivery is at least once.</param>
-    Task SendAsync(string message, long id, CancellationToken ct);
+    Task SendAsync(byte[] message, long id, CancellationToken ct);
 
     /// <summary>
     /// How many <see cref="SendAsync"/> calls may run at once (never two of the same key: the worker keeps each key's

@@ -25,10 +25,10 @@ public sealed class NatsSender(NotifyTarget target) : IEventSender
         AuthOpts = new NatsAuthOpts { Username = target.Setting("user"), Password = target.Setting("password"), Token = target.Setting("token") },
     });
 
-    public async Task SendAsync(string message, long id, CancellationToken ct)
+    public async Task SendAsync(byte[] message, long id, CancellationToken ct)
     {
         var nats = Connection();
-        var body = Encoding.UTF8.GetBytes(message);
+        var body = message;
         if (_jetStream)
         {
             var ack = await new NATS.Client.JetStream.NatsJSContext(nats).PublishAsync(_subject, body,

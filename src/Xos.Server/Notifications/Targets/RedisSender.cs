@@ -27,7 +27,7 @@ public sealed class RedisSender(NotifyTarget target) : IEventSender
         return _redis.GetDatabase();
     }
 
-    public async Task SendAsync(string message, long id, CancellationToken ct)
+    public async Task SendAsync(byte[] message, long id, CancellationToken ct)
     {
         var db = await DatabaseAsync();
         if (_list) await db.ListRightPushAsync(_key, message);

@@ -49,9 +49,9 @@ public sealed class WebhookSender : IEventSender
         _http = new HttpClient(handler) { Timeout = target.Timeout };
     }
 
-    public async Task SendAsync(string message, long id, CancellationToken ct)
+    public async Task SendAsync(byte[] message, long id, CancellationToken ct)
     {
-        var body = Encoding.UTF8.GetBytes(message);
+        var body = message;
         using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation(EventIdHeader, id.ToString("X16"));
