@@ -201,6 +201,8 @@ public sealed class NotificationTests
         Assert.Equal("Bearer bearer-123", first.Headers["Authorization"]);
         Assert.Equal("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("s3cr3t"u8.ToArray(), Encoding.UTF8.GetBytes(first.Body))),
             first.Headers["X-Xos-Signature"]);
+        // The webhook answered every event with a cookie; no event carried one back.
+        Assert.All(receiver.Deliveries, d => Assert.False(d.Headers.ContainsKey("Cookie")));
     }
 
     [Fact]

@@ -114,6 +114,8 @@ public sealed class WebhookReceiver : IDisposable
                 // Held a while before the answer, so that requests sent at once overlap here.
                 if (HoldMs > 0) await Task.Delay(Random.Shared.Next(HoldMs));
                 context.Response.StatusCode = 200;
+                // As an endpoint behind a session-keeping balancer might: the server must not send it back.
+                context.Response.AppendHeader("Set-Cookie", "session=from-the-webhook; Path=/");
             }
             context.Response.Close();
         }

@@ -31,7 +31,11 @@ public sealed class WebhookSender : IEventSender
         _endpoint = new Uri(target.Setting("endpoint")!);
         _token = target.Setting("token");
         _secret = target.Setting("secret") is { } s ? Encoding.UTF8.GetBytes(s) : null;
-        var handler = new SocketsHttpHandler { ConnectTimeout = target.Timeout, PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = Concurrency };
+        // No cookies: a webhook's answers must not change what later events carry.
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = target.Timeout, PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = Concurrency, UseCookies = false,
+        };
         if (target.Setting("ca-file") is { } caFile)
         {
             var ca = X509Certificate2.CreateFromPemFile(caFile);
