@@ -141,6 +141,8 @@ public sealed class NotificationRuleTests
         var test = EventOrigin.TestEvent("b", "REQ", DateTimeOffset.UnixEpoch);
         Assert.Equal(test, System.Text.Encoding.UTF8.GetString(EventMessage.Compose(test, 3)));
         Assert.Throws<FormatException>(() => EventMessage.Compose("[2,\"x\"]", 1));
+        Assert.Equal("[2,\"x\"]", EventMessage.OrderKey("[2,\"x\"]"));
+        Assert.Equal("[1,", EventMessage.OrderKey("[1,"));
     }
 
     [Fact]
