@@ -30,7 +30,16 @@ public static class AdminCommand
         else
         {
             Directory.CreateDirectory(options.DataDirectory);
-            (store, var rootUserId) = await MetadataBootstrap.OpenForAdminAsync(options, CancellationToken.None);
+            string rootUserId;
+            try
+            {
+                (store, rootUserId) = await MetadataBootstrap.OpenForAdminAsync(options, CancellationToken.None);
+            }
+            catch (Exception e) when (e is Storage.Sql.SchemaTooOldException or Storage.Sql.SchemaTooNewException)
+            {
+                Console.Error.WriteLine($"xos admin: {e.Message}");
+                return 1;
+            }
             var master = Storage.Encryption.MasterKey.LoadOrCreate(options.DataDirectory, options.MasterKey);
             admin = new AdminService(store, rootUserId, new Kms.KeyService(store, master));
         }

@@ -11,14 +11,15 @@ namespace Xos.Server.Hosting;
 /// </summary>
 public static class MetadataBootstrap
 {
-    private static async Task<(IMetadataStore Store, RootCredentials.Stored Identity)> OpenStoreAsync(ServerOptions options, CancellationToken ct)
+    private static async Task<(IMetadataStore Store, RootCredentials.Stored Identity)> OpenStoreAsync(ServerOptions options, CancellationToken ct,
+        bool migrate = true)
     {
         Directory.CreateDirectory(options.DataDirectory);
         var identity = RootCredentials.LoadIdentity(options);
         var store = OpenStore(options);
         try
         {
-            await store.InitializeAsync(ct);
+            await store.InitializeAsync(ct, migrate);
             identity = await MatchDatabaseIdentityAsync(store, identity, options, ct);
             try
             {
@@ -99,7 +100,7 @@ public static class MetadataBootstrap
     /// <summary>For `xos admin`: the store and root's account id; no key is created, changed or removed.</summary>
     public static async Task<(IMetadataStore Store, string RootUserId)> OpenForAdminAsync(ServerOptions options, CancellationToken ct)
     {
-        var (store, identity) = await OpenStoreAsync(options, ct);
+        var (store, identity) = await OpenStoreAsync(options, ct, migrate: false);
         return (store, identity.UserId);
     }
 

@@ -92,7 +92,7 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
 
     /// <summary>
     /// Delivers what the targets this gateway holds (or can take) have waiting; returns how many were sent, and how long
-    /// to wait when none. Each target's next events are read first (an indexed read, cheap when there are none); the
+    /// to wait when none. Each target's next events are read first (from where it was delivered up to: cheap when there are none); the
     /// lease, a write, is taken only for a target with events. The queue is measured (a scan of the outbox) at most once a second.
     /// Returns whether more events wait (a target's batch was full or cut short), and how long to wait when none do.
     /// </summary>
@@ -108,7 +108,12 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
         }
         var now = DateTimeOffset.UtcNow;
         var wait = Poll;
-        var due = new List<(TargetState, IReadOnlyList<QueuedEvent>)>();
+        var due = new List<(TargetState, IReadOnlyList<QueuedEvent>, long)>();
+        // Where ids follow commits, every event up to the outbox's highest id has committed: each target is read from
+        // where it was delivered up to that id, and a read that finds fewer events than asked for covered the range.
+        var followsCommits = store.EventIdsFollowCommits;
+        var upTo = followsCommits && _targets.Count > 0 ? await store.LastEventIdAsync(stop) : long.MaxValue;
+        long ReadTo(IReadOnlyList<QueuedEvent> events) => events.Count < BatchSize ? upTo : events[^1].Id;
         foreach (var state in _targets.Values)
         {
             if (state.RetryAt > now)
@@ -116,13 +121,17 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
                 if (state.RetryAt - now < wait) wait = state.RetryAt - now;
                 continue;
             }
-            var events = await store.PeekEventsAsync(state.Target.Arn, state.After, BatchSize, stop);
-            if (events.Count == 0) continue;
+            var events = await store.PeekEventsAsync(state.Target.Arn, state.After, upTo, BatchSize, stop);
+            if (events.Count == 0)
+            {
+                if (followsCommits) state.After = Math.Max(state.After, upTo);
+                continue;
+            }
             // The lease is a write: under a stream of events it is renewed when a third of it has passed, not on every pass.
             var lease = TimeSpan.FromSeconds(Math.Max(30, state.Target.Timeout.TotalSeconds * 3));
             if (state.LeaseUntil - now > lease * 2 / 3)
             {
-                due.Add((state, events));
+                due.Add((state, events, ReadTo(events)));
                 continue;
             }
             var held = state.LeaseUntil > now;
@@ -134,13 +143,13 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
                 if (!held)
                 {
                     state.After = 0;
-                    events = await store.PeekEventsAsync(state.Target.Arn, 0, BatchSize, stop);
+                    events = await store.PeekEventsAsync(state.Target.Arn, 0, upTo, BatchSize, stop);
                 }
-                if (events.Count > 0) due.Add((state, events));
+                if (events.Count > 0) due.Add((state, events, ReadTo(events)));
             }
             else state.LeaseUntil = DateTimeOffset.MinValue;
         }
-        var more = await Task.WhenAll(due.Select(d => DeliverAsync(d.Item1, d.Item2, stop)));
+        var more = await Task.WhenAll(due.Select(d => DeliverAsync(d.Item1, d.Item2, d.Item3, stop)));
         return (more.Any(m => m), wait);
     }
 
@@ -194,7 +203,7 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
     /// Sends a batch of one target's events (see <see cref="EventBatch"/>); a failure schedules a retry. Returns whether
     /// more of its events wait: the batch was full, or ran out of time, without a failure.
     /// </summary>
-    private async Task<bool> DeliverAsync(TargetState state, IReadOnlyList<QueuedEvent> events, CancellationToken stop)
+    private async Task<bool> DeliverAsync(TargetState state, IReadOnlyList<QueuedEvent> events, long readTo, CancellationToken stop)
     {
         var arn = state.Target.Arn;
         state.Sender ??= EventSenders.Create(state.Target);
@@ -220,15 +229,18 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
         // Acknowledged events leave the outbox, in one transaction, even when the batch stopped early: a failure here
         // resends them, never loses them.
         if (acked.Count > 0) await store.DeleteEventsAsync(acked, CancellationToken.None);
-        if (store.EventIdsFollowCommits) state.After = Math.Max(state.After, DeliveredUpTo(events, acked));
+        if (store.EventIdsFollowCommits) state.After = Math.Max(state.After, DeliveredUpTo(events, acked, readTo));
         ServerMetrics.NotifyDeliveries(arn, acked.Count, retried);
         return failure is null && (events.Count == BatchSize || acked.Count < events.Count);
     }
 
-    /// <summary>The id up to which every event of the batch was acknowledged (and so deleted): all of them, or up to the first that was not.</summary>
-    private static long DeliveredUpTo(IReadOnlyList<QueuedEvent> events, IReadOnlyList<long> acked)
+    /// <summary>
+    /// The id up to which every event of the target was acknowledged (and so deleted): the end of the range read
+    /// (<paramref name="readTo"/>) when the whole batch was, otherwise up to the first event that was not.
+    /// </summary>
+    private static long DeliveredUpTo(IReadOnlyList<QueuedEvent> events, IReadOnlyList<long> acked, long readTo)
     {
-        if (acked.Count == events.Count) return events[^1].Id;
+        if (acked.Count == events.Count) return readTo;
         var done = new HashSet<long>(acked);
         foreach (var e in events)
             if (!done.Contains(e.Id)) return e.Id - 1;

@@ -109,7 +109,8 @@ public static class EventMessage
         try
         {
             var f = Fields(payload);
-            return string.Concat(f.Bucket, "/", f.Key);
+            // The key as a whole message spells it, so that rows of both forms for one key share a lane.
+            return string.Concat(f.Bucket, "/", EventOrigin.EncodeKey(f.Key));
         }
         catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)
         {

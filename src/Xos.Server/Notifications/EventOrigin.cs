@@ -64,7 +64,22 @@ public sealed record EventOrigin(BucketRecord Bucket, NotificationConfiguration 
         var bucketEnd = payload.IndexOf('"', bucket);
         var keyEnd = payload.IndexOf('"', key);
         if (bucketEnd < 0 || keyEnd < 0) return "";
-        return string.Concat(payload.AsSpan(bucket, bucketEnd - bucket), "/", payload.AsSpan(key, keyEnd - key));
+        // As the message spells it, JSON-escaped ("+" is \u002B); unescaped, the key is as EncodeKey wrote it.
+        return string.Concat(Unescape(payload.AsSpan(bucket, bucketEnd - bucket)), "/", Unescape(payload.AsSpan(key, keyEnd - key)));
+    }
+
+    private static string Unescape(ReadOnlySpan<char> json)
+    {
+        if (!json.Contains('\\')) return json.ToString();
+        try
+        {
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes("\"" + json.ToString() + "\""));
+            return reader.Read() ? reader.GetString() ?? "" : json.ToString();
+        }
+        catch (JsonException)
+        {
+            return json.ToString();
+        }
     }
 
     /// <summary>

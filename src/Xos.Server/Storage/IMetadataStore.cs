@@ -10,7 +10,11 @@ namespace Xos.Server.Storage;
 /// </summary>
 public interface IMetadataStore : IDisposable, Iam.IIamStore
 {
-    Task InitializeAsync(CancellationToken ct);
+    /// <summary>
+    /// Creates or upgrades the schema. With <paramref name="migrate"/> false (`xos admin`, which may run beside a
+    /// server of the older version) a database of an older schema is refused (<see cref="Sql.SchemaTooOldException"/>).
+    /// </summary>
+    Task InitializeAsync(CancellationToken ct, bool migrate = true);
 
     /// <summary>True when other server processes may write to the same store (and so have blob writes in flight).</summary>
     bool IsSharedByProcesses { get; }
@@ -167,8 +171,10 @@ public interface IMetadataStore : IDisposable, Iam.IIamStore
     Task<int?> DeleteNotifyTargetAsync(string arn, CancellationToken ct);
     /// <summary>Per target: how many events wait, and since when.</summary>
     Task<IReadOnlyList<Sql.EventQueueStats>> GetEventQueueStatsAsync(CancellationToken ct);
-    /// <summary>The oldest events queued for <paramref name="target"/> with ids above <paramref name="after"/>, in the order they were queued.</summary>
-    Task<IReadOnlyList<Sql.QueuedEvent>> PeekEventsAsync(string target, long after, int limit, CancellationToken ct);
+    /// <summary>The oldest events queued for <paramref name="target"/> with ids above <paramref name="after"/> and up to <paramref name="upTo"/>, in the order they were queued.</summary>
+    Task<IReadOnlyList<Sql.QueuedEvent>> PeekEventsAsync(string target, long after, long upTo, int limit, CancellationToken ct);
+    /// <summary>The highest id in the outbox (0 when it is empty).</summary>
+    Task<long> LastEventIdAsync(CancellationToken ct);
     /// <summary>Whether event ids follow commit order, so that a reader may read on from the last id it has seen.</summary>
     bool EventIdsFollowCommits { get; }
     /// <summary>Removes delivered events.</summary>

@@ -106,6 +106,26 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task XosAdminLeavesTheUpgradeOfAnOlderSchemaToTheServer()
+    {
+        // A server of the older version may still be running on the database: only a server (started after it
+        // stopped) upgrades, never `xos admin` beside it.
+        var data = NewDataFolder();
+        var env = await MetadataEnvironmentAsync(data);
+        string? url = env?["XOS_METADATA_URL"];
+        await using (var first = await XosProcess.StartAsync(data, environment: env)) { }
+        var current = Convert.ToInt32(await XosProcess.ExecuteMetadataScalarAsync(data, url, "SELECT MAX(version) FROM schema_version"));
+        await XosProcess.ExecuteMetadataSqlAsync(data, url, $"UPDATE schema_version SET version = {current - 1}");
+        var (code, output) = await RunAsync(Xos(env, "admin", "--data", data, "notify", "list"));
+        Assert.Equal(1, code);
+        Assert.StartsWith($"xos admin: the metadata database has schema version {current - 1}, older than this xos ({current}): stop the server", output.Trim());
+        Assert.DoesNotContain("   at ", output);
+        Assert.Equal(current - 1, Convert.ToInt32(await XosProcess.ExecuteMetadataScalarAsync(data, url, "SELECT MAX(version) FROM schema_version")));
+        try { Directory.Delete(data, recursive: true); }
+        catch (IOException) { }
+    }
+
+    [Fact]
     public async Task AMetadataDatabaseOfANewerSchemaIsRefusedInOneLineAndLeftUntouched()
     {
         var data = NewDataFolder();

@@ -112,12 +112,27 @@ public sealed partial class XosProcess : IAsyncDisposable
     /// that credentials may have changed, as anyone editing the database by hand must (NOTIFY on PostgreSQL,
     /// metadata.db.changes on SQLite).
     /// </summary>
-    public static async Task<int> ExecuteMetadataSqlAsync(string dataDirectory, string? metadataUrl, string sql, params (string Name, object Value)[] args)
+    private static async Task<System.Data.Common.DbConnection> OpenMetadataAsync(string dataDirectory, string? metadataUrl)
     {
-        await using System.Data.Common.DbConnection db = metadataUrl is null
+        System.Data.Common.DbConnection db = metadataUrl is null
             ? new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDirectory, "metadata.db")};Pooling=false")
             : new Npgsql.NpgsqlConnection(Xos.Server.Storage.Postgres.PostgresDatabase.ConnectionString(metadataUrl) + ";Pooling=false");
         await db.OpenAsync();
+        return db;
+    }
+
+    /// <summary>The first value <paramref name="sql"/> returns from the metadata database, read beside any server.</summary>
+    public static async Task<object?> ExecuteMetadataScalarAsync(string dataDirectory, string? metadataUrl, string sql)
+    {
+        await using var db = await OpenMetadataAsync(dataDirectory, metadataUrl);
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        return await cmd.ExecuteScalarAsync();
+    }
+
+    public static async Task<int> ExecuteMetadataSqlAsync(string dataDirectory, string? metadataUrl, string sql, params (string Name, object Value)[] args)
+    {
+        await using var db = await OpenMetadataAsync(dataDirectory, metadataUrl);
         await using var cmd = db.CreateCommand();
         cmd.CommandText = sql;
         foreach (var (name, value) in args)

@@ -151,7 +151,10 @@ public sealed class NotificationRuleTests
         var origin = new EventOrigin(new Xos.Server.Storage.BucketRecord(1, "b", "owner", DateTimeOffset.UnixEpoch, "us-east-1"),
             Parse(Rule("s3:ObjectCreated:*")), EventTypes.Put, "p", "127.0.0.1", "REQ", "us-east-1");
         string Message(string key) => Assert.Single(origin.Render(EventTypes.Put, key, 1, "e", null, DateTimeOffset.UnixEpoch)!).Payload;
-        Assert.Equal("b/a\"b c", EventMessage.OrderKey(Message("a\"b c")));
+        Assert.Equal("b/a%22b+c", EventMessage.OrderKey(Message("a\"b c")));
+        // A whole message queued by an earlier server for the same key shares its lane (its key JSON-escaped: '+' is \u002B).
+        Assert.Equal(EventMessage.OrderKey(Message("my video (1).mp4")),
+            EventMessage.OrderKey("""{"Records":[{"s3":{"bucket":{"name":"b"},"object":{"key":"my\u002Bvideo\u002B%281%29.mp4","sequencer":""}}}]}"""));
         Assert.Equal("", EventMessage.OrderKey(EventOrigin.TestEvent("b", "REQ", DateTimeOffset.UnixEpoch)));
         var events = new[] { "x", "y", "x", "z", "y", "x" }.Select((k, i) => new Xos.Server.Storage.Sql.QueuedEvent(i + 1, Message(k), DateTimeOffset.UnixEpoch)).ToList();
         var lanes = EventBatch.Lanes(events, concurrency: 8);

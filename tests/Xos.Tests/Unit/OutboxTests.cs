@@ -34,7 +34,7 @@ public sealed class OutboxTests : IDisposable
 
     private static async Task<List<long>> DeliverAllAsync(SqlMetadataStore store, string target)
     {
-        var events = await store.PeekEventsAsync(target, 0, 1000, default);
+        var events = await store.PeekEventsAsync(target, 0, long.MaxValue, 1000, default);
         await store.DeleteEventsAsync(events.Select(e => e.Id).ToList(), default);
         return events.Select(e => e.Id).ToList();
     }
@@ -46,7 +46,7 @@ public sealed class OutboxTests : IDisposable
         await QueueAsync(store, bucket, "a", "a", "a");
         var first = await DeliverAllAsync(store, "a");
         Assert.Equal(3, first.Count);
-        Assert.Empty(await store.PeekEventsAsync("a", 0, 10, default));
+        Assert.Empty(await store.PeekEventsAsync("a", 0, long.MaxValue, 10, default));
 
         // The outbox is empty: the next id still comes after the last one, in this process and the next.
         await QueueAsync(store, bucket, "a");
@@ -70,7 +70,7 @@ public sealed class OutboxTests : IDisposable
         await store.PutNotifyTargetAsync(new NotifyTarget("webhook", "gone", new Dictionary<string, string> { ["endpoint"] = "http://127.0.0.1:1/" }, DateTimeOffset.UtcNow), default);
         var arn = "arn:xos:sqs::gone:webhook";
         await QueueAsync(store, bucket, arn, arn, arn);
-        var queued = (await store.PeekEventsAsync(arn, 0, 10, default)).Select(e => e.Id).ToList();
+        var queued = (await store.PeekEventsAsync(arn, 0, long.MaxValue, 10, default)).Select(e => e.Id).ToList();
         Assert.Equal(3, await store.DeleteNotifyTargetAsync(arn, default));
         await QueueAsync(store, bucket, "b");
         Assert.True((await DeliverAllAsync(store, "b")).Single() > queued.Max());
@@ -82,12 +82,17 @@ public sealed class OutboxTests : IDisposable
         var (store, bucket) = await OpenAsync();
         using var _ = store;
         await QueueAsync(store, bucket, "a", "b", "a", "b", "a");
-        var a = await store.PeekEventsAsync("a", 0, 10, default);
+        var a = await store.PeekEventsAsync("a", 0, long.MaxValue, 10, default);
         Assert.Equal(3, a.Count);
         Assert.True(a[0].Id < a[1].Id && a[1].Id < a[2].Id);
-        Assert.Equal([a[1].Id, a[2].Id], (await store.PeekEventsAsync("a", a[0].Id, 10, default)).Select(e => e.Id));
-        Assert.Equal([a[2].Id], (await store.PeekEventsAsync("a", a[1].Id, 1, default)).Select(e => e.Id));
-        Assert.Equal(2, (await store.PeekEventsAsync("b", a[0].Id, 10, default)).Count);
+        Assert.Equal([a[1].Id, a[2].Id], (await store.PeekEventsAsync("a", a[0].Id, long.MaxValue, 10, default)).Select(e => e.Id));
+        Assert.Equal([a[2].Id], (await store.PeekEventsAsync("a", a[1].Id, long.MaxValue, 1, default)).Select(e => e.Id));
+        Assert.Equal(2, (await store.PeekEventsAsync("b", a[0].Id, long.MaxValue, 10, default)).Count);
+        // The read stops at the id given: the outbox's highest when the delivery pass began.
+        var last = await store.LastEventIdAsync(default);
+        Assert.Equal(a[2].Id, last);
+        Assert.Equal([a[0].Id, a[1].Id], (await store.PeekEventsAsync("a", 0, a[1].Id, 10, default)).Select(e => e.Id));
+        Assert.Empty(await store.PeekEventsAsync("a", last, last, 10, default));
         Assert.True(store.EventIdsFollowCommits);
     }
 
@@ -116,7 +121,7 @@ public sealed class OutboxTests : IDisposable
 
         using var migrated = new SqlMetadataStore(new SqliteDatabase(Path));
         await migrated.InitializeAsync(default);
-        var kept = await migrated.PeekEventsAsync("a", 0, 10, default);
+        var kept = await migrated.PeekEventsAsync("a", 0, long.MaxValue, 10, default);
         Assert.Equal([(41L, "{\"n\":41}"), (42L, "{\"n\":42}")], kept.Select(e => (e.Id, e.Payload)));
         await QueueAsync(migrated, bucket, "a");
         var ids = await DeliverAllAsync(migrated, "a");

@@ -8,13 +8,15 @@ namespace Xos.Server.Storage.Postgres;
 /// </summary>
 internal static class PostgresSchema
 {
-    public const int Version = 7;
+    public const int Version = 8;
 
     public static SqlSchema Current => new(Version, Create, Migrations);
 
     /// <summary>
     /// Steps from older PostgreSQL schemas; the first PostgreSQL schema is version 3. Versions that only add tables
     /// (5: console_sessions; 6: notify_targets, events) need none: <see cref="Create"/> runs after them and creates what is missing.
+    /// 8 changes no table: from it on the outbox's rows are compact (<see cref="Notifications.EventMessage"/>), which a
+    /// gateway of version 7 would send as they are, so none may deliver beside one of version 8: the version says so.
     /// </summary>
     private static readonly (int Version, string Sql)[] Migrations =
     [
@@ -30,6 +32,7 @@ internal static class PostgresSchema
             ALTER TABLE roles ADD COLUMN IF NOT EXISTS max_session BIGINT NOT NULL DEFAULT 3600;
             ALTER TABLE roles ADD COLUMN IF NOT EXISTS trust_policy TEXT;
             """),
+        (8, "SELECT 1;"),
     ];
 
     /// <summary>IAM users (schema 7), also created by migration 7 before columns that refer to it.</summary>

@@ -92,18 +92,27 @@ public sealed partial class SqlMetadataStore
 
     /// <summary>
     /// The first <paramref name="limit"/> events queued for <paramref name="target"/> with ids above
-    /// <paramref name="after"/> (0: all), in order. Where ids follow commits (<see cref="EventIdsFollowCommits"/>) the
-    /// delivery worker passes the id up to which it delivered everything, and the read starts there.
+    /// <paramref name="after"/> (0: all) and up to <paramref name="upTo"/>, in order. Where ids follow commits
+    /// (<see cref="EventIdsFollowCommits"/>) the delivery worker passes the id up to which it delivered everything, and
+    /// the outbox's highest id when the pass began (<see cref="LastEventIdAsync"/>): the read covers that range and no
+    /// more, and the worker need not read it again, however many events of other targets it holds (SQLite's outbox has
+    /// no index on target).
     /// </summary>
-    public async Task<IReadOnlyList<QueuedEvent>> PeekEventsAsync(string target, long after, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<QueuedEvent>> PeekEventsAsync(string target, long after, long upTo, int limit, CancellationToken ct)
     {
         await using var db = await OpenAsync(ct);
-        await using var cmd = Command(db, null, "SELECT id, payload, created FROM events WHERE target = @t AND id > @after ORDER BY id LIMIT @limit",
-            ("@t", target), ("@after", after), ("@limit", limit));
+        await using var cmd = Command(db, null, "SELECT id, payload, created FROM events WHERE target = @t AND id > @after AND id <= @upTo ORDER BY id LIMIT @limit",
+            ("@t", target), ("@after", after), ("@upTo", upTo), ("@limit", limit));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<QueuedEvent>();
         while (await r.ReadAsync(ct)) list.Add(new QueuedEvent(r.GetInt64(0), r.GetString(1), FromMillis(r.GetInt64(2))));
         return list;
+    }
+
+    public async Task<long> LastEventIdAsync(CancellationToken ct)
+    {
+        await using var db = await OpenAsync(ct);
+        return Convert.ToInt64(await ScalarAsync(db, null, "SELECT COALESCE(MAX(id), 0) FROM events", ct));
     }
 
     /// <summary>

@@ -38,7 +38,7 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
     /// Brings the schema to this server's version, each migration applied once even when several servers start
     /// together; a database written by a newer server is refused rather than misread.
     /// </summary>
-    public async Task InitializeAsync(CancellationToken ct)
+    public async Task InitializeAsync(CancellationToken ct, bool migrate = true)
     {
         await using var db = await _db.OpenWriterAsync(ct);
         await _db.PrepareAsync(db, ct);
@@ -50,6 +50,8 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
         var version = found is null or DBNull ? schema.Version : Convert.ToInt32(found);
         if (version > schema.Version)
             throw new SchemaTooNewException($"the metadata database has schema version {version}, newer than this server's ({schema.Version}): run the newer xos, or restore a backup made before the upgrade");
+        if (!migrate && version < schema.Version)
+            throw new SchemaTooOldException($"the metadata database has schema version {version}, older than this xos ({schema.Version}): stop the server that uses it and start this version's server, which upgrades it (xos admin does not upgrade a database that a running server of the older version may be using)");
         foreach (var (to, sql) in schema.Migrations)
             if (version < to) await ExecAsync(db, tx, sql, ct);
         await ExecAsync(db, tx, schema.Create, ct);
@@ -233,3 +235,6 @@ public sealed partial class SqlMetadataStore(SqlDatabase database) : IMetadataSt
 
 /// <summary>The database was written by a newer server; it is left untouched.</summary>
 public sealed class SchemaTooNewException(string message) : Exception(message);
+
+/// <summary>A database of an older schema, which only a server upgrades (<see cref="SqlMetadataStore.InitializeAsync"/>).</summary>
+public sealed class SchemaTooOldException(string message) : Exception(message);

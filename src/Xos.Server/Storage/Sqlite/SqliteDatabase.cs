@@ -80,8 +80,8 @@ public sealed partial class SqliteDatabase : SqlDatabase
 
     /// <summary>One more than the highest id queued or ever deleted (<see cref="SqliteSchema"/>'s event_ids), taken in the write's turn.</summary>
     public override string InsertEventSql =>
-        "INSERT INTO events(id, target, created, payload) " +
-        "SELECT MAX(floor, COALESCE((SELECT MAX(id) FROM events), 0)) + 1, @t, @c, @p FROM event_ids RETURNING id";
+        "INSERT INTO events(id, target, created, payload) VALUES (" +
+        "MAX(COALESCE((SELECT MAX(floor) FROM event_ids), 0), COALESCE((SELECT MAX(id) FROM events), 0)) + 1, @t, @c, @p) RETURNING id";
 
     public override string KeepEventIdsSql =>
         "UPDATE event_ids SET floor = (SELECT MAX(id) FROM events) WHERE (SELECT MAX(id) FROM events) > floor";

@@ -343,10 +343,12 @@ internal static class SqliteSchema
                 target TEXT NOT NULL,
                 created INTEGER NOT NULL,
                 payload TEXT NOT NULL);
-            CREATE TABLE event_ids (floor INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS event_ids (floor INTEGER NOT NULL);
             INSERT INTO event_ids(floor) SELECT MAX(
                 COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
-                COALESCE((SELECT MAX(id) FROM events), 0));
+                COALESCE((SELECT MAX(id) FROM events), 0),
+                COALESCE((SELECT MAX(floor) FROM event_ids), 0));
+            DELETE FROM event_ids WHERE floor < (SELECT MAX(floor) FROM event_ids);
             CREATE TABLE events_v8 (
                 id INTEGER PRIMARY KEY,
                 target TEXT NOT NULL,
