@@ -104,8 +104,7 @@ public sealed class FaultTests(ITestOutputHelper output)
                             state.HasInFlight = false;
                             Interlocked.Increment(ref acknowledgedWrites);
                         }
-                        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException
-                                                      or IOException or OperationCanceledException)
+                        catch (Exception e) when (XosProcess.IsCutOffByAKill(e))
                         {
                             return; // the server was killed with this write in flight
                         }

@@ -158,6 +158,14 @@ public sealed partial class XosProcess : IAsyncDisposable
     public Task<int> ExecuteMetadataSqlAsync(string sql, params (string Name, object Value)[] args) =>
         ExecuteMetadataSqlAsync(DataDirectory, MetadataUrl, sql, args);
 
+    /// <summary>
+    /// How a client's request ends when the server is killed under it: an S3 error or client error from the SDK, a
+    /// broken HTTP exchange, or, when the kill lands while HttpClient connects, a bare SocketException ("Transport
+    /// endpoint is not connected"). Whether that write committed is unknown.
+    /// </summary>
+    public static bool IsCutOffByAKill(Exception e) => e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException
+        or HttpRequestException or IOException or OperationCanceledException or System.Net.Sockets.SocketException;
+
     /// <summary>SIGKILL: the process gets no chance to clean up, as in a power cut of the process.</summary>
     public void Crash()
     {
