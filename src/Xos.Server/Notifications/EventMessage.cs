@@ -17,6 +17,9 @@ public static class EventMessage
 {
     private const int Form = 1;
 
+    /// <summary>An event's sequencer, and the id senders give receivers to drop repeats by: its outbox id in 16 upper-case hex digits.</summary>
+    public static string Sequencer(long id) => id.ToString("X16", CultureInfo.InvariantCulture);
+
     /// <summary>The outbox row of an object event.</summary>
     public static string Compact(string eventName, DateTimeOffset time, string region, string principalId, string sourceIp, string requestId,
         string configurationId, string bucket, string bucketOwner, string key, long size, string? eTag, string? versionId)
@@ -89,7 +92,7 @@ public static class EventMessage
                 w.WriteString("eTag", f.ETag);
             }
             if (f.VersionId is not null) w.WriteString("versionId", f.VersionId);
-            w.WriteString("sequencer", id.ToString("X16", CultureInfo.InvariantCulture));
+            w.WriteString("sequencer", Sequencer(id));
             w.WriteEndObject();
             w.WriteEndObject();
             w.WriteEndObject();

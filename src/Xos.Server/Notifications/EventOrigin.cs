@@ -43,7 +43,7 @@ public sealed record EventOrigin(BucketRecord Bucket, NotificationConfiguration 
     public static string WithSequencer(string payload, long id)
     {
         var at = payload.IndexOf(SequencerSlot, StringComparison.Ordinal);
-        return at < 0 ? payload : payload[..at] + "\"sequencer\":\"" + id.ToString("X16") + "\"" + payload[(at + SequencerSlot.Length)..];
+        return at < 0 ? payload : payload[..at] + "\"sequencer\":\"" + EventMessage.Sequencer(id) + "\"" + payload[(at + SequencerSlot.Length)..];
     }
 
     private const string BucketSlot = "\"bucket\":{\"name\":\"";

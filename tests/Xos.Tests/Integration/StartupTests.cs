@@ -30,6 +30,18 @@ public sealed class StartupTests
 
     private static string NewDataFolder() => Path.Combine(Path.GetTempPath(), "xos-test-" + Guid.NewGuid().ToString("N")[..12]);
 
+    /// <summary>
+    /// A new data folder whose metadata database a server created and left (on PostgreSQL when the suite runs there),
+    /// with the environment that points xos at that database and its URL (null for the folder's SQLite).
+    /// </summary>
+    private static async Task<(string Data, IDictionary<string, string>? Env, string? Url)> FolderWithDatabaseAsync()
+    {
+        var data = NewDataFolder();
+        var env = await MetadataEnvironmentAsync(data);
+        await using (var first = await XosProcess.StartAsync(data, environment: env)) { }
+        return (data, env, env?["XOS_METADATA_URL"]);
+    }
+
     /// <summary>The shared PostgreSQL database of a data folder when the suite runs on PostgreSQL, else nothing.</summary>
     private static async Task<IDictionary<string, string>?> MetadataEnvironmentAsync(string data) =>
         TestPostgres.IsSelected ? new Dictionary<string, string> { ["XOS_METADATA_URL"] = await TestPostgres.UrlForDataFolderAsync(data) } : null;
@@ -110,10 +122,7 @@ public sealed class StartupTests
     {
         // A server of the older version may still be running on the database: only a server (started after it
         // stopped) upgrades, never `xos admin` beside it.
-        var data = NewDataFolder();
-        var env = await MetadataEnvironmentAsync(data);
-        string? url = env?["XOS_METADATA_URL"];
-        await using (var first = await XosProcess.StartAsync(data, environment: env)) { }
+        var (data, env, url) = await FolderWithDatabaseAsync();
         var current = Convert.ToInt32(await XosProcess.ExecuteMetadataScalarAsync(data, url, "SELECT MAX(version) FROM schema_version"));
         await XosProcess.ExecuteMetadataSqlAsync(data, url, $"UPDATE schema_version SET version = {current - 1}");
         var (code, output) = await RunAsync(Xos(env, "admin", "--data", data, "notify", "list"));
@@ -128,10 +137,7 @@ public sealed class StartupTests
     [Fact]
     public async Task AMetadataDatabaseOfANewerSchemaIsRefusedInOneLineAndLeftUntouched()
     {
-        var data = NewDataFolder();
-        var env = await MetadataEnvironmentAsync(data);
-        string? url = env?["XOS_METADATA_URL"];
-        await using (var first = await XosProcess.StartAsync(data, environment: env)) { }
+        var (data, env, url) = await FolderWithDatabaseAsync();
         await XosProcess.ExecuteMetadataSqlAsync(data, url, "UPDATE schema_version SET version = 99");
         var (code, output) = await RunAsync(Xos(env, "server", "--data", data, "--address", $"127.0.0.1:{XosProcess.FreePort()}"));
         Assert.Equal(1, code);

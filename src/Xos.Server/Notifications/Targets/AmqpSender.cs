@@ -1,4 +1,3 @@
-using System.Text;
 using RabbitMQ.Client;
 
 namespace Xos.Server.Notifications.Targets;
@@ -42,7 +41,7 @@ public sealed class AmqpSender(NotifyTarget target) : IEventSender
         var properties = new BasicProperties
         {
             ContentType = "application/json",
-            MessageId = id.ToString("X16"),
+            MessageId = EventMessage.Sequencer(id),
             DeliveryMode = _durable ? DeliveryModes.Persistent : DeliveryModes.Transient,
         };
         // With confirmation tracking the publish returns once the broker confirmed it, and throws on a nack.

@@ -1,4 +1,3 @@
-using System.Text;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 
@@ -28,15 +27,14 @@ public sealed class NatsSender(NotifyTarget target) : IEventSender
     public async Task SendAsync(byte[] message, long id, CancellationToken ct)
     {
         var nats = Connection();
-        var body = message;
         if (_jetStream)
         {
-            var ack = await new NATS.Client.JetStream.NatsJSContext(nats).PublishAsync(_subject, body,
-                opts: new NatsJSPubOpts { MsgId = id.ToString("X16") }, cancellationToken: ct);
+            var ack = await new NATS.Client.JetStream.NatsJSContext(nats).PublishAsync(_subject, message,
+                opts: new NatsJSPubOpts { MsgId = EventMessage.Sequencer(id) }, cancellationToken: ct);
             ack.EnsureSuccess();
             return;
         }
-        await nats.PublishAsync(_subject, body, cancellationToken: ct);
+        await nats.PublishAsync(_subject, message, cancellationToken: ct);
         await nats.PingAsync(ct);
     }
 

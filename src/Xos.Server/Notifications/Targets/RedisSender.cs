@@ -31,7 +31,7 @@ public sealed class RedisSender(NotifyTarget target) : IEventSender
     {
         var db = await DatabaseAsync();
         if (_list) await db.ListRightPushAsync(_key, message);
-        else await db.StreamAddAsync(_key, [new NameValueEntry("event", message), new NameValueEntry("id", id.ToString("X16"))]);
+        else await db.StreamAddAsync(_key, [new NameValueEntry("event", message), new NameValueEntry("id", EventMessage.Sequencer(id))]);
     }
 
     public async ValueTask DisposeAsync()

@@ -55,12 +55,11 @@ public sealed class WebhookSender : IEventSender
 
     public async Task SendAsync(byte[] message, long id, CancellationToken ct)
     {
-        var body = message;
-        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(message) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.TryAddWithoutValidation(EventIdHeader, id.ToString("X16"));
+        request.Headers.TryAddWithoutValidation(EventIdHeader, EventMessage.Sequencer(id));
         if (_token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
-        if (_secret is not null) request.Headers.TryAddWithoutValidation(SignatureHeader, "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(_secret, body)));
+        if (_secret is not null) request.Headers.TryAddWithoutValidation(SignatureHeader, "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(_secret, message)));
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         if (!response.IsSuccessStatusCode)
             throw new HttpRequestException($"the webhook answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
