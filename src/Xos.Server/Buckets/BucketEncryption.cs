@@ -14,9 +14,13 @@ public sealed record DefaultEncryption(string Algorithm, string? KmsKeyId = null
     public static DefaultEncryption? Parse(string? stored) => stored switch
     {
         null => null,
-        ['{', ..] => System.Text.Json.JsonSerializer.Deserialize(stored, DefaultEncryptionJson.Default.DefaultEncryption),
+        ['{', ..] => Parsed.Get(stored),
         _ => new DefaultEncryption(stored),
     };
+
+    /// <summary>Parsed settings by their stored text: every write to the bucket reads them.</summary>
+    private static readonly Caching.ParsedByText<DefaultEncryption?> Parsed =
+        new(static json => System.Text.Json.JsonSerializer.Deserialize(json, DefaultEncryptionJson.Default.DefaultEncryption));
 
     public string Serialize() => KmsKeyId is null && !BucketKeyEnabled
         ? Algorithm

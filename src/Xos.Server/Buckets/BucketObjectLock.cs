@@ -17,7 +17,11 @@ public sealed record ObjectLockConfiguration(string? Mode, int? Days, int? Years
 
     public string ToJson() => JsonSerializer.Serialize(this, ObjectLockJson.Default.ObjectLockConfiguration);
 
-    public static ObjectLockConfiguration? FromJson(string? json) => json is null ? null : JsonSerializer.Deserialize(json, ObjectLockJson.Default.ObjectLockConfiguration);
+    public static ObjectLockConfiguration? FromJson(string? json) => json is null ? null : Parsed.Get(json);
+
+    /// <summary>Parsed settings by their stored text: every write to the bucket reads them.</summary>
+    private static readonly Caching.ParsedByText<ObjectLockConfiguration?> Parsed =
+        new(static json => JsonSerializer.Deserialize(json, ObjectLockJson.Default.ObjectLockConfiguration));
 
     /// <summary>The retention a new version gets from the default rule, counted from <paramref name="now"/>; null without a rule.</summary>
     public ObjectRetention? DefaultRetention(DateTimeOffset now) => Mode is null ? null

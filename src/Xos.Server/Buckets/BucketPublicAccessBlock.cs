@@ -26,7 +26,11 @@ public sealed record PublicAccessBlockConfiguration(bool BlockPublicAcls, bool I
     public string ToJson() => JsonSerializer.Serialize(this, PublicAccessBlockJson.Default.PublicAccessBlockConfiguration);
 
     public static PublicAccessBlockConfiguration FromJson(string? json) =>
-        json is null ? None : JsonSerializer.Deserialize(json, PublicAccessBlockJson.Default.PublicAccessBlockConfiguration) ?? None;
+        json is null ? None : Parsed.Get(json);
+
+    /// <summary>Parsed settings by their stored text: requests to the bucket read them.</summary>
+    private static readonly Caching.ParsedByText<PublicAccessBlockConfiguration> Parsed =
+        new(static json => JsonSerializer.Deserialize(json, PublicAccessBlockJson.Default.PublicAccessBlockConfiguration) ?? None);
 
     /// <summary>A PublicAccessBlockConfiguration document; a switch left out is off, anything but true/false is MalformedXML.</summary>
     public static PublicAccessBlockConfiguration Parse(XElement doc)

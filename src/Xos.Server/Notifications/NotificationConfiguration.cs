@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Xml;
@@ -25,13 +24,14 @@ public sealed record NotificationConfiguration(IReadOnlyList<NotificationRule> R
 {
     public const string SettingName = "notification";
 
-    /// <summary>Parsed configurations by the stored text of a cached bucket, so a write does not parse it again.</summary>
-    private static readonly ConditionalWeakTable<string, NotificationConfiguration> Parsed = new();
+    /// <summary>Parsed configurations by their stored text: every write to the bucket reads its rules.</summary>
+    private static readonly Caching.ParsedByText<NotificationConfiguration> Parsed =
+        new(static j => JsonSerializer.Deserialize(j, NotificationJson.Default.NotificationConfiguration)!);
 
     public string ToJson() => JsonSerializer.Serialize(this, NotificationJson.Default.NotificationConfiguration);
 
     public static NotificationConfiguration? FromJson(string? json) =>
-        json is null ? null : Parsed.GetValue(json, static j => JsonSerializer.Deserialize(j, NotificationJson.Default.NotificationConfiguration)!);
+        json is null ? null : Parsed.Get(json);
 
     private static readonly (string Element, string ArnElement)[] Elements =
         [("TopicConfiguration", "Topic"), ("QueueConfiguration", "Queue"), ("CloudFunctionConfiguration", "CloudFunction")];

@@ -81,11 +81,15 @@ public static class ObjectHeaders
         return new Stored(contentType, headers, StorageClassFrom(req));
     }
 
+    /// <summary>A bucket's lifecycle rules by their stored text, read (never changed) by every write and read of its current versions.</summary>
+    private static readonly Caching.ParsedByText<IReadOnlyList<LifecycleRule>> ParsedLifecycles =
+        new(static json => JsonSerializer.Deserialize(json, LifecycleJson.Default.ListLifecycleRule)!);
+
     /// <summary>x-amz-expiration on PUT, GET and HEAD of the current version when an expiration rule covers it.</summary>
     public static void WriteExpiration(S3Request req, ServerContext ctx, BucketRecord bucket, ObjectRecord obj)
     {
         if (bucket.Lifecycle is { } lifecycle && obj.IsLatest
-            && LifecycleWorker.ExpirationHeader(JsonSerializer.Deserialize(lifecycle, LifecycleJson.Default.ListLifecycleRule)!, obj, ctx.Lifecycle.Day) is { } expiration)
+            && LifecycleWorker.ExpirationHeader(ParsedLifecycles.Get(lifecycle), obj, ctx.Lifecycle.Day) is { } expiration)
             req.Http.Response.Headers["x-amz-expiration"] = expiration;
     }
 

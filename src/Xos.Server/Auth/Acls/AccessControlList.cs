@@ -232,23 +232,19 @@ public sealed partial record AccessControlList(string OwnerId, IReadOnlyList<Gra
         AclJson.Default.Stored);
 
     /// <summary>The stored ACL, or the default private ACL of <paramref name="ownerId"/> when none is stored.</summary>
-    public static AccessControlList FromJson(string? json, string ownerId)
+    public static AccessControlList FromJson(string? json, string ownerId) => json is null ? Private(ownerId) : Parsed.Get(json);
+
+    private static AccessControlList Parse(string json)
     {
-        if (json is null) return Private(ownerId);
-        if (Parsed.TryGetValue(json, out var known)) return known;
         var s = JsonSerializer.Deserialize(json, AclJson.Default.Stored)!;
-        var acl = new AccessControlList(s.Owner, s.Grants.Select(g => new Grant(g[0] == "id" ? Grantee.User(g[1]) : Grantee.Group(g[1]), ParsePermission(g[2]))).ToList());
-        if (Parsed.Count >= MaxParsed) Parsed.Clear();
-        Parsed[json] = acl;
-        return acl;
+        return new AccessControlList(s.Owner, s.Grants.Select(g => new Grant(g[0] == "id" ? Grantee.User(g[1]) : Grantee.Group(g[1]), ParsePermission(g[2]))).ToList());
     }
 
     /// <summary>
     /// ACLs already parsed, by their stored text: every read of an object checks its ACL, and the same few ACLs (the
     /// canned ones of each owner) are stored on most objects. Lists are immutable, so they are shared.
     /// </summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, AccessControlList> Parsed = new(StringComparer.Ordinal);
-    private const int MaxParsed = 10_000;
+    private static readonly Caching.ParsedByText<AccessControlList> Parsed = new(Parse);
 
     [JsonSerializable(typeof(Stored))]
     private sealed partial class AclJson : JsonSerializerContext;

@@ -47,9 +47,27 @@ public sealed partial class SqlMetadataStore
     {
         var bucket = ReadBucket(r) with { AccountPublicAccessBlock = NullableString(r, 8) };
         // SQLite folds no rows into "{}", PostgreSQL into NULL: most buckets have none of these settings.
-        if (r.IsDBNull(7) || r.GetString(7) is "{}") return bucket;
+        if (r.IsDBNull(7) || r.GetString(7) is not { } text || text == "{}") return bucket;
+        var s = ParsedSettings.Get(text);
+        return bucket with
+        {
+            DefaultEncryption = s.Encryption, Policy = s.Policy, ObjectLock = s.ObjectLock, Lifecycle = s.Lifecycle, Ownership = s.Ownership,
+            PublicAccessBlock = s.PublicAccessBlock, Logging = s.Logging, Notification = s.Notification,
+        };
+    }
+
+    private sealed record BucketSettings(string? Encryption, string? Policy, string? ObjectLock, string? Lifecycle, string? Ownership,
+        string? PublicAccessBlock, string? Logging, string? Notification);
+
+    /// <summary>
+    /// A bucket's settings by the text of their aggregate: read with every request to the bucket where buckets are not
+    /// cached (SQLite), they are parsed once, and their texts are then the same strings each time, for the caches of
+    /// what they parse to in turn.
+    /// </summary>
+    private static readonly Caching.ParsedByText<BucketSettings> ParsedSettings = new(static text =>
+    {
         string? encryption = null, policy = null, objectLock = null, lifecycle = null, ownership = null, publicAccessBlock = null, logging = null, notification = null;
-        using var settings = JsonDocument.Parse(r.GetString(7));
+        using var settings = JsonDocument.Parse(text);
         foreach (var setting in settings.RootElement.EnumerateObject())
         {
             var value = setting.Value.GetString();
@@ -65,12 +83,8 @@ public sealed partial class SqlMetadataStore
                 case "notification": notification = value; break;
             }
         }
-        return bucket with
-        {
-            DefaultEncryption = encryption, Policy = policy, ObjectLock = objectLock, Lifecycle = lifecycle, Ownership = ownership,
-            PublicAccessBlock = publicAccessBlock, Logging = logging, Notification = notification,
-        };
-    }
+        return new BucketSettings(encryption, policy, objectLock, lifecycle, ownership, publicAccessBlock, logging, notification);
+    });
 
     public Task SetBucketVersioningAsync(long bucketId, string status, CancellationToken ct) => WriteBucketAsync(async (db, tx) =>
     {
