@@ -206,8 +206,18 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
     private async Task<bool> DeliverAsync(TargetState state, IReadOnlyList<QueuedEvent> events, long readTo, CancellationToken stop)
     {
         var arn = state.Target.Arn;
-        state.Sender ??= EventSenders.Create(state.Target);
-        var (acked, failure) = await EventBatch.SendAsync(state.Sender, events, BatchTime, stop);
+        IReadOnlyList<long> acked;
+        Exception? failure;
+        try
+        {
+            // A sender that cannot be made (a CA file gone bad since the target was added) fails like a delivery: retried, with backoff.
+            state.Sender ??= EventSenders.Create(state.Target);
+            (acked, failure) = await EventBatch.SendAsync(state.Sender, events, BatchTime, stop);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            (acked, failure) = ([], e);
+        }
         var retried = 0;
         if (acked.Count > 0 && state.Failures > 0)
         {
@@ -223,7 +233,7 @@ public sealed partial class EventDelivery(IMetadataStore store, ServerOptions op
             state.RetryAt = DateTimeOffset.UtcNow + backoff;
             if (state.Failures == 1 || state.Failures % 10 == 0) LogTargetDown(arn, state.Failures, backoff.TotalSeconds, failure.GetBaseException().Message);
             // A sender that failed may hold a broken connection: the next attempt starts afresh.
-            await state.Sender.DisposeAsync();
+            if (state.Sender is not null) await state.Sender.DisposeAsync();
             state.Sender = null;
         }
         // Acknowledged events leave the outbox, in one transaction, even when the batch stopped early: a failure here

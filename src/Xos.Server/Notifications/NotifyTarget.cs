@@ -24,7 +24,7 @@ public sealed record NotifyTarget(string Kind, string Name, IReadOnlyDictionary<
     /// <summary>The settings each kind takes; anything else is refused so a typing mistake is not silently ignored.</summary>
     private static readonly Dictionary<string, string[]> Allowed = new()
     {
-        ["webhook"] = ["endpoint", "token", "secret", "ca-file", "timeout", "concurrency"],
+        ["webhook"] = ["endpoint", "token", "secret", "ca-file", "timeout", "concurrency", "http-version"],
         ["redis"] = ["address", "key", "format", "password", "timeout"],
         ["nats"] = ["address", "subject", "jetstream", "user", "password", "token", "timeout"],
         ["amqp"] = ["address", "exchange", "exchange-type", "routing-key", "durable", "timeout"],
@@ -43,6 +43,15 @@ public sealed record NotifyTarget(string Kind, string Name, IReadOnlyDictionary<
     /// <summary>The most events a webhook has in flight at once (concurrency=N, 1 to 256, default 8): always of different keys.</summary>
     public int Concurrency => Setting("concurrency") is { } c && int.TryParse(c, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
         ? n : DefaultConcurrency;
+
+    /// <summary>
+    /// The HTTP version a webhook speaks (http-version=): "auto" (the default) lets a TLS endpoint choose HTTP/2 (ALPN)
+    /// and speaks HTTP/1.1 to the others; "2" speaks HTTP/2 only, to an http:// endpoint with prior knowledge (h2c);
+    /// "1.1" speaks HTTP/1.1 only. With HTTP/2 the events in flight share one connection.
+    /// </summary>
+    public string HttpVersion => Setting("http-version") ?? "auto";
+
+    private static readonly string[] HttpVersions = ["auto", "2", "1.1"];
 
     public const int DefaultConcurrency = 8;
     public const int MaxConcurrency = 256;
@@ -77,8 +86,29 @@ public sealed record NotifyTarget(string Kind, string Name, IReadOnlyDictionary<
         if (settings.TryGetValue("concurrency", out var concurrency)
             && (!int.TryParse(concurrency, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n is < 1 or > MaxConcurrency))
             throw new ArgumentException($"concurrency is a number of events from 1 to {MaxConcurrency}");
-        if (settings.TryGetValue("ca-file", out var ca) && !File.Exists(ca)) throw new ArgumentException($"ca-file {ca} does not exist");
+        if (settings.TryGetValue("http-version", out var version) && !HttpVersions.Contains(version))
+            throw new ArgumentException($"http-version is one of {string.Join(", ", HttpVersions)}");
+        if (settings.TryGetValue("ca-file", out var ca))
+        {
+            if (!File.Exists(ca)) throw new ArgumentException($"ca-file {ca} does not exist");
+            try
+            {
+                if (CertificatesIn(ca).Count == 0) throw new ArgumentException($"ca-file {ca} holds no PEM certificate");
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                throw new ArgumentException($"ca-file {ca} cannot be read as PEM certificates: {e.Message}");
+            }
+        }
         return new NotifyTarget(kind, name, new Dictionary<string, string>(settings), DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>The certificates of a PEM file (a CA, or a bundle of them): what a webhook's TLS certificate must chain to.</summary>
+    public static System.Security.Cryptography.X509Certificates.X509Certificate2Collection CertificatesIn(string pemFile)
+    {
+        var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        certificates.ImportFromPemFile(pemFile);
+        return certificates;
     }
 
     /// <summary>

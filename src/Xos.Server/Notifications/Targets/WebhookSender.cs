@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Cryptography;
@@ -10,8 +11,10 @@ namespace Xos.Server.Notifications.Targets;
 /// A webhook: an HTTP POST of the event JSON to the endpoint, acknowledged by any 2xx answer. Optional settings: token
 /// (sent as "Authorization: Bearer TOKEN"), secret (an "X-Xos-Signature: sha256=HEX" header, the HMAC-SHA256 of the
 /// body under the secret), ca-file (a PEM certificate the endpoint's TLS certificate must chain to, instead of the
-/// system's roots), timeout (seconds) and concurrency (how many POSTs may be in flight at once, each of a different key;
-/// default 8, 1 for one at a time). AWS sends one record per message, and so does this: concurrency, not batching.
+/// system's roots), timeout (seconds), concurrency (how many POSTs may be in flight at once, each of a different key;
+/// default 8, 1 for one at a time) and http-version (see <see cref="NotifyTarget.HttpVersion"/>: HTTP/2 where a TLS
+/// endpoint offers it, or always, when the POSTs in flight share one connection). AWS sends one record per message, and
+/// so does this: concurrency, not batching.
 /// </summary>
 public sealed class WebhookSender : IEventSender
 {
@@ -22,6 +25,8 @@ public sealed class WebhookSender : IEventSender
     private readonly Uri _endpoint;
     private readonly string? _token;
     private readonly byte[]? _secret;
+    private readonly Version _version;
+    private readonly HttpVersionPolicy _versionPolicy;
 
     public int Concurrency { get; }
 
@@ -31,6 +36,16 @@ public sealed class WebhookSender : IEventSender
         _endpoint = new Uri(target.Setting("endpoint")!);
         _token = target.Setting("token");
         _secret = target.Setting("secret") is { } s ? Encoding.UTF8.GetBytes(s) : null;
+        // HTTP/2 over TLS is chosen by the endpoint (ALPN) unless asked for or refused; without TLS only when asked
+        // for, as prior knowledge (h2c): an HTTP/1.1 server cannot answer it.
+        (_version, _versionPolicy) = target.HttpVersion switch
+        {
+            "2" => (HttpVersion.Version20, HttpVersionPolicy.RequestVersionExact),
+            "1.1" => (HttpVersion.Version11, HttpVersionPolicy.RequestVersionExact),
+            _ => _endpoint.Scheme == Uri.UriSchemeHttps
+                ? (HttpVersion.Version20, HttpVersionPolicy.RequestVersionOrLower)
+                : (HttpVersion.Version11, HttpVersionPolicy.RequestVersionExact),
+        };
         // No cookies: a webhook's answers must not change what later events carry.
         var handler = new SocketsHttpHandler
         {
@@ -38,14 +53,14 @@ public sealed class WebhookSender : IEventSender
         };
         if (target.Setting("ca-file") is { } caFile)
         {
-            var ca = X509Certificate2.CreateFromPemFile(caFile);
+            var roots = NotifyTarget.CertificatesIn(caFile);
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
             {
                 if (certificate is null) return false;
                 if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
                 using var chain = new X509Chain();
                 chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.CustomTrustStore.AddRange(roots);
                 chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
                 return chain.Build(new X509Certificate2(certificate));
             };
@@ -55,7 +70,10 @@ public sealed class WebhookSender : IEventSender
 
     public async Task SendAsync(byte[] message, long id, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(message) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint)
+        {
+            Content = new ByteArrayContent(message), Version = _version, VersionPolicy = _versionPolicy,
+        };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation(EventIdHeader, EventMessage.Sequencer(id));
         if (_token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);

@@ -129,7 +129,7 @@ export function notificationsSection(path) {
   return { el, load };
 }
 
-const SETTINGS_HINT = 'KEY=VALUE, one a line: endpoint=URL token=… secret=… ca-file=… timeout=… (webhook); address=… key=… (redis); address=… subject=… jetstream=true (nats); address=amqp://… exchange=… routing-key=… (amqp).';
+const SETTINGS_HINT = 'KEY=VALUE, one a line: endpoint=URL token=… secret=… ca-file=… timeout=… concurrency=… http-version=auto|2|1.1 (webhook); address=… key=… (redis); address=… subject=… jetstream=true (nats); address=amqp://… exchange=… routing-key=… (amqp).';
 
 /** Root's page of notification targets: their ARNs, settings (secrets hidden) and the events waiting for each. */
 export async function notifyTargetsPage(page) {
