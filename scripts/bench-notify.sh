@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Event notifications' cost: `xos bench --workloads put-4k,notify-4k` (a put-4k warm-up, an unrecorded one with
-# notifications on, then 4 KiB PUTs with the bucket's notifications off and on, to a webhook inside the bench) against a fresh xos per run, with the CPU time the
+# Event notifications' cost: `xos bench --workloads put-4k,notify-4k` (a put-4k warm-up, unrecorded ones with
+# notifications on, then 4 KiB PUTs with the bucket's notifications off, and on, to a webhook inside the bench over HTTP/1.1
+# and then over HTTP/2) against a fresh xos per run, with the CPU time the
 # server and the bench process spent (from /proc/PID/stat) and how many events the server sent. Given several builds
 # (folders holding xos.dll), it runs them in turn, round after round, so that their ratios come from the same minutes
 # of a shared machine.
@@ -83,16 +84,20 @@ w = {r["name"]: r for r in run["workloads"]}
 if "startedAt" not in w["notify-4k-off"]: sys.exit(0)  # a bench from before workloads recorded their start
 def start(name): return datetime.datetime.fromisoformat(w[name]["startedAt"]).timestamp()
 off_start = start("notify-4k-off"); off_end = off_start + w["notify-4k-off"]["seconds"]
-on_start = start("notify-4k-on")
-m = re.search(r"received (\d+) of \d+ events, ([\d.]+) events/s", open(sys.argv[3]).read())
-on_end = on_start + max(w["notify-4k-on"]["seconds"], int(m.group(1)) / max(float(m.group(2)), 0.001) if m else 0)
+received = re.findall(r"received (\d+) of \d+ events, ([\d.]+) events/s", open(sys.argv[3]).read())
 def at(t, i):
     before = [s for s in samples if s[0] <= t]
     return (before[-1] if before else samples[0])[i]
-for name, a, b in [("off", off_start, off_end), ("on", on_start, on_end)]:
+phases = [("off", off_start, off_end)]
+# The runs with notifications on (over HTTP/1.1, then HTTP/2), each until its last event arrived.
+for n, name in enumerate(x for x in ("on", "on-h2") if "notify-4k-" + x in w):
+    s0 = start("notify-4k-" + name)
+    got = received[n] if n < len(received) else None
+    phases.append((name, s0, s0 + max(w["notify-4k-" + name]["seconds"], int(got[0]) / max(float(got[1]), 0.001) if got else 0)))
+for name, a, b in phases:
     ops = w["notify-4k-" + name]["ops"]
     srv = (at(b, 1) - at(a, 1)) / hz; bch = (at(b, 2) - at(a, 2)) / hz
-    print(f"  {name:3} {w['notify-4k-' + name]['opsPerSec']:7.1f} PUT/s  {ops:6} PUTs  CPU: server {srv:5.1f} s, bench {bch:5.1f} s; "
+    print(f"  {name:5} {w['notify-4k-' + name]['opsPerSec']:7.1f} PUT/s  {ops:6} PUTs  CPU: server {srv:5.1f} s, bench {bch:5.1f} s; "
           f"per PUT: server {1000 * srv / max(ops, 1):.2f} ms, bench {1000 * bch / max(ops, 1):.2f} ms")
 PY
   done

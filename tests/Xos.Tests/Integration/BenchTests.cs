@@ -90,7 +90,7 @@ public sealed class BenchTests
         Assert.Equal(6, page.Split("<svg ").Length - 1);
     }
 
-    /// <summary>`xos bench` notify-4k: PUTs with notifications off and on in the same run, and the webhook's delivery rate.</summary>
+    /// <summary>`xos bench` notify-4k: PUTs with notifications off, and on over HTTP/1.1 and HTTP/2, in the same run, and the webhook's delivery rate.</summary>
     [Fact]
     public async Task TheNotifyWorkloadComparesWritesWithAndWithoutEventsAndCountsTheirDelivery()
     {
@@ -100,9 +100,11 @@ public sealed class BenchTests
         Assert.True(exitCode == 0, stdout + stderr);
         Assert.Matches(@"(?m)^notify-4k-off\s+[1-9]\d*", stdout);
         Assert.Matches(@"(?m)^notify-4k-on\s+[1-9]\d*", stdout);
-        var line = System.Text.RegularExpressions.Regex.Match(stdout, @"the webhook received (\d+) of (\d+) events");
-        Assert.True(line.Success, stdout);
-        Assert.Equal(line.Groups[2].Value, line.Groups[1].Value); // every event of the run arrived
+        Assert.Matches(@"(?m)^notify-4k-on-h2\s+[1-9]\d*", stdout);
+        var lines = System.Text.RegularExpressions.Regex.Matches(stdout, @"on/off throughput [\d.]+ \(webhook over (HTTP/[\d.]+)\); the webhook received (\d+) of (\d+) events");
+        Assert.True(lines.Count == 2, stdout);
+        Assert.Equal(["HTTP/1.1", "HTTP/2"], lines.Select(l => l.Groups[1].Value));
+        Assert.All(lines, l => Assert.Equal(l.Groups[3].Value, l.Groups[2].Value)); // every event of each run arrived
         // The bench leaves no target behind.
         Assert.DoesNotContain("arn:xos:sqs::bench", await XosAdmin.RunAsync(server, "notify", "list"));
     }
