@@ -34,8 +34,11 @@ public sealed class NotificationTargetTests
     public async Task RedisStreamsAndListsReceiveTheEvents()
     {
         await using var redis = await TestBroker.StartRedisAsync();
-        await using var server = await XosProcess.StartAsync();
-        await XosAdmin.RunAsync(server, "notify", "add", "redis", "stream", $"127.0.0.1:{redis.Port}", "key=media-events");
+        // One target declared in the environment at start-up (as for a webhook, XOS_NOTIFY_<KIND>_<NAME>), one added by the administrator.
+        await using var server = await XosProcess.StartAsync(environment: new Dictionary<string, string>
+        {
+            ["XOS_NOTIFY_REDIS_stream"] = $"127.0.0.1:{redis.Port} key=media-events",
+        });
         await XosAdmin.RunAsync(server, "notify", "add", "redis", "list", $"address=127.0.0.1:{redis.Port}", "key=media-list", "format=list");
         using var s3 = server.CreateClient();
         await s3.PutBucketAsync("other");

@@ -10,7 +10,7 @@ namespace Xos.Server.Notifications.Targets;
 /// <summary>
 /// A webhook: an HTTP POST of the event JSON to the endpoint, acknowledged by any 2xx answer. Optional settings: token
 /// (sent as "Authorization: Bearer TOKEN"), secret (an "X-Xos-Signature: sha256=HEX" header, the HMAC-SHA256 of the
-/// body under the secret), ca-file (a PEM certificate the endpoint's TLS certificate must chain to, instead of the
+/// body under the secret), ca-file (PEM certificates, one or more, the endpoint's TLS certificate must chain to, instead of the
 /// system's roots), timeout (seconds), concurrency (how many POSTs may be in flight at once, each of a different key;
 /// default 8, 1 for one at a time) and http-version (see <see cref="NotifyTarget.HttpVersion"/>: HTTP/2 where a TLS
 /// endpoint offers it, or always, when the POSTs in flight share one connection). AWS sends one record per message, and
