@@ -106,10 +106,11 @@ public static class BenchNotify
         {
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
             // HTTP/1.1 on one port, HTTP/2 (prior knowledge, as a cleartext HTTP/2 endpoint takes it) on the other.
+            ListenOptions? http1 = null, http2 = null;
             builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
             {
-                k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1);
-                k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
+                k.Listen(IPAddress.Loopback, 0, l => (http1 = l).Protocols = HttpProtocols.Http1);
+                k.Listen(IPAddress.Loopback, 0, l => (http2 = l).Protocols = HttpProtocols.Http2);
             });
             var app = builder.Build();
             app.Run(async context =>
@@ -119,10 +120,8 @@ public static class BenchNotify
                 Interlocked.Exchange(ref _lastArrival, DateTimeOffset.UtcNow.UtcTicks);
             });
             await app.StartAsync(ct);
-            // In the order they were listened on.
-            var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
-                .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a).Port).ToList();
-            (Http1Port, Http2Port) = (addresses[0], addresses[1]);
+            // Each endpoint as bound: Kestrel fills in the port it was given.
+            (Http1Port, Http2Port) = (((IPEndPoint)http1!.EndPoint).Port, ((IPEndPoint)http2!.EndPoint).Port);
             return app;
         }
     }

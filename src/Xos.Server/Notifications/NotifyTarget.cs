@@ -93,7 +93,9 @@ public sealed record NotifyTarget(string Kind, string Name, IReadOnlyDictionary<
             if (!File.Exists(ca)) throw new ArgumentException($"ca-file {ca} does not exist");
             try
             {
-                if (CertificatesIn(ca).Count == 0) throw new ArgumentException($"ca-file {ca} holds no PEM certificate");
+                var certificates = CertificatesIn(ca);
+                if (certificates.Count == 0) throw new ArgumentException($"ca-file {ca} holds no PEM certificate");
+                if (!certificates.Any(IsRoot)) throw new ArgumentException($"ca-file {ca} holds no root certificate (a self-signed one) for the endpoint's chain to end at");
             }
             catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
             {
@@ -102,6 +104,10 @@ public sealed record NotifyTarget(string Kind, string Name, IReadOnlyDictionary<
         }
         return new NotifyTarget(kind, name, new Dictionary<string, string>(settings), DateTimeOffset.UtcNow);
     }
+
+    /// <summary>Whether a certificate is a root, signed by itself: what a chain may end at.</summary>
+    public static bool IsRoot(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
+        certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
 
     /// <summary>The certificates of a PEM file (a CA, or a bundle of them): what a webhook's TLS certificate must chain to.</summary>
     public static System.Security.Cryptography.X509Certificates.X509Certificate2Collection CertificatesIn(string pemFile)

@@ -35,13 +35,19 @@ public sealed class WebhookProtocolTests
             Url = url;
         }
 
-        public static async Task<KestrelWebhook> StartAsync(X509Certificate2? certificate, HttpProtocols protocols)
+        public static async Task<KestrelWebhook> StartAsync(X509Certificate2? certificate, HttpProtocols protocols, X509Certificate2? intermediate = null)
         {
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
             builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
             {
                 listen.Protocols = protocols;
-                if (certificate is not null) listen.UseHttps(certificate);
+                if (certificate is not null)
+                    listen.UseHttps(https =>
+                    {
+                        https.ServerCertificate = certificate;
+                        // Sent in the handshake after the endpoint's own, as servers send their intermediates.
+                        if (intermediate is not null) https.ServerCertificateChain = [intermediate];
+                    });
             }));
             var app = builder.Build();
             KestrelWebhook? self = null;
@@ -63,26 +69,39 @@ public sealed class WebhookProtocolTests
         public async ValueTask DisposeAsync() => await _app.DisposeAsync();
     }
 
-    /// <summary>A CA, and a certificate for 127.0.0.1 it signed.</summary>
-    private static (X509Certificate2 Ca, X509Certificate2 Server) Certificates()
+    private static X509Certificate2 Root(string name)
     {
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=XOS test CA", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        using var signed = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(29), RandomNumberGenerator.GetBytes(8));
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+    }
+
+    /// <summary>A certificate for <paramref name="name"/> signed by <paramref name="issuer"/>: a CA's when <paramref name="ca"/>, else a server's for 127.0.0.1.</summary>
+    private static X509Certificate2 Issue(X509Certificate2 issuer, string name, bool ca)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(ca, false, 0, true));
+        if (ca) request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        else
+        {
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddIpAddress(IPAddress.Loopback);
+            request.CertificateExtensions.Add(names.Build());
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        }
+        using var signed = request.Create(issuer, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(29), RandomNumberGenerator.GetBytes(8));
         // Exported and loaded again: SslStream wants a certificate whose key it can use as a server's.
-        var server = X509CertificateLoader.LoadPkcs12(signed.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
-        return (ca, server);
+        return X509CertificateLoader.LoadPkcs12(signed.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
+    }
+
+    private static async Task<string> PemFileAsync(string name, params X509Certificate2[] certificates)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"xos-test-{name}-{Guid.NewGuid():N}.pem");
+        await File.WriteAllTextAsync(file, string.Concat(certificates.Select(c => c.ExportCertificatePem() + "\n")));
+        return file;
     }
 
     private static async Task<double> FailedAttemptsAsync(HttpClient http, string metrics, string arn) =>
@@ -94,39 +113,53 @@ public sealed class WebhookProtocolTests
     [Fact]
     public async Task AWebhookOverTlsTrustsItsCaFileAndSpeaksHttp2WhenTheEndpointOffersIt()
     {
-        var (ca, certificate) = Certificates();
-        using var _ = ca;
-        using var __ = certificate;
-        var caFile = Path.Combine(Path.GetTempPath(), $"xos-test-ca-{Guid.NewGuid():N}.pem");
-        await File.WriteAllTextAsync(caFile, ca.ExportCertificatePem());
+        // A root, an intermediate it signed (sent by the endpoint in its handshake), and the endpoint's certificate for
+        // 127.0.0.1; and a root that signed none of them.
+        using var root = Root("XOS test root");
+        using var intermediate = Issue(root, "XOS test intermediate", ca: true);
+        using var certificate = Issue(intermediate, "127.0.0.1", ca: false);
+        using var stranger = Root("XOS test stranger");
+        var caFile = await PemFileAsync("ca", root);
+        var strangerFile = await PemFileAsync("stranger", stranger);
         try
         {
-            await using var webhook = await KestrelWebhook.StartAsync(certificate, HttpProtocols.Http1AndHttp2);
+            await using var webhook = await KestrelWebhook.StartAsync(certificate, HttpProtocols.Http1AndHttp2, intermediate);
             var metricsPort = XosProcess.FreePort();
             await using var server = await StartWithMetricsAsync(metricsPort);
-            await XosAdmin.RunAsync(server, "notify", "add", "webhook", "tls", webhook.Url, $"ca-file={caFile}");
-            await XosAdmin.RunAsync(server, "notify", "add", "webhook", "tls11", webhook.Url, $"ca-file={caFile}", "http-version=1.1");
-            await XosAdmin.RunAsync(server, "notify", "add", "webhook", "untrusted", webhook.Url);
-            using var s3 = server.CreateClient();
-            foreach (var (bucket, target) in new[] { ("http2", "tls"), ("http11", "tls11"), ("nobody", "untrusted") })
+            var localhost = webhook.Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+            var targets = new (string Bucket, string Target, string[] Settings)[]
             {
+                ("http2", "tls", [webhook.Url, $"ca-file={caFile}"]),
+                ("http11", "tls11", [webhook.Url, $"ca-file={caFile}", "http-version=1.1"]),
+                // Not trusted: the system's roots, another CA, and the right CA under a name the certificate does not hold.
+                ("system", "untrusted", [webhook.Url]),
+                ("stranger", "stranger", [webhook.Url, $"ca-file={strangerFile}"]),
+                ("misnamed", "misnamed", [localhost, $"ca-file={caFile}"]),
+            };
+            using var s3 = server.CreateClient();
+            foreach (var (bucket, target, settings) in targets)
+            {
+                await XosAdmin.RunAsync(server, ["notify", "add", "webhook", target, .. settings]);
                 await s3.PutBucketAsync(bucket);
                 await NotificationTests.ConfigureAsync(s3, bucket, $"arn:xos:sqs::{target}:webhook", events: ["s3:ObjectCreated:*"]);
                 await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "clip.mp4", ContentBody = bucket });
             }
 
-            // The CA file is trusted, and the endpoint chose HTTP/2 (ALPN) unless the target asked for HTTP/1.1.
+            // The CA file is trusted through the intermediate the endpoint sent, and the endpoint chose HTTP/2 (ALPN)
+            // unless the target asked for HTTP/1.1.
             var events = await NotificationTests.WaitAsync(() => webhook.Events, e => e.Count >= 2);
             Assert.Equal(["HTTP/1.1 http11", "HTTP/2 http2"], events.Select(e => $"{e.Protocol} {BucketOf(e.Body)}").Order());
-            // Without the CA file the endpoint's certificate is not trusted: the event waits, and the failures count.
+            // The others' events wait, and their failures count.
             using var http = new HttpClient();
             var metrics = $"http://127.0.0.1:{metricsPort}/metrics";
-            await NotificationTests.WaitAsync(() => FailedAttemptsAsync(http, metrics, "arn:xos:sqs::untrusted:webhook"), n => n >= 1);
-            Assert.DoesNotContain(webhook.Events, e => BucketOf(e.Body) == "nobody");
+            foreach (var target in new[] { "untrusted", "stranger", "misnamed" })
+                await NotificationTests.WaitAsync(() => FailedAttemptsAsync(http, metrics, $"arn:xos:sqs::{target}:webhook"), n => n >= 1);
+            Assert.Equal(["http11", "http2"], webhook.Events.Select(e => BucketOf(e.Body)).Order());
         }
         finally
         {
             File.Delete(caFile);
+            File.Delete(strangerFile);
         }
     }
 
@@ -164,7 +197,7 @@ public sealed class WebhookProtocolTests
     }
 
     [Fact]
-    public async Task ACaFileThatHoldsNoCertificateIsRefused()
+    public async Task ACaFileWithoutARootCertificateIsRefused()
     {
         await using var server = await XosProcess.StartAsync();
         var file = Path.Combine(Path.GetTempPath(), $"xos-test-notca-{Guid.NewGuid():N}.pem");
@@ -174,6 +207,20 @@ public sealed class WebhookProtocolTests
             var refused = await XosAdmin.RunXosAsync(["admin", "--endpoint", server.Endpoint, "notify", "add", "webhook", "x", "https://127.0.0.1:1/", $"ca-file={file}"]);
             Assert.NotEqual(0, refused.ExitCode);
             Assert.Contains("ca-file", refused.Stderr);
+            // Nor can a chain end at a file that holds only an intermediate.
+            using var root = Root("XOS test root");
+            using var intermediate = Issue(root, "XOS test intermediate", ca: true);
+            var intermediateFile = await PemFileAsync("intermediate", intermediate);
+            try
+            {
+                var partial = await XosAdmin.RunXosAsync(["admin", "--endpoint", server.Endpoint, "notify", "add", "webhook", "x", "https://127.0.0.1:1/", $"ca-file={intermediateFile}"]);
+                Assert.NotEqual(0, partial.ExitCode);
+                Assert.Contains("root", partial.Stderr);
+            }
+            finally
+            {
+                File.Delete(intermediateFile);
+            }
             Assert.DoesNotContain("arn:xos:sqs::x:webhook", await XosAdmin.RunAsync(server, "notify", "list"));
         }
         finally

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -46,24 +45,27 @@ public sealed class WebhookSender : IEventSender
                 ? (HttpVersion.Version20, HttpVersionPolicy.RequestVersionOrLower)
                 : (HttpVersion.Version11, HttpVersionPolicy.RequestVersionExact),
         };
-        // No cookies: a webhook's answers must not change what later events carry.
+        // The CA file, read before anything that would need disposing: the chain's roots (self-signed), and any
+        // intermediates the endpoint does not send itself.
+        var trusted = target.Setting("ca-file") is { } caFile ? NotifyTarget.CertificatesIn(caFile) : null;
+        // No cookies: a webhook's answers must not change what later events carry. Over HTTP/2 the POSTs in flight share
+        // a connection, a second one opening only when the endpoint's limit of streams is reached.
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = target.Timeout, PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = Concurrency, UseCookies = false,
+            EnableMultipleHttp2Connections = true,
         };
-        if (target.Setting("ca-file") is { } caFile)
+        if (trusted is not null)
         {
-            var roots = NotifyTarget.CertificatesIn(caFile);
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            // The endpoint's certificate must chain, through the intermediates it sends (or the file holds), to a root
+            // of the file, and only of the file; its name is checked as always. Nothing is fetched during validation.
+            var policy = new X509ChainPolicy
             {
-                if (certificate is null) return false;
-                if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(new X509Certificate2(certificate));
+                TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck, DisableCertificateDownloads = true,
             };
+            foreach (var certificate in trusted)
+                (NotifyTarget.IsRoot(certificate) ? policy.CustomTrustStore : policy.ExtraStore).Add(certificate);
+            handler.SslOptions.CertificateChainPolicy = policy;
         }
         _http = new HttpClient(handler) { Timeout = target.Timeout };
     }
