@@ -16,8 +16,11 @@ public sealed record LoggingConfiguration(string TargetBucket, string TargetPref
 {
     public string ToJson() => JsonSerializer.Serialize(this, LoggingJson.Default.LoggingConfiguration);
 
-    public static LoggingConfiguration? FromJson(string? json) =>
-        json is null ? null : JsonSerializer.Deserialize(json, LoggingJson.Default.LoggingConfiguration);
+    public static LoggingConfiguration? FromJson(string? json) => json is null ? null : Parsed.Get(json);
+
+    /// <summary>Parsed configurations by their stored text: every request to a logged bucket reads it.</summary>
+    private static readonly Caching.ParsedByText<LoggingConfiguration?> Parsed =
+        new(static json => JsonSerializer.Deserialize(json, LoggingJson.Default.LoggingConfiguration));
 }
 
 [JsonSerializable(typeof(LoggingConfiguration))]

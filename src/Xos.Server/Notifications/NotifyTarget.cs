@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -106,13 +107,13 @@ public sealed record NotifyTarget(string Kind, string Name, IReadOnlyDictionary<
     }
 
     /// <summary>Whether a certificate is a root, signed by itself: what a chain may end at.</summary>
-    public static bool IsRoot(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
+    public static bool IsRoot(X509Certificate2 certificate) =>
         certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
 
     /// <summary>The certificates of a PEM file (a CA, or a bundle of them): what a webhook's TLS certificate must chain to.</summary>
-    public static System.Security.Cryptography.X509Certificates.X509Certificate2Collection CertificatesIn(string pemFile)
+    public static X509Certificate2Collection CertificatesIn(string pemFile)
     {
-        var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        var certificates = new X509Certificate2Collection();
         certificates.ImportFromPemFile(pemFile);
         return certificates;
     }

@@ -106,12 +106,7 @@ public sealed partial class XosProcess : IAsyncDisposable
             MaxErrorRetry = 0,
         });
 
-    /// <summary>
-    /// Runs one statement on the server's metadata database, whichever engine it is, for tests that must reach
-    /// what no API changes (a session's expiry moved into the past). Parameters are named @name. The server is then told
-    /// that credentials may have changed, as anyone editing the database by hand must (NOTIFY on PostgreSQL,
-    /// metadata.db.changes on SQLite).
-    /// </summary>
+    /// <summary>A connection of its own to a data folder's metadata database (its SQLite file, or PostgreSQL at <paramref name="metadataUrl"/>).</summary>
     private static async Task<System.Data.Common.DbConnection> OpenMetadataAsync(string dataDirectory, string? metadataUrl)
     {
         System.Data.Common.DbConnection db = metadataUrl is null
@@ -130,6 +125,12 @@ public sealed partial class XosProcess : IAsyncDisposable
         return await cmd.ExecuteScalarAsync();
     }
 
+    /// <summary>
+    /// Runs one statement on the server's metadata database, whichever engine it is, for tests that must reach
+    /// what no API changes (a session's expiry moved into the past). Parameters are named @name. The server is then told
+    /// that credentials may have changed, as anyone editing the database by hand must (NOTIFY on PostgreSQL,
+    /// metadata.db.changes on SQLite).
+    /// </summary>
     public static async Task<int> ExecuteMetadataSqlAsync(string dataDirectory, string? metadataUrl, string sql, params (string Name, object Value)[] args)
     {
         await using var db = await OpenMetadataAsync(dataDirectory, metadataUrl);
